@@ -1,0 +1,134 @@
+/* kronos.h: the Kronos model (tokenizer + predictor) behind a small C API.
+ *
+ * Contract
+ *  - Every function is callable from C; no C++ exception ever crosses it.
+ *  - Functions return KRONOS_OK (0) or a kronos_status; on failure `err`
+ *    (when not NULL) holds a one-line message naming the file and the
+ *    tensor or key at fault.
+ *  - Everything runs on the CPU. kronos_device_status() proves it by
+ *    checking every parameter, buffer and the last output tensor.
+ *  - A kronos_model may be used by one thread at a time.
+ */
+#ifndef KRONOS_H
+#define KRONOS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum kronos_status {
+    KRONOS_OK = 0,
+    KRONOS_EIO,        /* a file could not be read */
+    KRONOS_EFORMAT,    /* malformed safetensors or config.json */
+    KRONOS_ECONFIG,    /* config key missing / invalid / unsupported */
+    KRONOS_ESHAPE,     /* tensor missing, unexpected or of the wrong shape */
+    KRONOS_EDEVICE,    /* a tensor was found off the CPU */
+    KRONOS_EINVAL,     /* bad argument (NaN input, pred_len < 1, ...) */
+    KRONOS_ENOMEM,     /* allocation failed or budget too small */
+    KRONOS_ECANCELLED, /* the progress callback asked to stop */
+    KRONOS_EINTERNAL   /* unexpected libtorch error (message says which) */
+} kronos_status;
+
+typedef struct kronos_error {
+    kronos_status code;
+    char msg[512];
+} kronos_error;
+
+typedef struct kronos_model kronos_model;
+
+typedef struct kronos_options {
+    int threads;                 /* intra-op threads; 0 = library default */
+    size_t memory_budget_bytes;  /* activation budget per micro-batch; 0 = 1 GiB */
+    int batch_size;              /* series*samples per micro-batch; 0 = from budget */
+} kronos_options;
+
+typedef struct kronos_tokenizer_config {
+    int d_in, d_model, n_heads, ff_dim, n_enc_layers, n_dec_layers;
+    int s1_bits, s2_bits, group_size;
+} kronos_tokenizer_config;
+
+typedef struct kronos_predictor_config {
+    int s1_bits, s2_bits, n_layers, d_model, n_heads, ff_dim;
+    int learn_te;
+} kronos_predictor_config;
+
+typedef struct kronos_info {
+    kronos_tokenizer_config tokenizer;
+    kronos_predictor_config predictor;
+    int64_t tokenizer_params, predictor_params;  /* learned parameters */
+    int64_t bytes;                               /* parameters + buffers, fp32 */
+    char tokenizer_dir[1024], predictor_dir[1024];
+} kronos_info;
+
+typedef struct kronos_device_status {
+    char device[16];          /* always "cpu" */
+    int verified;             /* 1: every tensor checked is on the CPU */
+    int64_t tensors_checked;
+    int intra_threads;
+    char blas[64];            /* e.g. "OpenBLAS 0.3.21 (pthread)" or "reference BLAS" */
+    int blas_is_reference;    /* 1: the slow reference BLAS is in use */
+    char simd[32];            /* e.g. "AVX2" */
+    int64_t params;           /* tokenizer + predictor parameters */
+    int64_t bytes;
+    char violation[256];      /* empty unless verified == 0 */
+} kronos_device_status;
+
+/* One calendar stamp, as the reference's calc_time_stamps(). */
+typedef struct kronos_stamp {
+    int minute, hour, weekday /* Mon=0 */, day /* 1-31 */, month /* 1-12 */;
+} kronos_stamp;
+
+/* A batch of series with a common lookback and horizon. */
+typedef struct kronos_batch {
+    int n_series;
+    int lookback;
+    const double *ohlcva;          /* [n_series][lookback][6]: open high low close volume amount */
+    int has_volume;                /* 0: volume and amount are 0 (reference default) */
+    int has_amount;                /* 0: amount = volume * mean(o,h,l,c) */
+    const kronos_stamp *x_stamp;   /* [n_series][lookback] */
+    const kronos_stamp *y_stamp;   /* [n_series][pred_len] */
+    const uint64_t *series_seeds;  /* [n_series] or NULL (then seed + index) */
+} kronos_batch;
+
+typedef struct kronos_sampling {
+    int pred_len;
+    double temperature;  /* 0 = greedy argmax */
+    int top_k;           /* 0 = off; 1 = greedy */
+    double top_p;        /* 1.0 = off; ignored when top_k > 0 */
+    int sample_count;    /* >= 1; samples are averaged in normalised space */
+    int max_context;     /* sliding-window length (512 for small/base) */
+    double clip;         /* 5 in the reference */
+    uint64_t seed;
+} kronos_sampling;
+
+/* The reference's predict() defaults: T 1, top_k 0, top_p 0.9, 1 sample,
+ * max_context 512, clip 5, seed 0. */
+void kronos_sampling_defaults(kronos_sampling *s);
+
+/* Called after every micro-batch (and at least once per generation step
+ * group); return non-zero to cancel. May block (that is how pause works). */
+typedef int (*kronos_progress_fn)(void *user, int done_series, int total_series);
+
+int kronos_open(const char *tokenizer_dir, const char *model_dir,
+                const kronos_options *opt, kronos_model **out, kronos_error *err);
+void kronos_close(kronos_model *m);
+
+int kronos_describe(const kronos_model *m, kronos_info *info);
+int kronos_device_status_get(kronos_model *m, kronos_device_status *st, kronos_error *err);
+/* Without a model: device, threads, BLAS and SIMD only (params = 0). */
+void kronos_runtime_status(kronos_device_status *st);
+int kronos_set_threads(kronos_model *m, int threads);
+
+/* Forecast: out is [n_series][pred_len][6] in price space. */
+int kronos_forecast(kronos_model *m, const kronos_batch *in, const kronos_sampling *s,
+                    kronos_progress_fn progress, void *user, double *out, kronos_error *err);
+
+const char *kronos_status_name(kronos_status s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KRONOS_H */
