@@ -51,7 +51,7 @@ int kt_folds_plan(const kt_calendar *c, kt_time start, kt_time end, int max_fold
         f->year = mk / 12;
         f->month = mk % 12 + 1;
         plan->n++;
-        snprintf(f->id, sizeof f->id, "fold_%02d", plan->n);
+        snprintf(f->id, sizeof f->id, "fold_%02u", (unsigned)plan->n % 100000u);
     }
     return 0;
 }

@@ -179,12 +179,12 @@ static void drop_note(ctx *c, int reason, long line, int col, const char *fmt, .
     st->dropped_total++;
     if (st->n_notes >= KT_PRICES_MAX_NOTES)
         return;
-    char msg[KT_NOTE_LEN];
+    char msg[200];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(st->notes[st->n_notes++], KT_NOTE_LEN, "%s:%ld:%d: %s", c->name, line, col, msg);
+    snprintf(st->notes[st->n_notes++], KT_NOTE_LEN, "%.100s:%ld:%d: %s", c->name, line, col, msg);
 }
 
 const char *kt_prices_drop_name(int reason)

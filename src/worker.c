@@ -396,7 +396,7 @@ int kt_worker_run(const kt_worker_args *a)
         kt_time_parse(a->cfg->start, &start);
     if (a->cfg->end[0])
         kt_time_parse(a->cfg->end, &end);
-    char rs[32], re[32];
+    char rs[24], re[24];
     kt_time_format(start, 0, rs, sizeof rs);
     kt_time_format(end, 0, re, sizeof re);
     if (kt_folds_plan(r->cal, start, end, kt_evalcfg_folds(a->cfg), &r->plan, r->err,
@@ -597,10 +597,10 @@ int kt_worker_run(const kt_worker_args *a)
             ev_init(r, &ev, KT_EV_EMPTY);
             snprintf(ev.text, sizeof ev.text, "%s", reason);
             snprintf(ev.text2, sizeof ev.text2, "%s", hint);
-            snprintf(ev.path, sizeof ev.path, "%s", sum.report_path);
+            snprintf(ev.path, sizeof ev.path, "%.599s", sum.report_path);
         } else {
             ev_init(r, &ev, KT_EV_FINISHED);
-            snprintf(ev.text, sizeof ev.text, "%s", sum.report_path);
+            snprintf(ev.text, sizeof ev.text, "%.511s", sum.report_path);
         }
         publish(r, &ev);
     }
