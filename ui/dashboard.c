@@ -32,14 +32,17 @@ static void compute_layout(const kt_ui *ui, layout *L)
     int rest = L->footer_y - L->met_y;
     const kt_snapshot *s = &ui->snap;
     int want;
-    if (s->state == KT_RUN_EMPTY || s->state == KT_RUN_FAILED)
-        want = rest - 3 >= 8 ? rest - 3 : rest; /* the view first, log if room */
-    else
+    if (s->state == KT_RUN_EMPTY || s->state == KT_RUN_FAILED) {
+        want = 10; /* the view first; the log only when there is room */
+        if (rest - want < 3)
+            want = rest;
+    } else {
         want = 3 + (s->n_horizons > 0 ? s->n_horizons : 1) + (s->n_flags > 0 ? 2 : 0);
-    if (want > rest - 3)
-        want = rest - 3;
-    if (want < 5)
-        want = rest >= 8 ? 5 : rest;
+        if (want > rest - 3)
+            want = rest - 3;
+        if (want < 5)
+            want = rest >= 8 ? 5 : rest;
+    }
     L->met_h = want;
     L->log_y = L->met_y + L->met_h;
     L->log_h = L->footer_y - L->log_y;
