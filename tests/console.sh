@@ -265,6 +265,35 @@ start 120 40 LC_ALL=$UTF8 -- violation
 wait_for "NOT VERIFIED: tensor predictor.head.weight is on" &&
     wait_for "STOPPED" && expect "The run was stopped." "Device (CPU only): VIOLATION"
 
+# ---- wide characters: CJK data keeps the borders aligned ------------
+for size in "120 40" "80 24"; do
+    current="CJK $size"
+    # shellcheck disable=SC2086
+    start $size LC_ALL=$UTF8 -- normal --cjk
+    wait_for "batch 9/10" && {
+        expect "演示-标普100" "回看窗口缺少 3 根K线"
+        borders_aligned "${size% *}"
+    }
+    current="CJK empty view $size"
+    # shellcheck disable=SC2086
+    start $size LC_ALL=$UTF8 -- empty --cjk
+    wait_for "No evaluation rows" && {
+        expect "Why: 98 只股票中 98 只被跳过：2016-02-01 之前不足 252 根K线" \
+            "What to change: 将评估区间的起点推迟到" "REPORT_EMPTY.md"
+        borders_aligned "${size% *}"
+    }
+done
+
+# ---- other terminal types; an unknown one falls back politely --------
+for term in vt100 linux screen xterm-256color; do
+    current="TERM=$term"
+    start 80 24 LC_ALL=$UTF8 TERM=$term -- normal
+    wait_for "batch 9/10" && expect "fold_03 (3/109)" "?/F1 Help"
+done
+current="TERM unknown"
+start 80 24 LC_ALL=$UTF8 TERM=kt-no-such-terminal -- normal
+wait_for "console exited with code -1" && expect "the console cannot start" "using --batch output"
+
 # ---- monochrome under NO_COLOR and --no-color -----------------------
 current="NO_COLOR"
 start 120 40 LC_ALL=$UTF8 NO_COLOR=1 -- normal

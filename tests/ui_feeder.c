@@ -3,7 +3,7 @@
  * console can be driven in tmux without a model (tests/console.sh).
  *
  *   ui_feeder [normal|finish|empty|fresh|violation|refblas] [--no-color]
- *             [--ascii] [--refresh S] [--delay MS]
+ *             [--ascii] [--cjk] [--refresh S] [--delay MS]
  *   ui_feeder SCENARIO --write-status FILE   (replay into status.json, exit)
  *   ui_feeder --attach FILE                  (console on a status file)
  */
@@ -23,8 +23,16 @@
 #include "progress.h"
 #include "snapshot_json.h"
 
+/* UTF-8 Chinese test strings (wide characters, no spaces to break at). */
+#define CJK_WARNING "\xe8\x82\xa1\xe7\xa5\xa8 BRK.B \xe5\x9c\xa8 2024-03-14 \xe8\xa2\xab\xe8\xb7\xb3\xe8\xbf\x87\xef\xbc\x9a\xe5\x9b\x9e\xe7\x9c\x8b\xe7\xaa\x97\xe5\x8f\xa3\xe7\xbc\xba\xe5\xb0\x91 3 \xe6\xa0\xb9K\xe7\xba\xbf"
+#define CJK_REASON "98 \xe5\x8f\xaa\xe8\x82\xa1\xe7\xa5\xa8\xe4\xb8\xad 98 \xe5\x8f\xaa\xe8\xa2\xab\xe8\xb7\xb3\xe8\xbf\x87\xef\xbc\x9a" "2016-02-01 \xe4\xb9\x8b\xe5\x89\x8d\xe4\xb8\x8d\xe8\xb6\xb3 252 \xe6\xa0\xb9K\xe7\xba\xbf"
+#define CJK_HINT "\xe5\xb0\x86\xe8\xaf\x84\xe4\xbc\xb0\xe5\x8c\xba\xe9\x97\xb4\xe7\x9a\x84\xe8\xb5\xb7\xe7\x82\xb9\xe6\x8e\xa8\xe8\xbf\x9f\xe5\x88\xb0" "2017-01-03\xe6\x88\x96\xe6\x9b\xb4\xe6\x99\x9a\xef\xbc\x8c\xe6\x88\x96\xe5\xb0\x86\xe5\x9b\x9e\xe7\x9c\x8b\xe7\xaa\x97\xe5\x8f\xa3\xe9\x99\x8d\xe4\xbd\x8e\xe5\x88\xb0" "120\xe3\x80\x82\xe5\x86\x8d\xe6\x8a\x8a\xe8\xbf\x99\xe4\xb8\x80\xe8\xa1\x8c\xe5\x86\x99\xe5\xbe\x97\xe5\xbe\x88\xe9\x95\xbf\xe5\xbe\x88\xe9\x95\xbf\xef\xbc\x8c\xe7\x9b\xb4\xe5\x88\xb0\xe5\xae\x83\xe5\xbf\x85\xe9\xa1\xbb\xe6\x8a\x98\xe8\xa1\x8c\xe3\x80\x82"
+#define CJK_EXPERIMENT "\xe6\xbc\x94\xe7\xa4\xba-\xe6\xa0\x87\xe6\x99\xae" "100"
+#define CJK_MODEL "Kronos-small\xef\xbc\x88\xe5\xb0\x8f\xe5\x9e\x8b\xef\xbc\x89+ " "\xe5\x88\x86\xe8\xaf\x8d\xe5\x99\xa8 Kronos-Tokenizer-base"
+
 typedef struct feeder {
     kt_channel *ch;
+    int cjk;                  /* wide-character strings in the data */
     const char *scenario;
     int delay_ms;
     double t;
@@ -50,14 +58,17 @@ static void run_started(feeder *f, int dates_total, int folds, int ref_blas)
 {
     kt_event e = blank(KT_EV_RUN_STARTED);
     kt_run_header *h = &e.header;
-    snprintf(h->experiment, sizeof h->experiment, "demo-sp100");
+    snprintf(h->experiment, sizeof h->experiment, "%s",
+             f->cjk ? CJK_EXPERIMENT : "demo-sp100");
     snprintf(h->mode, sizeof h->mode, "walk-forward");
     h->n_tickers = 98;
     snprintf(h->data_first, sizeof h->data_first, "2013-01-02");
     snprintf(h->data_last, sizeof h->data_last, "2018-12-31");
     snprintf(h->range_start, sizeof h->range_start, "2016-02-01");
     snprintf(h->range_end, sizeof h->range_end, "2018-12-31");
-    snprintf(h->model_desc, sizeof h->model_desc, "Kronos-small + Kronos-Tokenizer-base");
+    snprintf(h->model_desc, sizeof h->model_desc, "%s",
+             f->cjk ? CJK_MODEL
+                    : "Kronos-small + Kronos-Tokenizer-base");
     h->params = 24700000;
     h->max_context = 512;
     h->lookback = 252;
@@ -154,7 +165,8 @@ static void script_normal(feeder *f, int ref_blas)
         emit(f, &e);
     }
     e = blank(KT_EV_WARNING);
-    snprintf(e.text, sizeof e.text, "BRK.B skipped on 2024-03-14: 3 missing bars in the lookback");
+    snprintf(e.text, sizeof e.text, "%s",
+             f->cjk ? CJK_WARNING : "BRK.B skipped on 2024-03-14: 3 missing bars in the lookback");
     emit(f, &e);
     e = blank(KT_EV_DATE_STARTED);
     e.date_index = 10;
@@ -190,10 +202,11 @@ static void script_empty(feeder *f)
     snprintf(e.text, sizeof e.text, "98 tickers skipped on every date: fewer than 252 bars");
     emit(f, &e);
     e = blank(KT_EV_EMPTY);
-    snprintf(e.text, sizeof e.text,
-             "98 of 98 tickers skipped: fewer than 252 bars before 2016-02-01");
-    snprintf(e.text2, sizeof e.text2,
-             "Start the evaluation range at 2017-01-03 or later, or lower --lookback to 120.");
+    snprintf(e.text, sizeof e.text, "%s",
+             f->cjk ? CJK_REASON : "98 of 98 tickers skipped: fewer than 252 bars before 2016-02-01");
+    snprintf(e.text2, sizeof e.text2, "%s",
+             f->cjk ? CJK_HINT
+                    : "Start the evaluation range at 2017-01-03 or later, or lower --lookback to 120.");
     snprintf(e.path, sizeof e.path, "/tmp/kt-feeder-run/REPORT_EMPTY.md");
     emit(f, &e);
 }
@@ -271,6 +284,8 @@ int main(int argc, char **argv)
             opt.no_color = 1;
         else if (strcmp(argv[i], "--ascii") == 0)
             opt.ascii = 1;
+        else if (strcmp(argv[i], "--cjk") == 0)
+            f.cjk = 1;
         else if (strcmp(argv[i], "--refresh") == 0 && i + 1 < argc)
             opt.refresh_secs = atof(argv[++i]);
         else if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc)

@@ -149,7 +149,7 @@ int kt_widget_wrap(const kt_ui *ui, int y, int x, int w, int max_lines, kt_role 
         mbstate_t st;
         memset(&st, 0, sizeof st);
         const char *q = p, *cut = NULL, *brk_space = NULL;
-        int width = 0;
+        int width = 0, space_width = 0;
         while (*q && *q != '\n') {
             wchar_t wc;
             size_t k = mbrtowc(&wc, q, strlen(q), &st);
@@ -163,11 +163,16 @@ int kt_widget_wrap(const kt_ui *ui, int y, int x, int w, int max_lines, kt_role 
                     cw = 1;
             }
             if (width + cw > w) {
-                cut = brk_space ? brk_space : q;
+                /* break at the last space unless that wastes more than
+                 * half the line (CJK text has no spaces: cut between
+                 * characters instead) */
+                cut = brk_space && space_width >= w / 2 ? brk_space : q;
                 break;
             }
-            if (*q == ' ')
+            if (*q == ' ') {
                 brk_space = q;
+                space_width = width;
+            }
             width += cw;
             q += k;
         }
