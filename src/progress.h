@@ -143,6 +143,8 @@ typedef struct kt_snapshot {
     int64_t tickers_total;
 
     kronos_device_status device;
+    int64_t rss_bytes;            /* resident memory of the run process, 0 unknown
+                                   * (set by the front end / status writer) */
 
     int n_horizons;
     kt_horizon_stats h[KT_MAX_HORIZONS];
