@@ -3,6 +3,9 @@
 
 #include "calendar.h"
 
+#include "i18n.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,4 +108,30 @@ void kt_calendar_stamp(kt_time t, kronos_stamp *out)
 void kt_calendar_format(const kt_calendar *c, int i, char *buf, size_t n)
 {
     kt_time_format(c->t[i], c->intraday, buf, n);
+}
+
+int kt_calendar_check(const kt_calendar *c, int max_gap_days, char (*notes)[256], int max)
+{
+    int n = 0, weekend = 0;
+    char a[32], b[32];
+    for (int i = 1; i < c->n && n < max; i++) {
+        kt_time gap = c->t[i] - c->t[i - 1];
+        if (gap > (kt_time)max_gap_days * 86400) {
+            kt_calendar_format(c, i - 1, a, sizeof a);
+            kt_calendar_format(c, i, b, sizeof b);
+            snprintf(notes[n++], 256, _("the calendar jumps from %s to %s (%ld days without any bar)"),
+                     a, b, (long)(gap / 86400));
+        }
+    }
+    if (!c->intraday) {
+        for (int i = 0; i < c->n; i++) {
+            int wd;
+            kt_time_parts(c->t[i], NULL, NULL, NULL, NULL, NULL, &wd);
+            weekend += wd >= 5;
+        }
+        if (weekend && n < max)
+            snprintf(notes[n++], 256, _("%d of %d dates fall on a Saturday or Sunday"), weekend,
+                     c->n);
+    }
+    return n;
 }

@@ -26,6 +26,11 @@ int kt_calendar_lower_bound(const kt_calendar *c, kt_time t);
 int kt_calendar_future(const kt_calendar *c, int i, int n, kt_time *out);
 /* Kronos time features of t. */
 void kt_calendar_stamp(kt_time t, kronos_stamp *out);
+/* Data-quality notes (translated, one line each, at most max): gaps of
+ * more than max_gap_days calendar days between consecutive dates, and for
+ * daily data the number of dates on a Saturday or Sunday. Returns the
+ * number of notes. */
+int kt_calendar_check(const kt_calendar *c, int max_gap_days, char (*notes)[256], int max);
 void kt_calendar_format(const kt_calendar *c, int i, char *buf, size_t n);
 
 #endif /* KT_CALENDAR_H */

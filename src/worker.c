@@ -463,6 +463,14 @@ int kt_worker_run(const kt_worker_args *a)
                  torn);
         publish_text(r, KT_EV_WARNING, msg);
     }
+    {
+        char notes[8][256];
+        int nn = kt_calendar_check(r->cal, 10, notes, 8);
+        for (int i = 0; i < nn; i++) {
+            snprintf(msg, sizeof msg, _("data: %s"), notes[i]);
+            publish_text(r, KT_EV_WARNING, msg);
+        }
+    }
     const kt_prices_stats *ps = &r->p->stats;
     if (ps->dropped_total) {
         snprintf(msg, sizeof msg, _("prices: %ld of %ld rows dropped (first: %s)"),

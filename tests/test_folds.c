@@ -134,6 +134,21 @@ START_TEST(test_future_stamps)
 }
 END_TEST
 
+START_TEST(test_calendar_check)
+{
+    kt_calendar c = make_cal();
+    char notes[4][256];
+    ck_assert_int_eq(kt_calendar_check(&c, 10, notes, 4), 0);
+    /* a 3-year jump and two weekend dates, as in a file with year typos */
+    c.t[c.n++] = T("2023-01-07"); /* Saturday */
+    c.t[c.n++] = T("2023-01-08"); /* Sunday */
+    ck_assert_int_eq(kt_calendar_check(&c, 10, notes, 4), 2);
+    ck_assert_str_eq(notes[0], "the calendar jumps from 2020-04-30 to 2023-01-07 (982 days without any bar)");
+    ck_assert_str_eq(notes[1], "2 of 85 dates fall on a Saturday or Sunday");
+    kt_calendar_free(&c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("folds");
@@ -141,6 +156,7 @@ int main(void)
     tcase_add_test(tc, test_month_boundaries);
     tcase_add_test(tc, test_range_and_max_folds);
     tcase_add_test(tc, test_future_stamps);
+    tcase_add_test(tc, test_calendar_check);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
