@@ -5,11 +5,12 @@
 #include <errno.h>
 #include <locale.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "batchlog.h"
@@ -48,6 +49,41 @@ static void usage(FILE *out)
           out);
 }
 
+/* The write end of the signal self-pipe. The one file-scope variable of
+ * the program: a signal handler has no other way to reach its pipe. It is
+ * set once, before the handlers are installed, and only read after. */
+static int sig_pipe_wr = -1;
+
+static void on_signal(int signo)
+{
+    int saved = errno;
+    char b = (char)signo;
+    if (write(sig_pipe_wr, &b, 1) < 0) {
+        /* the pipe is full: a signal is already pending */
+    }
+    errno = saved;
+}
+
+/* SIGINT/SIGTERM -> one byte on a pipe, read by the batch loop (a handler,
+ * not a blocked signal + signalfd: libraries such as OpenBLAS start threads
+ * before main() that would otherwise take the signal's default action).
+ * Returns the read end, or -1. */
+static int install_signal_pipe(void)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
+        return -1;
+    sig_pipe_wr = p[1];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return p[0];
+}
+
 static int is_final(kt_event_kind k)
 {
     return k == KT_EV_FINISHED || k == KT_EV_EMPTY || k == KT_EV_FAILED || k == KT_EV_CANCELLED;
@@ -72,8 +108,8 @@ static int batch_loop(kt_channel *ch, int sigfd, FILE *json_out)
         if (poll(pfd, (nfds_t)np, 1000) < 0 && errno != EINTR)
             break;
         if (np == 2 && (pfd[1].revents & POLLIN)) {
-            struct signalfd_siginfo si;
-            if (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+            char sig;
+            if (read(sigfd, &sig, 1) == 1) {
                 if (!signalled)
                     fprintf(stderr, "%s\n",
                             _("Signal received: stopping after the current micro-batch; "
@@ -104,6 +140,7 @@ static int run_eval(int argc, char **argv)
     kt_calendar cal = {0};
     kt_scorer *scorer = NULL;
     kt_channel *ch = NULL;
+    int sigfd = -1;
     if (!cfg)
         return KT_EXIT_FAILURE;
     if (kt_evalcfg_parse(cfg, argc, argv, err, sizeof err) != 0) {
@@ -127,6 +164,14 @@ static int run_eval(int argc, char **argv)
     }
     if (!cfg->output_dir[0])
         snprintf(cfg->output_dir, sizeof cfg->output_dir, "runs/%s", cfg->name);
+
+    int use_console = !cfg->batch && !cfg->json;
+    if (use_console && !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "%s\n", _("stdout is not a terminal: using --batch output."));
+        use_console = 0;
+    }
+    if (!use_console)
+        sigfd = install_signal_pipe();
 
     if (kt_prices_load(cfg->prices, &prices, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", PACKAGE, err);
@@ -174,24 +219,6 @@ static int run_eval(int argc, char **argv)
         goto out;
     }
 
-    int use_console = !cfg->batch && !cfg->json;
-    if (use_console && !isatty(STDOUT_FILENO)) {
-        fprintf(stderr, "%s\n", _("stdout is not a terminal: using --batch output."));
-        use_console = 0;
-    }
-
-    /* SIGINT/SIGTERM: blocked in every thread (set before the worker
-     * starts) and read through a signalfd by the batch loop. The console
-     * handles its own signals. */
-    sigset_t set, old;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    int sigfd = -1;
-    if (!use_console) {
-        pthread_sigmask(SIG_BLOCK, &set, &old);
-        sigfd = signalfd(-1, &set, SFD_CLOEXEC);
-    }
 
     char werr[1024] = "";
     kt_worker_args wa = {
@@ -225,8 +252,7 @@ static int run_eval(int argc, char **argv)
             fprintf(stderr, _("The terminal (TERM=%s) cannot show the console: using --batch "
                               "output.\n"),
                     term ? term : "");
-            pthread_sigmask(SIG_BLOCK, &set, &old);
-            sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+            sigfd = install_signal_pipe();
             signalled = batch_loop(ch, sigfd, NULL);
         } else {
             /* the console returned: stop the run if it is still going */
@@ -238,9 +264,9 @@ static int run_eval(int argc, char **argv)
     }
     code = kt_worker_join(w);
     (void)signalled; /* a run that finished before the signal took effect exits 0 */
+out:
     if (sigfd >= 0)
         close(sigfd);
-out:
     if (scorer)
         scorer->destroy(scorer);
     kt_channel_free(ch);

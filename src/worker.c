@@ -37,8 +37,10 @@ double kt_eval_label(const kt_prices *p, int s, int bar, int h, int bench)
 
 void kt_eval_default_range(const kt_calendar *cal, int lookback, kt_time *start, kt_time *end)
 {
-    int i = lookback < cal->n ? lookback : cal->n - 1;
-    *start = cal->t[i < 0 ? 0 : i];
+    /* a lookback longer than the calendar: start at the beginning, so the
+     * run reports which tickers were skipped instead of having no dates */
+    int i = lookback < cal->n ? lookback : 0;
+    *start = cal->t[i];
     *end = cal->t[cal->n - 1];
 }
 
@@ -586,7 +588,7 @@ int kt_worker_run(const kt_worker_args *a)
             code = fail(r, KT_EXIT_IO, msg);
             goto out;
         }
-        for (int h = 0; h < sum.n_horizons; h++) {
+        for (int h = 0; rows > 0 && h < sum.n_horizons; h++) {
             char line[300];
             if (isfinite(sum.h[h].headline))
                 snprintf(line, sizeof line,

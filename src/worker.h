@@ -51,7 +51,8 @@ int kt_worker_join(kt_worker *w);
 double kt_eval_label(const kt_prices *p, int s, int bar, int h, int bench);
 
 /* The default range: start = the calendar date `lookback` trading days in
- * (the first date a full-history ticker can be scored), end = the last. */
+ * (the first date a full-history ticker can be scored; the first date when
+ * lookback >= the calendar length), end = the last. */
 void kt_eval_default_range(const kt_calendar *cal, int lookback, kt_time *start, kt_time *end);
 
 #endif /* KT_WORKER_H */
