@@ -265,6 +265,11 @@ static int header_alias(const char *f)
 
 static void do_header(ctx *c)
 {
+    if (c->overflow) {
+        fatal_at(c, c->rec_line, MAX_FIELDS + 1, _("the header has more than %d columns"),
+                 MAX_FIELDS);
+        return;
+    }
     c->n_cols = c->nf;
     for (int k = 0; k < C_N; k++)
         c->col_of[k] = -1;

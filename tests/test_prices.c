@@ -105,6 +105,13 @@ START_TEST(test_fatal_messages)
              "t.csv:4:6: close: not a number: \"oops\"");
     load_err("date,ticker,open,high,low,close\n2020-01-02,A,1,2,1,\"1.5\n",
              "t.csv:2:6: CSV syntax error");
+    {
+        char wide[1024] = "date,ticker,open,high,low,close";
+        for (int i = 0; i < 60; i++)
+            strcat(wide, ",x");
+        strcat(wide, "\n");
+        load_err(wide, "t.csv:1:65: the header has more than 64 columns");
+    }
     load_err("date,ticker,open,high,low,close\n2020-01-02,A,,2,1,1.5\n",
              "t.csv: all 1 data rows were dropped (first: t.csv:2:3: open: missing; row dropped)");
 }

@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <poll.h>
+
+#include "batchlog.h"
 #include "calendar.h"
 #include "evalcfg.h"
 #include "exitcodes.h"
@@ -426,6 +429,53 @@ START_TEST(test_resume_after_kill9)
 }
 END_TEST
 
+START_TEST(test_thread_with_batch_log)
+{
+    /* the product path: worker thread, main thread drains into the batch log */
+    fixture fx;
+    fx_init(&fx);
+    fx.cfg.max_folds = 2;
+    kt_scorer *sc = kt_test_scorer_new(3, 0);
+    kt_channel *ch = kt_channel_new();
+    char dir[300], err[512] = "";
+    snprintf(dir, sizeof dir, "%s/thread", tmpdir);
+    kt_worker_args a = {&fx.cfg, fx.p, &fx.cal, sc, ch, dir, err, sizeof err};
+    kt_worker *w;
+    ck_assert_int_eq(kt_worker_start(&a, &w), 0);
+    char logpath[300];
+    snprintf(logpath, sizeof logpath, "%s/thread.log", tmpdir);
+    FILE *log = fopen(logpath, "w");
+    kt_batchlog *bl = malloc(sizeof *bl);
+    kt_batchlog_init(bl, log, NULL);
+    kt_event evs[16];
+    int done = 0, date_lines = 0;
+    while (!done) {
+        struct pollfd pfd = {kt_channel_wake_fd(ch), POLLIN, 0};
+        poll(&pfd, 1, 1000);
+        size_t n;
+        while ((n = kt_channel_drain(ch, evs, 16)) > 0)
+            for (size_t i = 0; i < n; i++) {
+                kt_batchlog_event(bl, &evs[i]);
+                date_lines += evs[i].kind == KT_EV_DATE_DONE;
+                done |= evs[i].kind == KT_EV_FINISHED || evs[i].kind == KT_EV_FAILED;
+            }
+    }
+    ck_assert_int_eq(kt_worker_join(w), KT_EXIT_OK);
+    fclose(log);
+    ck_assert_int_eq(date_lines, 20 + 21); /* February and March 2019 */
+    ck_assert_int_eq(bl->snap.state, KT_RUN_FINISHED);
+    size_t len;
+    char *s = slurp("", "thread.log", &len);
+    ck_assert_ptr_nonnull(strstr(s, "\n[1/21] 2019-03-01: Scored 14 tickers, 1 skipped ("));
+    ck_assert_ptr_nonnull(strstr(s, "\nFold fold_02, horizon 5d: "));
+    free(s);
+    free(bl);
+    kt_channel_free(ch);
+    sc->destroy(sc);
+    fx_free(&fx);
+}
+END_TEST
+
 START_TEST(test_torn_record_and_foreign_journal)
 {
     fixture fx;
@@ -486,6 +536,7 @@ int main(void)
     tcase_add_test(tc, test_cancel_within_micro_batch);
     tcase_add_test(tc, test_resume_after_kill9);
     tcase_add_test(tc, test_torn_record_and_foreign_journal);
+    tcase_add_test(tc, test_thread_with_batch_log);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
