@@ -73,6 +73,7 @@ typedef struct run {
     int ric_n[KT_MAX_HORIZONS];
     /* current date, for progress events */
     kt_event prog;
+    int last_skipped;   /* skipped count of the previous computed date */
     char err[1024];
 } run;
 
@@ -135,12 +136,12 @@ static int score_date(run *r, int ci, kt_date_result *res)
 {
     const kt_prices *p = r->p;
     int L = r->cfg->lookback, nh = r->nh;
-    int *sidx = malloc((size_t)p->n_series * 2 * sizeof *sidx);
+    int *sidx = malloc((size_t)p->n_series * 3 * sizeof *sidx);
     if (!sidx) {
         snprintf(r->err, sizeof r->err, _("out of memory"));
         return KT_SCORE_ERROR;
     }
-    int *bars = sidx + p->n_series;
+    int *bars = sidx + p->n_series, *skip = sidx + 2 * p->n_series;
     int n = 0;
     for (int s = 0; s < p->n_series; s++) {
         if (s == r->bench)
@@ -151,11 +152,31 @@ static int score_date(run *r, int ci, kt_date_result *res)
         res->universe++;
         if (b + 1 < L) {
             res->skipped++;
+            skip[res->skipped - 1] = s;
             continue;
         }
         sidx[n] = s;
         bars[n] = b;
         n++;
+    }
+    if (res->skipped != r->last_skipped) {
+        /* say which tickers are skipped and why whenever the count changes */
+        char names[400] = "";
+        size_t w = 0;
+        for (int i = 0; i < res->skipped && w + 40 < sizeof names; i++)
+            w += (size_t)snprintf(names + w, sizeof names - w, "%s%s", i ? ", " : "",
+                                  p->series[skip[i]].ticker);
+        if (w + 40 >= sizeof names)
+            snprintf(names + w, sizeof names - w, ", ...");
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 ngettext("%s: %d ticker skipped (fewer than %d bars): %s",
+                          "%s: %d tickers skipped (fewer than %d bars): %s",
+                          (unsigned long)res->skipped),
+                 res->date, res->skipped, L, names);
+        if (res->skipped)
+            publish_text(r, KT_EV_WARNING, msg);
+        r->last_skipped = res->skipped;
     }
     if (n == 0) {
         free(sidx);

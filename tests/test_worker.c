@@ -468,6 +468,8 @@ START_TEST(test_thread_with_batch_log)
     char *s = slurp("", "thread.log", &len);
     ck_assert_ptr_nonnull(strstr(s, "\n[1/21] 2019-03-01: Scored 14 tickers, 1 skipped ("));
     ck_assert_ptr_nonnull(strstr(s, "\nFold fold_02, horizon 5d: "));
+    /* short histories are never dropped silently */
+    ck_assert_ptr_nonnull(strstr(s, "\nwarning: 2019-02-15: 1 ticker skipped (fewer than 20 bars): T05\n"));
     free(s);
     free(bl);
     kt_channel_free(ch);
