@@ -346,7 +346,7 @@ static void empty_reason(run *r, char *reason, size_t n, char *hint, size_t hn)
                              "least two calendar months of data."));
         return;
     }
-    int seen = 0, never = 0;
+    int seen = 0, never = 0, longest = 0;
     char last[32] = "";
     int lastci = r->plan.f[r->plan.n - 1].last;
     kt_calendar_format(r->cal, lastci, last, sizeof last);
@@ -360,6 +360,7 @@ static void empty_reason(run *r, char *reason, size_t n, char *hint, size_t hn)
                 if (b < 0)
                     continue;
                 in_universe = 1;
+                longest = b + 1 > longest ? b + 1 : longest;
                 if (b + 1 >= r->cfg->lookback) {
                     eligible = 1;
                     break;
@@ -371,9 +372,9 @@ static void empty_reason(run *r, char *reason, size_t n, char *hint, size_t hn)
     snprintf(reason, n, _("%d of %d tickers skipped: fewer than %d bars before %s"), never, seen,
              r->cfg->lookback, last);
     snprintf(hint, hn,
-             _("Use a shorter --lookback (the longest history is shorter than %d bars), a later "
-               "--start/--end, or a price file with more history."),
-             r->cfg->lookback);
+             _("Use --lookback %d or less (the longest history of any ticker up to %s is %d "
+               "bars), a later --start/--end, or a price file with more history."),
+             longest, last, longest);
 }
 
 static int fail(run *r, int code, const char *msg)
