@@ -59,7 +59,7 @@ start() {
 # wait_for TEXT [SECONDS]: poll the screen until TEXT (fixed string) shows.
 wait_for() {
     n=0
-    lim=$(( ${2:-5} * 10 ))
+    lim=$(( ${2:-15} * 10 ))
     while [ $n -lt $lim ]; do
         snap
         if grep -qF -- "$1" "$TMP/screen"; then
@@ -75,7 +75,7 @@ wait_for() {
 # wait_gone TEXT: poll until TEXT is no longer on the screen.
 wait_gone() {
     n=0
-    while [ $n -lt 50 ]; do
+    while [ $n -lt 150 ]; do
         snap
         grep -qF -- "$1" "$TMP/screen" || return 0
         sleep 0.1
@@ -101,18 +101,30 @@ expect_not() {
 }
 
 # Every line of a box must be exactly W columns wide (borders aligned).
-borders_aligned() {
-    w=$1
+# Polls for a while: just after a resize the old frame may still show.
+misaligned() {
     bad=0
     while IFS= read -r line; do
         case "$line" in
         "│"* | "┌"* | "└"* | "|"* | "+"*)
             lw=$(printf '%s\n' "$line" | LC_ALL=$UTF8 wc -L)
-            [ "$lw" -eq "$w" ] || bad=$((bad + 1))
+            [ "$lw" -eq "$1" ] || bad=$((bad + 1))
             ;;
         esac
     done < "$TMP/screen"
-    [ $bad -eq 0 ] || fail "$bad box line(s) not $w columns wide"
+    echo $bad
+}
+
+borders_aligned() {
+    n=0
+    while [ $n -lt 30 ]; do
+        snap
+        bad=$(misaligned "$1")
+        [ "$bad" -eq 0 ] && return 0
+        sleep 0.2
+        n=$((n + 1))
+    done
+    fail "$bad box line(s) not $1 columns wide"
 }
 
 # SGR colour parameters (30-38, 40-48, 90-97, 100-107) in capture -e.
@@ -122,7 +134,7 @@ colour_codes() {
 }
 
 terminal_restored() {
-    wait_for "KT_EXIT=" 10 || return
+    wait_for "KT_EXIT=" 20 || return
     alt=$($TM display -p -t kt '#{alternate_on}')
     [ "$alt" = "0" ] || fail "alternate screen still on"
     n=0
@@ -329,12 +341,12 @@ current="attach"
 if "$FEEDER" normal --write-status "$TMP/status.json"; then
     start 120 40 LC_ALL=$UTF8 -- --attach "$TMP/status.json"
     wait_for "batch 9/10" && {
-        expect "attached, read-only" "fold_03 (3/109)" "ETA (average) 01:33:15" \
+        expect "(attached" "fold_03 (3/109)" "ETA (average) 01:33:15" \
             "✓ CPU verified (412 tensors)"
         expect_not "p Pause"
     }
     # heartbeat 1 s in the feeder: stale after 3 s without a rewrite
-    wait_for "STALE: no update for" 8
+    wait_for "STALE: no update for" 20
     $TM send-keys -t kt q
     wait_for "console exited with code 0"
 else

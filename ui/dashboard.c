@@ -86,7 +86,7 @@ static void draw_title(const kt_ui *ui, const layout *L)
     if (ui->attached && ui->stale) {
         char age[32];
         kt_fmt_duration(ui, age, sizeof age, ui->heartbeat_age);
-        snprintf(right, sizeof right, _("%s  STALE: no update for %s "), state, age);
+        snprintf(right, sizeof right, _("%s  STALE: no update for %s (attached) "), state, age);
     } else if (ui->attached) {
         snprintf(right, sizeof right, _("%s  (attached, read-only) "), state);
     } else {
