@@ -189,6 +189,20 @@ wait_for "batch 9/10" && {
     borders_aligned 80
 }
 
+# ---- Tab moves the focus, arrows select a horizon ---------------------
+current="focus"
+expect "─ ▶ Progress ─"
+$TM send-keys -t kt Tab
+wait_for "─ ▶ Per-date timing ─" && expect_not "─ ▶ Progress ─"
+$TM send-keys -t kt BTab
+wait_for "─ ▶ Progress ─"
+$TM send-keys -t kt Down
+wait_for "─ ▶ RankIC by horizon ─" && expect "│ ▶5d "
+$TM send-keys -t kt Down
+wait_for "│ ▶20d " && expect_re "^│ ▶20d +51 +0\.0250"
+$TM send-keys -t kt Up
+wait_for "│ ▶5d "
+
 # ---- help overlay (? and F1), report paths ---------------------------
 current="help overlay"
 $TM send-keys -t kt '?'
@@ -256,7 +270,7 @@ for size in "120 40" "80 24"; do
             "What to change: Start the evaluation range at 2017-01-03 or later" \
             "REPORT_EMPTY.md" "21/21 dates"
         borders_aligned "${size% *}"
-        expect_not "RankIC by horizon"
+        expect_not "RankIC by horizon" "p Pause"
     }
 done
 $TM send-keys -t kt q        # nothing running: no confirmation

@@ -127,10 +127,10 @@ static int load(kt_ui *ui)
 
 static int exit_code(const kt_ui *ui, int interrupted)
 {
-    if (ui->attached)
-        return KT_EXIT_OK;
     if (interrupted)
         return KT_EXIT_INTERRUPTED;
+    if (ui->attached)
+        return KT_EXIT_OK;
     switch (ui->snap.state) {
     case KT_RUN_FINISHED:
     case KT_RUN_EMPTY:

@@ -484,8 +484,8 @@ static void draw_footer(const kt_ui *ui, const layout *L)
     }
     int x = 0;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        if (ui->attached && i == 1)
-            continue;
+        if (i == 1 && (ui->attached || !kt_run_active(&ui->snap)))
+            continue; /* nothing to pause */
         int need = kt_crt_width(keys[i].key) + 1 + kt_crt_width(keys[i].what);
         if (x + need > end)
             break; /* whole entries only */
@@ -577,10 +577,10 @@ static int dash_key(kt_ui *ui, int key)
         if (ui->focus == KT_PANEL_LOG) {
             if (ui->log_scroll < ui->snap.log_n - 1)
                 ui->log_scroll++;
-        } else {
-            ui->focus = KT_PANEL_METRICS;
-            if (ui->sel_horizon > 0)
-                ui->sel_horizon--;
+        } else if (ui->focus != KT_PANEL_METRICS) {
+            ui->focus = KT_PANEL_METRICS; /* first press: focus the metrics */
+        } else if (ui->sel_horizon > 0) {
+            ui->sel_horizon--;
         }
         return KT_KEY_HANDLED | KT_KEY_REDRAW;
     case KT_K_DOWN:
@@ -588,10 +588,10 @@ static int dash_key(kt_ui *ui, int key)
         if (ui->focus == KT_PANEL_LOG) {
             if (ui->log_scroll > 0)
                 ui->log_scroll--;
-        } else {
+        } else if (ui->focus != KT_PANEL_METRICS) {
             ui->focus = KT_PANEL_METRICS;
-            if (ui->sel_horizon + 1 < ui->snap.n_horizons)
-                ui->sel_horizon++;
+        } else if (ui->sel_horizon + 1 < ui->snap.n_horizons) {
+            ui->sel_horizon++;
         }
         return KT_KEY_HANDLED | KT_KEY_REDRAW;
     default:
