@@ -290,6 +290,8 @@ current="device violation"
 start 120 40 LC_ALL=$UTF8 -- violation
 wait_for "NOT VERIFIED: tensor predictor.head.weight is on" &&
     wait_for "STOPPED" && expect "The run was stopped." "Device (CPU only): VIOLATION"
+$TM send-keys -t kt q
+wait_for "console exited with code 5"
 
 # ---- wide characters: CJK data keeps the borders aligned ------------
 for size in "120 40" "80 24"; do
