@@ -50,8 +50,15 @@ start() {
     done
     [ "$1" = "--" ] && shift
     $TM kill-session -t kt >/dev/null 2>&1
-    $TM new-session -d -s kt -x "$w" -y "$h" \
-        "env TERM=tmux-256color $envs $FEEDER $*; echo KT_EXIT=\$?; stty -a > $TMP/stty; sleep 600"
+    rm -f "$TMP/pid" "$TMP/stty"
+    # the inner shell records its pid, then becomes the feeder
+    cat > "$TMP/run.sh" <<EOF
+sh -c 'echo \$\$ > "$TMP/pid"; exec env TERM=tmux-256color $envs "$FEEDER" $*'
+echo KT_EXIT=\$?
+stty -a > "$TMP/stty"
+sleep 600
+EOF
+    $TM new-session -d -s kt -x "$w" -y "$h" "sh $TMP/run.sh"
     $TM set-option -t kt status off >/dev/null 2>&1
     checks=$((checks + 1))
 }
@@ -246,9 +253,7 @@ expect_not "RankIC by horizon"
 current="SIGTERM"
 start 80 24 LC_ALL=$UTF8 -- normal
 wait_for "batch 9/10" && {
-    pane=$($TM display -p -t kt '#{pane_pid}')
-    pid=$(pgrep -P "$pane" -f ui_feeder | head -n 1)
-    [ -z "$pid" ] && pid=$(pgrep -P "$(pgrep -P "$pane" | head -n 1)" | head -n 1)
+    pid=$(cat "$TMP/pid" 2>/dev/null)
     if [ -n "$pid" ]; then
         kill -TERM "$pid"
         terminal_restored
