@@ -195,10 +195,13 @@ static void draw_progress(const kt_ui *ui, const layout *L)
     }
     progress_line(ui, y + 2, x, w, lw, labels[1], ffrac, buf);
 
-    if (s->date[0]) {
+    if (s->date[0] && s->batch_total > 0) {
         snprintf(buf, sizeof buf, _("%s (%d/%d)  scored %d  skipped %d  batch %d/%d"), s->date,
                  s->date_index, s->date_total, s->date_scored, s->date_skipped, s->batch_done,
                  s->batch_total);
+    } else if (s->date[0]) { /* resumed from the journal: no micro-batches */
+        snprintf(buf, sizeof buf, _("%s (%d/%d)  scored %d  skipped %d"), s->date,
+                 s->date_index, s->date_total, s->date_scored, s->date_skipped);
     } else {
         snprintf(buf, sizeof buf, "%s", dash);
     }
