@@ -340,10 +340,64 @@ at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
     return at::bmm(at::softmax(scores, -1), v3).view({B, H, L, hd});
 }
 
-// The same for one query per row against T cached keys (a generation
-// step): a direct loop over the cache, since batched matmuls of one-row
-// matrices cost a libtorch call per (row, head). q [B,H,hd]; kc/vc are the
-// cache buffers [B,H,cap,hd] (rows contiguous); returns [B,H,hd].
+// Eight floats for explicit SIMD (GCC/Clang vector extension); the row
+// kernel is also compiled for AVX2+FMA and picked at load time.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float f8 __attribute__((vector_size(32)));
+__attribute__((always_inline)) inline f8 load8(const float *p)
+{
+    f8 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+__attribute__((always_inline)) inline void store8(float *p, f8 v) { memcpy(p, &v, sizeof v); }
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define KT_SIMD_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define KT_SIMD_CLONES
+#endif
+
+// One (row, head): softmax(q . k_t * scale) over t < T, then sum_t p_t v_t.
+KT_SIMD_CLONES void attend_row(const float *qp, const float *kp, const float *vp, float *op, int64_t T, int64_t hd,
+                               float scale, float *w)
+{
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t t = 0; t < T; t++) {
+        const float *k = kp + t * hd;
+        f8 acc = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t j = 0;
+        for (; j + 8 <= hd; j += 8)
+            acc += load8(qp + j) * load8(k + j);
+        float sc = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; j < hd; j++)
+            sc += qp[j] * k[j];
+        sc *= scale;
+        w[t] = sc;
+        mx = std::max(mx, sc);
+    }
+    float sum = 0;
+    for (int64_t t = 0; t < T; t++)
+        sum += (w[t] = std::exp(w[t] - mx));
+    for (int64_t j = 0; j < hd; j++)
+        op[j] = 0;
+    for (int64_t t = 0; t < T; t++) {
+        const float p = w[t] / sum, *v = vp + t * hd;
+        const f8 pv = {p, p, p, p, p, p, p, p};
+        int64_t j = 0;
+        for (; j + 8 <= hd; j += 8)
+            store8(op + j, load8(op + j) + pv * load8(v + j));
+        for (; j < hd; j++)
+            op[j] += p * v[j];
+    }
+}
+#pragma GCC diagnostic pop
+
+// The same as attend() for one query per row against T cached keys (a
+// generation step): a direct loop over the cache, since batched matmuls of
+// one-row matrices cost a libtorch call per (row, head). q [B,H,hd]; kc/vc
+// are the cache buffers [B,H,cap,hd] (rows contiguous); returns [B,H,1,hd].
 at::Tensor attend_one(const at::Tensor &q_in, const at::Tensor &kc, const at::Tensor &vc, int64_t T)
 {
     const int64_t B = kc.size(0), H = kc.size(1), cap = kc.size(2), hd = kc.size(3);
@@ -356,34 +410,8 @@ at::Tensor attend_one(const at::Tensor &q_in, const at::Tensor &kc, const at::Te
     const float scale = (float)(1.0 / std::sqrt((double)hd));
     at::parallel_for(0, B * H, 8, [&](int64_t b0, int64_t b1) {
         std::vector<float> w((size_t)T);
-        for (int64_t bh = b0; bh < b1; bh++) {
-            const float *qp = Q + bh * hd, *kp = K + bh * cap * hd, *vp = V + bh * cap * hd;
-            float mx = -std::numeric_limits<float>::infinity();
-            for (int64_t t = 0; t < T; t++) {
-                const float *k = kp + t * hd;
-                float a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-                int64_t j = 0;
-                for (; j + 8 <= hd; j += 8)
-                    for (int u = 0; u < 8; u++)
-                        a[u] += qp[j + u] * k[j + u];
-                for (; j < hd; j++)
-                    a[0] += qp[j] * k[j];
-                float sc = (((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))) * scale;
-                w[t] = sc;
-                mx = std::max(mx, sc);
-            }
-            float sum = 0;
-            for (int64_t t = 0; t < T; t++)
-                sum += (w[t] = std::exp(w[t] - mx));
-            float *op = O + bh * hd;
-            for (int64_t j = 0; j < hd; j++)
-                op[j] = 0;
-            for (int64_t t = 0; t < T; t++) {
-                const float p = w[t] / sum, *v = vp + t * hd;
-                for (int64_t j = 0; j < hd; j++)
-                    op[j] += p * v[j];
-            }
-        }
+        for (int64_t bh = b0; bh < b1; bh++)
+            attend_row(Q + bh * hd, K + bh * cap * hd, V + bh * cap * hd, O + bh * hd, T, hd, scale, w.data());
     });
     return out.view({B, H, 1, hd});
 }
