@@ -35,6 +35,7 @@ void kt_evalcfg_defaults(kt_evalcfg *c)
     c->batch_size = 0;
     c->max_context = 512;
     c->heartbeat = 5.0;
+    c->refresh = 1.0;
 }
 
 typedef enum { T_STR, T_INT, T_DBL, T_U64, T_HOR, T_MODE, T_DATE, T_BOOL } vtype;
@@ -50,6 +51,7 @@ typedef struct opt {
 #define S(f) offsetof(kt_evalcfg, f), sizeof(((kt_evalcfg *)0)->f)
 #define N(f) offsetof(kt_evalcfg, f), 0
 static const opt opts[] = {
+    {"ascii", T_BOOL, N(ascii), 0, 0},
     {"batch", T_BOOL, N(batch), 0, 0},
     {"batch-size", T_INT, N(batch_size), 0, 1e6},
     {"benchmark", T_STR, S(benchmark), 0, 0},
@@ -66,8 +68,10 @@ static const opt opts[] = {
     {"mode", T_MODE, S(mode), 0, 0},
     {"model", T_STR, S(model), 0, 0},
     {"name", T_STR, S(name), 0, 0},
+    {"no-color", T_BOOL, N(no_color), 0, 0},
     {"output-dir", T_STR, S(output_dir), 0, 0},
     {"prices", T_STR, S(prices), 0, 0},
+    {"refresh", T_DBL, N(refresh), 0.1, 60},
     {"resume", T_STR, S(resume), 0, 0},
     {"sample-count", T_INT, N(sample_count), 1, 1000},
     {"seed", T_U64, N(seed), 0, 0},
@@ -482,6 +486,8 @@ const char *kt_evalcfg_help(void)
              "  --heartbeat SECS       rewrite DIR/status.json at least this often (default 5)\n"
              "  --config FILE          JSON settings; flags override them\n"
              "  --batch                no console: one line per event on stderr\n"
+             "  --no-color, --ascii    console without colours / with ASCII drawing\n"
+             "  --refresh SECS         console refresh interval (default 1)\n"
              "  --json, --progress=json  events as JSON lines on stdout (schema kronos-tui.events/1)\n"
              "  --help, --version\n");
 }

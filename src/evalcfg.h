@@ -34,6 +34,8 @@ typedef struct kt_evalcfg {
     int max_context;
     char resume[1024];             /* --resume DIR: settings from DIR/config.json */
     double heartbeat;              /* status.json heartbeat interval, seconds */
+    int no_color, ascii;           /* console appearance */
+    double refresh;                /* console refresh interval, seconds */
     int batch, json, help, version;
 } kt_evalcfg;
 

@@ -346,9 +346,9 @@ static int run_eval(int argc, char **argv)
     int signalled = 0;
     if (use_console) {
         kt_console_options co = {
-            .no_color = getenv("NO_COLOR") != NULL,
-            .ascii = 0,
-            .refresh_secs = 1.0,
+            .no_color = cfg->no_color || getenv("NO_COLOR") != NULL,
+            .ascii = cfg->ascii,
+            .refresh_secs = cfg->refresh,
             .ch = ch,
             .status_path = NULL,
             .on_events = on_console_events,
