@@ -232,7 +232,49 @@ static int run_eval(int argc, char **argv)
     if (!use_console)
         sigfd = install_signal_pipe();
 
-    /* the run directory: created, locked, checked against its record */
+    if (kt_prices_load(cfg->prices, &prices, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", PACKAGE, err);
+        code = KT_EXIT_DATA;
+        goto out;
+    }
+    if (kt_calendar_build(prices, &cal) != 0) {
+        fprintf(stderr, "%s: %s\n", PACKAGE, _("out of memory"));
+        code = KT_EXIT_FAILURE;
+        goto out;
+    }
+    if (cfg->lookback + cfg->horizons[cfg->n_horizons - 1] > cfg->max_context)
+        fprintf(stderr,
+                _("%s: note: lookback %d + horizon %d exceeds the context of %d; each horizon "
+                  "is generated on its own (slower)\n"),
+                PACKAGE, cfg->lookback, cfg->horizons[cfg->n_horizons - 1], cfg->max_context);
+
+    kronos_options kopt = {
+        .threads = cfg->threads,
+        .memory_budget_bytes = (size_t)cfg->memory_budget_mb << 20,
+        .batch_size = cfg->batch_size,
+    };
+    kronos_sampling ks;
+    kronos_sampling_defaults(&ks);
+    ks.temperature = cfg->temperature;
+    ks.top_k = cfg->top_k;
+    ks.top_p = cfg->top_p;
+    ks.sample_count = cfg->sample_count;
+    ks.seed = cfg->seed;
+    ks.max_context = cfg->max_context;
+    if (kt_scorer_kronos_open(cfg->tokenizer, cfg->model, &kopt, &ks, &scorer, err, sizeof err) !=
+        0) {
+        fprintf(stderr, "%s: %s\n", PACKAGE, err);
+        code = KT_EXIT_MODEL;
+        goto out;
+    }
+    if (!scorer->device.verified) {
+        fprintf(stderr, _("%s: device check failed: %s\n"), PACKAGE, scorer->device.violation);
+        code = KT_EXIT_DEVICE;
+        goto out;
+    }
+
+    /* the run directory (only once the data and the model load): created,
+     * locked, checked against its record */
     {
         long other = 0;
         if (kt_rundir_create(cfg->output_dir, err, sizeof err) != 0 ||
@@ -265,49 +307,6 @@ static int run_eval(int argc, char **argv)
         goto out;
     }
 
-    if (kt_prices_load(cfg->prices, &prices, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", PACKAGE, err);
-        kt_recorder_fail(rec, err);
-        code = KT_EXIT_DATA;
-        goto out;
-    }
-    if (kt_calendar_build(prices, &cal) != 0) {
-        fprintf(stderr, "%s: %s\n", PACKAGE, _("out of memory"));
-        code = KT_EXIT_FAILURE;
-        goto out;
-    }
-    if (cfg->lookback + cfg->horizons[cfg->n_horizons - 1] > cfg->max_context)
-        fprintf(stderr,
-                _("%s: note: lookback %d + horizon %d exceeds the context of %d; each horizon "
-                  "is generated on its own (slower)\n"),
-                PACKAGE, cfg->lookback, cfg->horizons[cfg->n_horizons - 1], cfg->max_context);
-
-    kronos_options kopt = {
-        .threads = cfg->threads,
-        .memory_budget_bytes = (size_t)cfg->memory_budget_mb << 20,
-        .batch_size = cfg->batch_size,
-    };
-    kronos_sampling ks;
-    kronos_sampling_defaults(&ks);
-    ks.temperature = cfg->temperature;
-    ks.top_k = cfg->top_k;
-    ks.top_p = cfg->top_p;
-    ks.sample_count = cfg->sample_count;
-    ks.seed = cfg->seed;
-    ks.max_context = cfg->max_context;
-    if (kt_scorer_kronos_open(cfg->tokenizer, cfg->model, &kopt, &ks, &scorer, err, sizeof err) !=
-        0) {
-        fprintf(stderr, "%s: %s\n", PACKAGE, err);
-        kt_recorder_fail(rec, err);
-        code = KT_EXIT_MODEL;
-        goto out;
-    }
-    if (!scorer->device.verified) {
-        fprintf(stderr, _("%s: device check failed: %s\n"), PACKAGE, scorer->device.violation);
-        kt_recorder_fail(rec, scorer->device.violation);
-        code = KT_EXIT_DEVICE;
-        goto out;
-    }
     if (have_inputs &&
         kt_rundir_record_inputs(cfg->output_dir, cfg, &inputs, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", PACKAGE, err);
