@@ -1,4 +1,98 @@
+/* cmd_device.c: `kronos-tui device`: print the device status, asserting
+ * the CPU; exit KT_EXIT_DEVICE on any violation. */
 #include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "commands.h"
 #include "exitcodes.h"
-int kt_cmd_device(int argc, char **argv) { (void)argc; (void)argv; return KT_EXIT_FAILURE; }
+#include "i18n.h"
+#include "kronos.h"
+
+static void device_usage(FILE *out)
+{
+    fputs(_("Usage: kronos-tui device [--tokenizer DIR --model DIR] [--threads N]\n"
+            "Print the device status (asserting CPU): device, intra-op threads, BLAS, SIMD\n"
+            "level and, with a checkpoint, every parameter and buffer checked.\n"
+            "Exit status: 0 ok, 2 usage, 4 model, 5 a tensor is off the CPU or the check failed.\n"),
+          out);
+}
+
+static void print_status(const kronos_device_status *st)
+{
+    printf(_("device status (asserting CPU)\n"));
+    printf(_("  device:          %s\n"), st->device);
+    printf(_("  verified:        %s\n"), st->verified ? _("yes") : _("NO"));
+    printf(_("  tensors checked: %lld\n"), (long long)st->tensors_checked);
+    printf(_("  intra threads:   %d\n"), st->intra_threads);
+    printf(_("  BLAS:            %s%s\n"), st->blas, st->blas_is_reference ? _(" (slow reference BLAS!)") : "");
+    printf(_("  SIMD:            %s\n"), st->simd);
+    printf(_("  parameters:      %lld\n"), (long long)st->params);
+    printf(_("  bytes:           %lld\n"), (long long)st->bytes);
+    if (st->violation[0])
+        printf(_("  violation:       %s\n"), st->violation);
+}
+
+int kt_cmd_device(int argc, char **argv)
+{
+    static const struct option opts[] = {{"tokenizer", required_argument, NULL, 't'},
+                                         {"model", required_argument, NULL, 'm'},
+                                         {"threads", required_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *tok = NULL, *model = NULL;
+    long threads = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': tok = optarg; break;
+        case 'm': model = optarg; break;
+        case 'j': {
+            char *end;
+            errno = 0;
+            threads = strtol(optarg, &end, 10);
+            if (end == optarg || *end || errno || threads < 1 || threads > 4096) {
+                fprintf(stderr, _("kronos-tui device: --threads: expected an integer in [1, 4096], got \"%s\"\n"),
+                        optarg);
+                return KT_EXIT_USAGE;
+            }
+            break;
+        }
+        case 'h': device_usage(stdout); return KT_EXIT_OK;
+        default: device_usage(stderr); return KT_EXIT_USAGE;
+        }
+    }
+    if (optind < argc || (!tok) != (!model)) {
+        device_usage(stderr);
+        return KT_EXIT_USAGE;
+    }
+    kronos_device_status st;
+    if (!tok) {
+        if (threads > 0)
+            kronos_set_threads(NULL, (int)threads);
+        kronos_runtime_status(&st);
+        print_status(&st);
+        return st.verified ? KT_EXIT_OK : KT_EXIT_DEVICE;
+    }
+    kronos_options o = {0};
+    o.threads = (int)threads;
+    kronos_model *m = NULL;
+    kronos_error e;
+    int rc = kronos_open(tok, model, &o, &m, &e);
+    if (rc != KRONOS_OK) {
+        fprintf(stderr, "kronos-tui device: %s\n", e.msg);
+        return rc == KRONOS_EDEVICE ? KT_EXIT_DEVICE : KT_EXIT_MODEL;
+    }
+    rc = kronos_device_status_get(m, &st, &e);
+    print_status(&st);
+    kronos_close(m);
+    if (rc != KRONOS_OK) {
+        fprintf(stderr, "kronos-tui device: %s\n", e.msg);
+        return KT_EXIT_DEVICE;
+    }
+    return KT_EXIT_OK;
+}

@@ -1,4 +1,232 @@
+/* cmd_forecast.c: `kronos-tui forecast`, the C equivalent of
+ * KronosPredictor.predict for one series read from a CSV file. */
 #include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "commands.h"
 #include "exitcodes.h"
-int kt_cmd_forecast(int argc, char **argv) { (void)argc; (void)argv; return KT_EXIT_FAILURE; }
+#include "i18n.h"
+#include "kronos.h"
+#include "ohlcv_csv.h"
+
+static void forecast_usage(FILE *out)
+{
+    fputs(_("Usage: kronos-tui forecast --tokenizer DIR --model DIR --input FILE.csv\n"
+            "         [--start ROW] --lookback N --pred-len N [--max-context N]\n"
+            "         [--temperature T] [--top-k K] [--top-p P] [--sample-count S]\n"
+            "         [--seed N] [--threads N]\n"
+            "Forecast one series. Data rows START..START+LOOKBACK-1 (0-based, after the\n"
+            "header) are the context; the next PRED-LEN rows give the future timestamps\n"
+            "(continued at the median spacing past the end of the file).\n"
+            "Writes CSV to stdout: timestamp,open,high,low,close,volume,amount.\n"
+            "Defaults: --start 0 --max-context 512 --temperature 1 --top-k 0 --top-p 0.9\n"
+            "--sample-count 1 --seed 0. --top-k 1 or --temperature 0 is greedy.\n"
+            "Exit status: 0 ok, 2 usage, 3 data, 4 model, 5 device, 6 output.\n"),
+          out);
+}
+
+static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno || v < lo || v > hi) {
+        fprintf(stderr, _("kronos-tui forecast: --%s: expected an integer in [%ld, %ld], got \"%s\"\n"), opt, lo, hi,
+                s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !(v >= lo && v <= hi)) {
+        fprintf(stderr, _("kronos-tui forecast: --%s: expected a number in [%g, %g], got \"%s\"\n"), opt, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int exit_for(int status)
+{
+    switch (status) {
+    case KRONOS_EDEVICE: return KT_EXIT_DEVICE;
+    case KRONOS_EINVAL: return KT_EXIT_DATA;
+    case KRONOS_EIO: case KRONOS_EFORMAT: case KRONOS_ECONFIG: case KRONOS_ESHAPE: return KT_EXIT_MODEL;
+    default: return KT_EXIT_FAILURE;
+    }
+}
+
+int kt_cmd_forecast(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"tokenizer", required_argument, NULL, 't'},   {"model", required_argument, NULL, 'm'},
+        {"input", required_argument, NULL, 'i'},       {"start", required_argument, NULL, 's'},
+        {"lookback", required_argument, NULL, 'l'},    {"pred-len", required_argument, NULL, 'p'},
+        {"max-context", required_argument, NULL, 'c'}, {"temperature", required_argument, NULL, 'T'},
+        {"top-k", required_argument, NULL, 'k'},       {"top-p", required_argument, NULL, 'P'},
+        {"sample-count", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 'S'},
+        {"threads", required_argument, NULL, 'j'},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *tok = NULL, *model = NULL, *input = NULL;
+    long start = 0, lookback = -1, pred_len = -1, threads = 0, v;
+    kronos_sampling s;
+    kronos_sampling_defaults(&s);
+    /* Numbers on the command line and in the output use the C locale. */
+    locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t old = cloc ? uselocale(cloc) : (locale_t)0;
+    int rc = KT_EXIT_USAGE, c;
+    optind = 1;
+    opterr = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 't': tok = optarg; break;
+        case 'm': model = optarg; break;
+        case 'i': input = optarg; break;
+        case 's': bad = parse_long("start", optarg, 0, LONG_MAX / 2, &start); break;
+        case 'l': bad = parse_long("lookback", optarg, 1, 1000000, &lookback); break;
+        case 'p': bad = parse_long("pred-len", optarg, 1, 1000000, &pred_len); break;
+        case 'c': bad = parse_long("max-context", optarg, 1, 1000000, &v); s.max_context = (int)v; break;
+        case 'T': bad = parse_double("temperature", optarg, 0, 1e6, &s.temperature); break;
+        case 'k': bad = parse_long("top-k", optarg, 0, INT_MAX, &v); s.top_k = (int)v; break;
+        case 'P': bad = parse_double("top-p", optarg, 1e-12, 1.0, &s.top_p); break;
+        case 'n': bad = parse_long("sample-count", optarg, 1, 100000, &v); s.sample_count = (int)v; break;
+        case 'S': {
+            char *end;
+            errno = 0;
+            unsigned long long u = strtoull(optarg, &end, 10);
+            if (end == optarg || *end || errno || optarg[0] == '-') {
+                fprintf(stderr, _("kronos-tui forecast: --%s: expected a non-negative integer, got \"%s\"\n"),
+                        "seed", optarg);
+                bad = 1;
+            }
+            s.seed = (uint64_t)u;
+            break;
+        }
+        case 'j': bad = parse_long("threads", optarg, 1, 4096, &threads); break;
+        case 'h': forecast_usage(stdout); rc = KT_EXIT_OK; goto out;
+        default: bad = 1; break;
+        }
+        if (bad) {
+            forecast_usage(stderr);
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, _("kronos-tui forecast: unexpected argument \"%s\"\n"), argv[optind]);
+        goto out;
+    }
+    if (!tok || !model || !input || lookback < 0 || pred_len < 0) {
+        fprintf(stderr, "%s", _("kronos-tui forecast: --tokenizer, --model, --input, --lookback and --pred-len are required\n"));
+        forecast_usage(stderr);
+        goto out;
+    }
+    s.pred_len = (int)pred_len;
+
+    char err[1024];
+    kt_ohlcv data;
+    if (kt_ohlcv_csv_load(input, &data, err, sizeof err) != 0) {
+        fprintf(stderr, "kronos-tui forecast: %s\n", err);
+        rc = KT_EXIT_DATA;
+        goto out;
+    }
+    if ((size_t)start + (size_t)lookback > data.n) {
+        fprintf(stderr, _("kronos-tui forecast: %s: rows %ld..%ld requested but the file has %zu data rows\n"), input,
+                start, start + lookback - 1, data.n);
+        kt_ohlcv_free(&data);
+        rc = KT_EXIT_DATA;
+        goto out;
+    }
+    size_t L = (size_t)lookback, P = (size_t)pred_len;
+    double *x = malloc(L * 6 * sizeof *x), *pred = malloc(P * 6 * sizeof *pred);
+    kronos_stamp *xs = malloc(L * sizeof *xs), *ys = malloc(P * sizeof *ys);
+    int64_t *yt = malloc(P * sizeof *yt);
+    kronos_model *m = NULL;
+    if (!x || !pred || !xs || !ys || !yt) {
+        fprintf(stderr, "%s", _("kronos-tui forecast: out of memory\n"));
+        rc = KT_EXIT_FAILURE;
+        goto done;
+    }
+    memcpy(x, data.v + (size_t)start * 6, L * 6 * sizeof *x);
+    for (size_t i = 0; i < L; i++)
+        kt_ts_stamp(data.ts[start + i], &xs[i]);
+    size_t avail = data.n - (size_t)start - L, have = avail < P ? avail : P;
+    for (size_t i = 0; i < have; i++)
+        yt[i] = data.ts[start + L + i];
+    if (have < P) {
+        /* Continue the context (plus the future rows present) at its median spacing. */
+        size_t nctx = L + have;
+        kt_ts_continue(data.ts + start, nctx, yt + have, P - have);
+    }
+    for (size_t i = 0; i < P; i++)
+        kt_ts_stamp(yt[i], &ys[i]);
+
+    kronos_options o = {0};
+    o.threads = (int)threads;
+    kronos_error e;
+    int st = kronos_open(tok, model, &o, &m, &e);
+    if (st != KRONOS_OK) {
+        fprintf(stderr, "kronos-tui forecast: %s\n", e.msg);
+        rc = exit_for(st);
+        goto done;
+    }
+    kronos_batch b = {0};
+    b.n_series = 1;
+    b.lookback = (int)L;
+    b.ohlcva = x;
+    b.has_volume = data.has_volume;
+    b.has_amount = data.has_amount;
+    b.x_stamp = xs;
+    b.y_stamp = ys;
+    st = kronos_forecast(m, &b, &s, NULL, NULL, pred, &e);
+    if (st != KRONOS_OK) {
+        fprintf(stderr, "kronos-tui forecast: %s: %s\n", input, e.msg);
+        rc = exit_for(st);
+        goto done;
+    }
+    kronos_device_status ds;
+    if (kronos_device_status_get(m, &ds, &e) != KRONOS_OK) {
+        fprintf(stderr, "kronos-tui forecast: %s\n", e.msg);
+        rc = KT_EXIT_DEVICE;
+        goto done;
+    }
+    printf("timestamp,open,high,low,close,volume,amount\n");
+    for (size_t i = 0; i < P; i++) {
+        char tb[32];
+        kt_ts_format(yt[i], tb, sizeof tb);
+        printf("%s", tb);
+        for (int k = 0; k < 6; k++)
+            printf(",%.17g", pred[i * 6 + k]);
+        printf("\n");
+    }
+    rc = (fflush(stdout) != 0 || ferror(stdout)) ? KT_EXIT_IO : KT_EXIT_OK;
+    if (rc == KT_EXIT_IO)
+        fprintf(stderr, "%s", _("kronos-tui forecast: cannot write the output\n"));
+done:
+    kronos_close(m);
+    free(x);
+    free(pred);
+    free(xs);
+    free(ys);
+    free(yt);
+    kt_ohlcv_free(&data);
+out:
+    if (cloc) {
+        uselocale(old);
+        freelocale(cloc);
+    }
+    return rc;
+}

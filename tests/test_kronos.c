@@ -1,0 +1,605 @@
+/* test_kronos.c: parity of the engine with the upstream reference on the
+ * golden fixtures (tests/data/tiny, tests/data/tiny_fixed_te), its speed
+ * paths (KV cache, horizon prefix, micro-batches) and strict loading. */
+#include "config.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kronos.h"
+#include "kronos_internal.h"
+#include "ohlcv_csv.h"
+
+static char *fx_path(const char *fx, const char *file)
+{
+    static char buf[4][4096];
+    static int k;
+    const char *srcdir = getenv("srcdir");
+    char *p = buf[k++ % 4];
+    snprintf(p, 4096, "%s/tests/data/%s/%s", srcdir ? srcdir : ".", fx, file);
+    return p;
+}
+
+static kronos_model *open_fx(const char *fx)
+{
+    kronos_model *m = NULL;
+    kronos_error e;
+    kronos_options o = {0};
+    o.threads = 1;
+    int rc = kronos_open(fx_path(fx, "tokenizer"), fx_path(fx, "model"), &o, &m, &e);
+    ck_assert_msg(rc == KRONOS_OK, "open %s: %s", fx, e.msg);
+    return m;
+}
+
+/* Numbers from a whitespace-separated text file. */
+static double *read_numbers(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    size_t cap = 1024;
+    double *v = malloc(cap * sizeof *v);
+    *n = 0;
+    double x;
+    while (fscanf(f, "%lf", &x) == 1) {
+        if (*n == cap)
+            v = realloc(v, (cap *= 2) * sizeof *v);
+        v[(*n)++] = x;
+    }
+    fclose(f);
+    return v;
+}
+
+typedef struct gcase {
+    int id, start, lookback, pred_len, max_context;
+    double rows[64][6];
+} gcase;
+
+/* greedy_forecasts.csv: case,start,lookback,pred_len,max_context,timestamp,o,h,l,c,v,a */
+static int read_cases(const char *fx, gcase *cs)
+{
+    FILE *f = fopen(fx_path(fx, "greedy_forecasts.csv"), "r");
+    ck_assert_ptr_nonnull(f);
+    char line[1024];
+    int n = -1, row = 0;
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    while (fgets(line, sizeof line, f)) {
+        int c, s, l, p, m;
+        char ts[64];
+        double v[6];
+        ck_assert_int_eq(sscanf(line, "%d,%d,%d,%d,%d,%63[^,],%lf,%lf,%lf,%lf,%lf,%lf", &c, &s, &l, &p, &m, ts, &v[0],
+                                &v[1], &v[2], &v[3], &v[4], &v[5]),
+                         12);
+        if (n < 0 || cs[n].id != c) {
+            n++;
+            cs[n].id = c, cs[n].start = s, cs[n].lookback = l, cs[n].pred_len = p, cs[n].max_context = m;
+            row = 0;
+        }
+        memcpy(cs[n].rows[row++], v, sizeof v);
+    }
+    fclose(f);
+    return n + 1;
+}
+
+/* A batch over the fixture's input.csv: context rows start.., future stamps from the next rows. */
+typedef struct series {
+    kt_ohlcv data;
+    double *x;
+    kronos_stamp *xs, *ys;
+    int has_volume, has_amount;
+} series;
+
+static void load_series(const char *fx, series *s)
+{
+    char err[512];
+    memset(s, 0, sizeof *s);
+    ck_assert_msg(kt_ohlcv_csv_load(fx_path(fx, "input.csv"), &s->data, err, sizeof err) == 0, "%s", err);
+}
+
+/* Fill n series starting at starts[] into contiguous arrays. */
+static void make_batch(series *s, const int *starts, int n, int L, int P, kronos_batch *b)
+{
+    free(s->x);
+    free(s->xs);
+    free(s->ys);
+    s->x = malloc(sizeof(double) * n * L * 6);
+    s->xs = malloc(sizeof(kronos_stamp) * n * L);
+    s->ys = malloc(sizeof(kronos_stamp) * n * P);
+    for (int i = 0; i < n; i++) {
+        ck_assert((size_t)(starts[i] + L + P) <= s->data.n);
+        memcpy(s->x + (size_t)i * L * 6, s->data.v + (size_t)starts[i] * 6, sizeof(double) * L * 6);
+        for (int t = 0; t < L; t++)
+            kt_ts_stamp(s->data.ts[starts[i] + t], &s->xs[i * L + t]);
+        for (int t = 0; t < P; t++)
+            kt_ts_stamp(s->data.ts[starts[i] + L + t], &s->ys[i * P + t]);
+    }
+    memset(b, 0, sizeof *b);
+    b->n_series = n;
+    b->lookback = L;
+    b->ohlcva = s->x;
+    b->has_volume = s->data.has_volume;
+    b->has_amount = s->data.has_amount;
+    b->x_stamp = s->xs;
+    b->y_stamp = s->ys;
+}
+
+static void free_series(series *s)
+{
+    free(s->x);
+    free(s->xs);
+    free(s->ys);
+    kt_ohlcv_free(&s->data);
+}
+
+static void greedy(kronos_sampling *sp, int P, int mc)
+{
+    kronos_sampling_defaults(sp);
+    sp->pred_len = P;
+    sp->max_context = mc;
+    sp->top_k = 1;
+    sp->top_p = 1.0;
+}
+
+/* The normalised context, as the predictor computes it (float32). */
+static void normalise(const double *x, int L, float *out)
+{
+    for (int c = 0; c < 6; c++) {
+        double sum = 0, sq = 0;
+        for (int t = 0; t < L; t++)
+            sum += (float)x[t * 6 + c];
+        double mu = sum / L;
+        for (int t = 0; t < L; t++)
+            sq += ((float)x[t * 6 + c] - mu) * ((float)x[t * 6 + c] - mu);
+        double sd = sqrt(sq / L);
+        for (int t = 0; t < L; t++) {
+            double z = ((float)x[t * 6 + c] - (float)mu) / ((float)sd + 1e-5);
+            out[t * 6 + c] = (float)fmin(fmax(z, -5), 5);
+        }
+    }
+}
+
+static void check_parity(const char *fx)
+{
+    kronos_model *m = open_fx(fx);
+    gcase *cs = calloc(8, sizeof *cs);
+    int nc = read_cases(fx, cs);
+    ck_assert_int_ge(nc, 2);
+    series s;
+    load_series(fx, &s);
+    kronos_error e;
+    for (int k = 0; k < nc; k++) {
+        gcase *g = &cs[k];
+        const int L = g->lookback, P = g->pred_len;
+        char name[64];
+        size_t n1, n2;
+        /* tokenizer ids: exactly equal */
+        snprintf(name, sizeof name, "case%d_s1_ids.txt", g->id);
+        double *w1 = read_numbers(fx_path(fx, name), &n1);
+        snprintf(name, sizeof name, "case%d_s2_ids.txt", g->id);
+        double *w2 = read_numbers(fx_path(fx, name), &n2);
+        ck_assert_int_eq((int)n1, L);
+        ck_assert_int_eq((int)n2, L);
+        float *xn = malloc(sizeof(float) * L * 6);
+        normalise(s.data.v + (size_t)g->start * 6, L, xn);
+        int64_t *s1 = malloc(sizeof(int64_t) * L), *s2 = malloc(sizeof(int64_t) * L);
+        ck_assert_int_eq(kronos_debug_encode(m, xn, L, s1, s2, &e), KRONOS_OK);
+        for (int t = 0; t < L; t++) {
+            ck_assert_msg(s1[t] == (int64_t)w1[t] && s2[t] == (int64_t)w2[t], "%s case %d pos %d: ids %lld/%lld, want %g/%g",
+                          fx, g->id, t, (long long)s1[t], (long long)s2[t], w1[t], w2[t]);
+        }
+        /* last-position logits within 1e-4 absolute (from the golden ids) */
+        for (int t = 0; t < L; t++)
+            s1[t] = (int64_t)w1[t], s2[t] = (int64_t)w2[t];
+        kronos_stamp *st = malloc(sizeof *st * L);
+        for (int t = 0; t < L; t++)
+            kt_ts_stamp(s.data.ts[g->start + t], &st[t]);
+        float l1[1 << 10], l2[1 << 10];
+        ck_assert_int_eq(kronos_debug_last_logits(m, s1, s2, st, L, s1[L - 1], l1, l2, &e), KRONOS_OK);
+        size_t nl;
+        snprintf(name, sizeof name, "case%d_s1_logits_last.txt", g->id);
+        double *want = read_numbers(fx_path(fx, name), &nl);
+        ck_assert_int_eq((int)nl, 16);
+        for (size_t j = 0; j < nl; j++)
+            ck_assert_msg(fabs(l1[j] - want[j]) < 1e-4, "%s case %d s1 logit %zu: %g want %g", fx, g->id, j, l1[j], want[j]);
+        free(want);
+        snprintf(name, sizeof name, "case%d_s2_logits_last.txt", g->id);
+        want = read_numbers(fx_path(fx, name), &nl);
+        for (size_t j = 0; j < nl; j++)
+            ck_assert_msg(fabs(l2[j] - want[j]) < 1e-4, "%s case %d s2 logit %zu: %g want %g", fx, g->id, j, l2[j], want[j]);
+        free(want);
+        /* decoded context within 1e-4 */
+        float *dec = malloc(sizeof(float) * L * 6);
+        ck_assert_int_eq(kronos_debug_decode(m, s1, s2, L, dec, &e), KRONOS_OK);
+        snprintf(name, sizeof name, "case%d_decoded_norm.txt", g->id);
+        want = read_numbers(fx_path(fx, name), &nl);
+        ck_assert_int_eq((int)nl, L * 6);
+        for (size_t j = 0; j < nl; j++)
+            ck_assert_msg(fabs(dec[j] - want[j]) < 1e-4, "%s case %d decoded %zu: %g want %g", fx, g->id, j, dec[j], want[j]);
+        free(want);
+        /* greedy forecast within 1e-4 relative */
+        kronos_batch b;
+        make_batch(&s, &g->start, 1, L, P, &b);
+        kronos_sampling sp;
+        greedy(&sp, P, g->max_context);
+        double *out = malloc(sizeof(double) * P * 6);
+        ck_assert_msg(kronos_forecast(m, &b, &sp, NULL, NULL, out, &e) == KRONOS_OK, "%s", e.msg);
+        for (int t = 0; t < P; t++)
+            for (int c = 0; c < 6; c++) {
+                double w = g->rows[t][c], d = fabs(out[t * 6 + c] - w);
+                ck_assert_msg(d <= 1e-4 * fabs(w) + 1e-6, "%s case %d step %d col %d: %.9g want %.9g", fx, g->id, t, c,
+                              out[t * 6 + c], w);
+            }
+        /* T = 0 is greedy too */
+        sp.top_k = 0;
+        sp.temperature = 0;
+        double *out0 = malloc(sizeof(double) * P * 6);
+        ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, out0, &e), KRONOS_OK);
+        for (int j = 0; j < P * 6; j++)
+            ck_assert(out0[j] == out[j]);
+        free(out0);
+        free(out);
+        free(dec);
+        free(st);
+        free(xn);
+        free(s1);
+        free(s2);
+        free(w1);
+        free(w2);
+    }
+    kronos_device_status ds;
+    ck_assert_int_eq(kronos_device_status_get(m, &ds, &e), KRONOS_OK);
+    ck_assert_str_eq(ds.device, "cpu");
+    ck_assert_int_eq(ds.verified, 1);
+    ck_assert_int_gt(ds.tensors_checked, 80);
+    ck_assert_int_eq(ds.intra_threads, 1);
+    free_series(&s);
+    free(cs);
+    kronos_close(m);
+}
+
+START_TEST(test_parity_tiny) { check_parity("tiny"); }
+END_TEST
+
+START_TEST(test_parity_tiny_fixed_te) { check_parity("tiny_fixed_te"); }
+END_TEST
+
+static int max_rel_diff_ok(const double *a, const double *b, int n, double tol)
+{
+    for (int i = 0; i < n; i++)
+        if (fabs(a[i] - b[i]) > tol * fabs(b[i]) + 1e-9)
+            return 0;
+    return 1;
+}
+
+/* KV cache == recompute; long generation prefix == short one. Sampled
+ * (T 1, top_p 0.9, 2 samples) so the RNG streams are exercised too. */
+START_TEST(test_cache_and_horizon_prefix)
+{
+    kronos_model *m = open_fx("tiny");
+    series s;
+    load_series("tiny", &s);
+    kronos_error e;
+    kronos_batch b;
+    int start = 200, L = 60;
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.max_context = 128;
+    sp.sample_count = 2;
+    sp.seed = 99;
+    /* 60 + 30 <= 128: the window only grows. */
+    double a[30 * 6], c[30 * 6], p5[5 * 6];
+    sp.pred_len = 30;
+    make_batch(&s, &start, 1, L, 30, &b);
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, a, &e), KRONOS_OK);
+    kronos_debug_set_kv_cache(m, 0);
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, c, &e), KRONOS_OK);
+    kronos_debug_set_kv_cache(m, 1);
+    ck_assert_msg(max_rel_diff_ok(c, a, 30 * 6, 1e-5), "KV cache changed the forecast");
+    sp.pred_len = 5;
+    make_batch(&s, &start, 1, L, 5, &b);
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, p5, &e), KRONOS_OK);
+    ck_assert_msg(max_rel_diff_ok(p5, a, 5 * 6, 1e-5), "horizon 5 differs from the prefix of horizon 30");
+    /* Sliding: 120 + 20 > 128, cached and uncached agree. */
+    double s1[20 * 6], s2[20 * 6];
+    L = 120;
+    sp.pred_len = 20;
+    make_batch(&s, &start, 1, L, 20, &b);
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, s1, &e), KRONOS_OK);
+    kronos_debug_set_kv_cache(m, 0);
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, s2, &e), KRONOS_OK);
+    ck_assert(max_rel_diff_ok(s1, s2, 20 * 6, 1e-5));
+    /* Another seed gives another sampled forecast. */
+    kronos_debug_set_kv_cache(m, 1);
+    sp.seed = 100;
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, s2, &e), KRONOS_OK);
+    ck_assert(!max_rel_diff_ok(s1, s2, 20 * 6, 1e-9));
+    free_series(&s);
+    kronos_close(m);
+}
+END_TEST
+
+static int cancel_after(void *user, int done, int total)
+{
+    (void)done;
+    (void)total;
+    return --*(int *)user <= 0;
+}
+
+/* One batched call (micro-batches of 3 rows) == one call per series. */
+START_TEST(test_batched_equals_per_series)
+{
+    kronos_model *m = NULL;
+    kronos_error e;
+    kronos_options o = {0};
+    o.threads = 1;
+    o.batch_size = 3;
+    ck_assert_int_eq(kronos_open(fx_path("tiny", "tokenizer"), fx_path("tiny", "model"), &o, &m, &e), KRONOS_OK);
+    kronos_model *m1 = open_fx("tiny");
+    series s;
+    load_series("tiny", &s);
+    const int starts[4] = {10, 333, 700, 1111}, L = 50, P = 12;
+    uint64_t seeds[4] = {5, 17, 5, 1234567};
+    kronos_batch b;
+    make_batch(&s, starts, 4, L, P, &b);
+    b.series_seeds = seeds;
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.pred_len = P;
+    sp.max_context = 128;
+    sp.sample_count = 2;
+    sp.top_k = 4;
+    double all[4 * P * 6], one[P * 6];
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, all, &e), KRONOS_OK);
+    kronos_timing tm;
+    kronos_debug_timing(m, &tm);
+    ck_assert_int_eq(tm.micro_batches, 3); /* 8 rows in batches of 3 */
+    for (int i = 0; i < 4; i++) {
+        kronos_batch bi;
+        series si;
+        load_series("tiny", &si);
+        make_batch(&si, &starts[i], 1, L, P, &bi);
+        bi.series_seeds = &seeds[i];
+        ck_assert_int_eq(kronos_forecast(m1, &bi, &sp, NULL, NULL, one, &e), KRONOS_OK);
+        ck_assert_msg(max_rel_diff_ok(one, all + i * P * 6, P * 6, 1e-5), "series %d differs when batched", i);
+        free_series(&si);
+    }
+    /* Cancellation from the progress callback. */
+    int budget = 2;
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, cancel_after, &budget, all, &e), KRONOS_ECANCELLED);
+    /* Bad input is an error, never a crash. */
+    s.x[7] = NAN;
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, all, &e), KRONOS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(e.msg, "NaN"));
+    s.x[7] = 1;
+    sp.pred_len = 0;
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, all, &e), KRONOS_EINVAL);
+    free_series(&s);
+    kronos_close(m);
+    kronos_close(m1);
+}
+END_TEST
+
+/* ---- strict loading on broken copies of the fixtures ------------------ */
+
+static char tmpdir[256];
+
+static void sh(const char *cmd)
+{
+    ck_assert_msg(system(cmd) == 0, "command failed: %s", cmd);
+}
+
+static void fresh_copy(void)
+{
+    char cmd[8192];
+    snprintf(tmpdir, sizeof tmpdir, "%s/kt-test-kronos.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    snprintf(cmd, sizeof cmd, "cp -R '%s' '%s' '%s/' && chmod -R u+w '%s'", fx_path("tiny", "tokenizer"),
+             fx_path("tiny", "model"), tmpdir, tmpdir);
+    sh(cmd);
+}
+
+static void remove_copy(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    sh(cmd);
+}
+
+static int open_copy(kronos_error *e)
+{
+    char t[512], p[512];
+    snprintf(t, sizeof t, "%s/tokenizer", tmpdir);
+    snprintf(p, sizeof p, "%s/model", tmpdir);
+    kronos_model *m = NULL;
+    int rc = kronos_open(t, p, NULL, &m, e);
+    kronos_close(m);
+    return rc;
+}
+
+/* Edit a config.json of the copy: set key to an integer, or delete it (value < 0). */
+static void edit_config(const char *part, const char *key, long value)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s/config.json", tmpdir, part);
+    json_t *j = json_load_file(path, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    if (value < 0)
+        json_object_del(j, key);
+    else
+        json_object_set_new(j, key, json_integer(value));
+    ck_assert_int_eq(json_dump_file(j, path, 0), 0);
+    json_decref(j);
+}
+
+/* Rewrite the safetensors header of the copy with fn applied to it. */
+static void edit_header(const char *part, void (*fn)(json_t *))
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s/model.safetensors", tmpdir, part);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    unsigned char *b = malloc(1 << 20);
+    size_t len = fread(b, 1, 1 << 20, f);
+    fclose(f);
+    uint64_t h = 0;
+    for (int i = 7; i >= 0; i--)
+        h = h << 8 | b[i];
+    json_t *j = json_loadb((const char *)b + 8, h, 0, NULL);
+    ck_assert_ptr_nonnull(j);
+    fn(j);
+    char *s = json_dumps(j, JSON_COMPACT);
+    uint64_t nh = strlen(s);
+    f = fopen(path, "wb");
+    for (int i = 0; i < 8; i++)
+        fputc((int)(nh >> (8 * i)) & 0xff, f);
+    fwrite(s, 1, nh, f);
+    fwrite(b + 8 + h, 1, len - 8 - h, f);
+    fclose(f);
+    free(s);
+    json_decref(j);
+    free(b);
+}
+
+static void drop_buffers(json_t *j)
+{
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(j, tmp, k, v) {
+        if (strstr(k, "inv_freq") || strstr(k, "bsq"))
+            json_object_del(j, k);
+    }
+}
+
+static void rename_norm(json_t *j)
+{
+    json_object_set(j, "nurm.weight", json_object_get(j, "norm.weight"));
+    json_object_del(j, "norm.weight");
+}
+
+static void add_extra(json_t *j)
+{
+    json_object_set_new(j, "extra.weight", json_pack("{s:s, s:[i], s:[i,i]}", "dtype", "F32", "shape", 0,
+                                                     "data_offsets", 0, 0));
+}
+
+START_TEST(test_strict_loading)
+{
+    kronos_error e;
+    char cmd[1024];
+    /* Buffers absent: recomputed, and the parity still holds (ids exact). */
+    fresh_copy();
+    edit_header("tokenizer", drop_buffers);
+    edit_header("model", drop_buffers);
+    ck_assert_msg(open_copy(&e) == KRONOS_OK, "%s", e.msg);
+    remove_copy();
+
+    fresh_copy(); /* truncated file */
+    snprintf(cmd, sizeof cmd, "truncate -s 100000 '%s/model/model.safetensors'", tmpdir);
+    sh(cmd);
+    ck_assert_int_eq(open_copy(&e), KRONOS_EFORMAT);
+    ck_assert_msg(strstr(e.msg, "model.safetensors: ") && strstr(e.msg, "beyond the end"), "%s", e.msg);
+    remove_copy();
+
+    fresh_copy(); /* wrong header length */
+    snprintf(cmd, sizeof cmd, "printf '\\377\\377' | dd of='%s/tokenizer/model.safetensors' bs=1 seek=3 conv=notrunc 2>/dev/null", tmpdir);
+    sh(cmd);
+    ck_assert_int_eq(open_copy(&e), KRONOS_EFORMAT);
+    ck_assert_msg(strstr(e.msg, "tokenizer/model.safetensors: invalid header length"), "%s", e.msg);
+    remove_copy();
+
+    fresh_copy(); /* header length one byte too long: the JSON runs into the data */
+    snprintf(cmd, sizeof cmd, "printf '\\051' | dd of='%s/tokenizer/model.safetensors' bs=1 seek=0 conv=notrunc 2>/dev/null", tmpdir);
+    sh(cmd);
+    ck_assert_int_eq(open_copy(&e), KRONOS_EFORMAT);
+    ck_assert_msg(strstr(e.msg, "invalid JSON header"), "%s", e.msg);
+    remove_copy();
+
+    fresh_copy(); /* config disagrees with the tensors */
+    edit_config("model", "ff_dim", 128);
+    ck_assert_int_eq(open_copy(&e), KRONOS_ESHAPE);
+    ck_assert_msg(strstr(e.msg, "model.safetensors: tensor transformer.0.ffn.w1.weight has shape [64,32], config "
+                                "expects [128,32]"), "%s", e.msg);
+    remove_copy();
+
+    fresh_copy(); /* missing config key */
+    edit_config("tokenizer", "d_model", -1);
+    ck_assert_int_eq(open_copy(&e), KRONOS_ECONFIG);
+    ck_assert_msg(strstr(e.msg, "tokenizer/config.json: missing key d_model"), "%s", e.msg);
+    remove_copy();
+
+    fresh_copy(); /* tokenizer / predictor bit widths differ */
+    edit_config("model", "s1_bits", 5);
+    edit_config("model", "s2_bits", 5);
+    ck_assert_int_eq(open_copy(&e), KRONOS_ECONFIG);
+    ck_assert_msg(strstr(e.msg, "s1_bits") && strstr(e.msg, "tokenizer"), "%s", e.msg);
+    remove_copy();
+
+    fresh_copy(); /* s1_bits != s2_bits */
+    edit_config("tokenizer", "s2_bits", 5);
+    ck_assert_int_eq(open_copy(&e), KRONOS_ECONFIG);
+    ck_assert_msg(strstr(e.msg, "s2_bits"), "%s", e.msg);
+    remove_copy();
+
+    fresh_copy(); /* a tensor missing */
+    edit_header("model", rename_norm);
+    ck_assert_int_eq(open_copy(&e), KRONOS_ESHAPE);
+    ck_assert_msg(strstr(e.msg, "tensor norm.weight is missing"), "%s", e.msg);
+    remove_copy();
+
+    fresh_copy(); /* a tensor too many */
+    edit_header("model", add_extra);
+    ck_assert_int_eq(open_copy(&e), KRONOS_ESHAPE);
+    ck_assert_msg(strstr(e.msg, "model/model.safetensors: unexpected tensor extra.weight"), "%s", e.msg);
+    remove_copy();
+
+    fresh_copy(); /* no such directory */
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/model'", tmpdir);
+    sh(cmd);
+    ck_assert_int_eq(open_copy(&e), KRONOS_EIO);
+    remove_copy();
+}
+END_TEST
+
+START_TEST(test_status_names)
+{
+    ck_assert_str_eq(kronos_status_name(KRONOS_ESHAPE), "shape");
+    kronos_sampling s;
+    kronos_sampling_defaults(&s);
+    ck_assert(s.temperature == 1.0 && s.top_k == 0 && s.top_p == 0.9 && s.sample_count == 1 &&
+              s.max_context == 512 && s.clip == 5.0);
+    kronos_device_status st;
+    kronos_runtime_status(&st);
+    ck_assert_str_eq(st.device, "cpu");
+    ck_assert(st.blas[0] != '\0' && st.simd[0] != '\0');
+    ck_assert(kronos_bench_sgemm_gflops(64, 64, 64, 2) > 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("kronos");
+    TCase *tc = tcase_create("parity");
+    tcase_add_test(tc, test_parity_tiny);
+    tcase_add_test(tc, test_parity_tiny_fixed_te);
+    tcase_add_test(tc, test_cache_and_horizon_prefix);
+    tcase_add_test(tc, test_batched_equals_per_series);
+    tcase_add_test(tc, test_strict_loading);
+    tcase_add_test(tc, test_status_names);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,215 @@
+/* test_safetensors.c: the safetensors reader on hand-made buffers, broken
+ * headers, every truncation of a real fixture, and random corruption. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "safetensors.h"
+
+/* A safetensors image: 8-byte length, header, data. */
+static unsigned char *make(const char *header, const void *data, size_t dlen, size_t *len)
+{
+    size_t h = strlen(header);
+    unsigned char *b = malloc(8 + h + dlen);
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)((uint64_t)h >> (8 * i));
+    memcpy(b + 8, header, h);
+    if (dlen)
+        memcpy(b + 8 + h, data, dlen);
+    *len = 8 + h + dlen;
+    return b;
+}
+
+static int parse(const char *header, const void *data, size_t dlen, char *err)
+{
+    size_t len;
+    unsigned char *b = make(header, data, dlen, &len);
+    kt_safetensors st;
+    int rc = kt_st_parse(b, len, &st, err, 256);
+    if (rc == 0)
+        kt_st_free(&st);
+    free(b);
+    return rc;
+}
+
+START_TEST(test_valid_and_convert)
+{
+    float f[2] = {1.5f, -2.25f};
+    uint16_t h[4] = {0x3c00, 0xc000, 0x0001, 0x7c00}; /* 1, -2, 2^-24, inf */
+    uint16_t bf[2] = {0x3f80, 0xc0a0};                /* 1, -5 */
+    unsigned char data[8 + 8 + 4];
+    memcpy(data, f, 8);
+    memcpy(data + 8, h, 8);
+    memcpy(data + 16, bf, 4);
+    size_t len;
+    unsigned char *b = make("{\"__metadata__\":{\"format\":\"pt\"},"
+                            "\"b.f16\":{\"dtype\":\"F16\",\"shape\":[2,2],\"data_offsets\":[8,16]},"
+                            "\"a.f32\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                            "\"c.bf16\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[16,20]}}",
+                            data, sizeof data, &len);
+    kt_safetensors st;
+    char err[256];
+    ck_assert_int_eq(kt_st_parse(b, len, &st, err, sizeof err), 0);
+    ck_assert_uint_eq(st.n, 3);
+    ck_assert_str_eq(st.t[0].name, "a.f32"); /* sorted by name */
+    const kt_st_tensor *t = kt_st_find(&st, "b.f16");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(t->ndim, 2);
+    ck_assert_int_eq(t->shape[1], 2);
+    float out[4];
+    ck_assert_int_eq(kt_st_to_f32(&st, t, out), 0);
+    ck_assert(out[0] == 1.0f && out[1] == -2.0f && out[2] == 5.9604645e-08f && out[3] > 1e38f);
+    ck_assert_int_eq(kt_st_to_f32(&st, kt_st_find(&st, "a.f32"), out), 0);
+    ck_assert(out[0] == 1.5f && out[1] == -2.25f);
+    ck_assert_int_eq(kt_st_to_f32(&st, kt_st_find(&st, "c.bf16"), out), 0);
+    ck_assert(out[0] == 1.0f && out[1] == -5.0f);
+    ck_assert_ptr_null(kt_st_find(&st, "nope"));
+    kt_st_free(&st);
+    free(b);
+    ck_assert(kt_st_f16_to_f32(0x3555) > 0.3332f && kt_st_f16_to_f32(0x3555) < 0.3334f);
+}
+END_TEST
+
+START_TEST(test_broken_headers)
+{
+    char err[256];
+    unsigned char four[16] = {0};
+    kt_safetensors st;
+    ck_assert_int_eq(kt_st_parse(four, 4, &st, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "too short"));
+    /* header length larger than the file */
+    size_t len;
+    unsigned char *b = make("{}", NULL, 0, &len);
+    b[0] = 200;
+    ck_assert_int_eq(kt_st_parse(b, len, &st, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "invalid header length 200"));
+    b[0] = 0xff; b[7] = 0xff; /* huge */
+    ck_assert_int_eq(kt_st_parse(b, len, &st, err, sizeof err), -1);
+    free(b);
+    float z[4] = {0};
+    ck_assert_int_eq(parse("{\"a\":", z, 0, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "invalid JSON"));
+    ck_assert_int_eq(parse("[1,2]", z, 0, err), -1);
+    /* data beyond the end (truncated data section) */
+    ck_assert_int_eq(parse("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", z, 8, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "beyond the end"));
+    /* size does not match dtype x shape */
+    ck_assert_int_eq(parse("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,16]}}", z, 16, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "need 12"));
+    ck_assert_int_eq(parse("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", z, 16, err), -1);
+    ck_assert_int_eq(parse("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", z, 16, err), -1);
+    ck_assert_int_eq(parse("{\"a\":{\"dtype\":\"Q4\",\"shape\":[2],\"data_offsets\":[0,8]}}", z, 16, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "unsupported dtype Q4"));
+    ck_assert_int_eq(parse("{\"a\":{\"dtype\":\"F32\",\"shape\":[2]}}", z, 16, err), -1);
+    /* overlapping tensors */
+    ck_assert_int_eq(parse("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                           "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", z, 16, err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "overlap"));
+    /* shape product overflow */
+    ck_assert_int_eq(parse("{\"a\":{\"dtype\":\"F32\",\"shape\":[1099511627776,1099511627776,1099511627776],"
+                           "\"data_offsets\":[0,8]}}", z, 16, err), -1);
+    /* I64 is parsed (buffers) but does not convert to float */
+    size_t l2;
+    unsigned char *b2 = make("{\"i\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}", z, 16, &l2);
+    ck_assert_int_eq(kt_st_parse(b2, l2, &st, err, sizeof err), 0);
+    float out[2];
+    ck_assert_int_eq(kt_st_to_f32(&st, &st.t[0], out), -1);
+    kt_st_free(&st);
+    free(b2);
+}
+END_TEST
+
+static unsigned char *read_fixture(size_t *len)
+{
+    const char *srcdir = getenv("srcdir");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/data/tiny/model/model.safetensors", srcdir ? srcdir : ".");
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    unsigned char *b = malloc(1 << 20);
+    *len = fread(b, 1, 1 << 20, f);
+    fclose(f);
+    return b;
+}
+
+START_TEST(test_fixture_and_truncations)
+{
+    size_t len;
+    unsigned char *b = read_fixture(&len);
+    kt_safetensors st;
+    char err[256];
+    ck_assert_int_eq(kt_st_parse(b, len, &st, err, sizeof err), 0);
+    ck_assert_uint_eq(st.n, 52);
+    const kt_st_tensor *t = kt_st_find(&st, "transformer.1.ffn.w1.weight");
+    ck_assert_ptr_nonnull(t);
+    char shp[64];
+    kt_st_shape_str(t->shape, t->ndim, shp, sizeof shp);
+    ck_assert_str_eq(shp, "[64,32]");
+    kt_st_free(&st);
+    /* Every truncation fails cleanly (the last tensor ends at the end). */
+    for (size_t l = 0; l < len; l += (l < 5000 ? 1 : 97)) {
+        unsigned char *c = malloc(l ? l : 1);
+        memcpy(c, b, l);
+        ck_assert_msg(kt_st_parse(c, l, &st, err, sizeof err) == -1, "truncation at %zu parsed", l);
+        free(c);
+    }
+    free(b);
+}
+END_TEST
+
+START_TEST(test_random_corruption)
+{
+    size_t len;
+    unsigned char *b = read_fixture(&len);
+    uint64_t x = 12345;
+    char err[256];
+    int ok = 0;
+    for (int round = 0; round < 3000; round++) {
+        unsigned char *c = malloc(len);
+        memcpy(c, b, len);
+        for (int k = 0; k < 1 + round % 4; k++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            size_t pos = (size_t)(x >> 33) % (round % 2 ? 64 + 4872 : len);
+            c[pos] = (unsigned char)(x >> 17);
+        }
+        kt_safetensors st;
+        if (kt_st_parse(c, len, &st, err, sizeof err) == 0) {
+            ok++;
+            float *dst = malloc(1 << 16);
+            for (size_t i = 0; i < st.n; i++)
+                if (st.t[i].nbytes <= (1 << 14))
+                    (void)kt_st_to_f32(&st, &st.t[i], dst);
+            free(dst);
+            kt_st_free(&st);
+        }
+        free(c);
+    }
+    ck_assert_int_gt(ok, 0); /* flips in the data section still parse */
+    free(b);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("safetensors");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_valid_and_convert);
+    tcase_add_test(tc, test_broken_headers);
+    tcase_add_test(tc, test_fixture_and_truncations);
+    tcase_add_test(tc, test_random_corruption);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
