@@ -1,6 +1,6 @@
 /* demo_rankic.c: kronos-demo-rankic, a developer tool that checks the demo
  * checkpoint before the evaluation engine is available: greedy forecasts with
- * the training-side forward pass (kt_train_forecast_greedy) for every ticker on
+ * the engine (kronos_forecast, temperature 0) for every ticker on
  * a few as-of dates, then the Spearman RankIC of pred_close[h]/close - 1
  * against the realised h-day return, per date and as a median, plus the same
  * with the scores shuffled within each date (fixed seed).
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "i18n.h"
-#include "train.h"
+#include "kronos.h"
 
 #define MAX_T 1024
 #define MAX_D 8192
@@ -208,6 +208,20 @@ int main(int argc, char **argv)
     int d0 = 0;
     while (d0 < s.n_dates && strcmp(s.dates[d0], argv[4]) < 0)
         d0++;
+    kronos_model *model = NULL;
+    kronos_error ke;
+    kronos_options opt = { 1, 0, 0 }; /* one thread: the machine is shared */
+    if (kronos_open(argv[2], argv[3], &opt, &model, &ke) != KRONOS_OK) {
+        fprintf(stderr, "%s\n", ke.msg);
+        return 4;
+    }
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.pred_len = HMAX;
+    sp.temperature = 0.0;
+    sp.top_k = 0;
+    sp.top_p = 1.0;
+    sp.sample_count = 1;
     const int hs[2] = { 5, 20 };
     double ic[2][256], icsh[2][256];
     int nic = 0;
@@ -246,9 +260,9 @@ int main(int argc, char **argv)
             for (int t = 0; t < HMAX; t++)
                 stamp_of(s.dates[d + 1 + t], &ys[(size_t)i * HMAX + t]);
         }
-        char err[512];
-        if (kt_train_forecast_greedy(argv[2], argv[3], n, lookback, x, xs, ys, HMAX, out, err, sizeof err)) {
-            fprintf(stderr, "%s\n", err);
+        kronos_batch in = { n, lookback, x, 1, 1, xs, ys, NULL };
+        if (kronos_forecast(model, &in, &sp, NULL, NULL, out, &ke) != KRONOS_OK) {
+            fprintf(stderr, "%s\n", ke.msg);
             return 4;
         }
         for (int hi = 0; hi < 2; hi++) {
@@ -284,5 +298,6 @@ int main(int argc, char **argv)
         printf("h=%d dates=%d median_rankic=%.4f shuffle_median=%.4f\n", hs[hi], nic, median(ic[hi], nic),
                median(icsh[hi], nic));
     free(s.px);
+    kronos_close(model);
     return 0;
 }

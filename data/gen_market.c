@@ -177,7 +177,10 @@ typedef struct params {
     uint64_t seed;
     int y0, y1;            /* first and last calendar year */
     double ou_halflife;    /* days */
-    double ou_sd;          /* stationary std of the planted deviation (log) */
+    double ou_sd;          /* stationary std of an optional OU deviation (log); 0 = off */
+    double ev_prob;        /* probability of a pressure event per ticker and day */
+    double ev_drift;       /* log drift per day after an event, in its direction */
+    int ev_days;           /* days the drift lasts */
 } params;
 
 static const char *const sector_code[N_SECTORS] = {
@@ -186,7 +189,8 @@ static const char *const sector_code[N_SECTORS] = {
 
 static int usage(FILE *out, const char *prog)
 {
-    fprintf(out, _("Usage: %s [--seed N] [--years Y0-Y1] [--halflife DAYS] [--signal SD] [-o FILE]\n"
+    fprintf(out, _("Usage: %s [--seed N] [--years Y0-Y1] [--event-prob P] [--event-drift D]\n"
+                   "       [--halflife DAYS] [--signal SD] [-o FILE]\n"
                    "Write the demo market (long CSV) to FILE or standard output.\n"),
             prog);
     return out == stdout ? 0 : 2;
@@ -223,6 +227,7 @@ static int generate(const params *p, FILE *out)
     double beta[N_TICKERS], gsec[N_TICKERS], vol_idio[N_TICKERS], lp[N_TICKERS];
     double base_vol[N_TICKERS], u[N_TICKERS], e[N_TICKERS], vnoise[N_TICKERS];
     double prev_close[N_TICKERS], range_k[N_TICKERS];
+    int drift_left[N_TICKERS], drift_dir[N_TICKERS];
     int first[N_TICKERS], last[N_TICKERS], gap0[N_TICKERS], gap1[N_TICKERS];
     for (int i = 0; i < N_TICKERS; i++) {
         beta[i] = 0.6 + 0.8 * rng_unif(&r);
@@ -236,6 +241,8 @@ static int generate(const params *p, FILE *out)
         gap0[i] = gap1[i] = -1;
         e[i] = 0.0;
         vnoise[i] = 0.0;
+        drift_left[i] = 0;
+        drift_dir[i] = 0;
     }
     /* late listings, early delistings, trading halts (gaps) */
     const int late[4] = { 7, 33, 58, 91 }, early[3] = { 19, 46, 84 }, halted[4] = { 3, 27, 62, 75 };
@@ -274,8 +281,17 @@ static int generate(const params *p, FILE *out)
             double eps_e = rng_norm(&r), eps_u = rng_norm(&r), eps_g = rng_norm(&r);
             double eps_h = rng_norm(&r), eps_l = rng_norm(&r), eps_v = rng_norm(&r);
             double eps_a = rng_norm(&r);
+            double ev_u = rng_unif(&r), ev_d = rng_unif(&r), ev_r = rng_unif(&r), ev_v = rng_unif(&r);
+            int listed = !(t < first[i] || t > last[i] || (t >= gap0[i] && t <= gap1[i]));
+            /* the planted signal: drift after a pressure event */
+            double drift = 0.0;
+            if (drift_left[i] > 0) {
+                drift = drift_dir[i] * p->ev_drift;
+                drift_left[i]--;
+            }
+            int event = listed && t > 0 && ev_u < p->ev_prob;
             double vr = mkt_vol / 0.010;
-            double de = vol_idio[i] * sqrt(vr) * eps_e;
+            double de = vol_idio[i] * sqrt(vr) * eps_e + drift;
             double u_new = phi * u[i] + ou_innov * eps_u;
             double du = u_new - u[i];
             u[i] = u_new;
@@ -290,7 +306,24 @@ static int generate(const params *p, FILE *out)
             double lo = fmin(open, close) * exp(-range_k[i] * sig * fabs(eps_l) * 0.6);
             vnoise[i] = 0.8 * vnoise[i] + 0.25 * eps_v;
             double volume = base_vol[i] * exp(vnoise[i] + 8.0 * fabs(ret) + 0.3 * (vr - 1.0));
-            if (t < first[i] || t > last[i] || (t >= gap0[i] && t <= gap1[i]))
+            if (event) {
+                /* hammer (dir +1: long lower shadow, close near the high) or
+                 * shooting star (dir -1: long upper shadow, close near the low)
+                 * on 3-5x volume; the close-to-close return is unaffected */
+                int dir = ev_d < 0.5 ? 1 : -1;
+                double shadow = 0.05 + 0.04 * ev_r, top = fmax(open, close), bot = fmin(open, close);
+                if (dir > 0) {
+                    lo = bot * exp(-shadow);
+                    hi = top * exp(0.1 * shadow * ev_v);
+                } else {
+                    hi = top * exp(shadow);
+                    lo = bot * exp(-0.1 * shadow * ev_v);
+                }
+                volume *= 3.0 + 2.0 * ev_v;
+                drift_dir[i] = dir;
+                drift_left[i] = p->ev_days;
+            }
+            if (!listed)
                 continue;
             double o = round(open * 100.0) / 100.0, c = round(close * 100.0) / 100.0;
             double h = round(hi * 100.0) / 100.0, l = round(lo * 100.0) / 100.0;
@@ -311,7 +344,7 @@ static int generate(const params *p, FILE *out)
 
 int main(int argc, char **argv)
 {
-    params p = { 20250601ULL, 2018, 2023, 15.0, 0.05 };
+    params p = { 20250601ULL, 2018, 2023, 15.0, 0.03, 0.03, 0.004, 20 };
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -345,6 +378,16 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--signal")) {
             if (parse_double(v, 0.0, 1.0, &p.ou_sd)) {
                 fprintf(stderr, _("%s: --signal: expected 0 .. 1: %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--event-prob")) {
+            if (parse_double(v, 0.0, 0.5, &p.ev_prob)) {
+                fprintf(stderr, _("%s: --event-prob: expected 0 .. 0.5: %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--event-drift")) {
+            if (parse_double(v, 0.0, 0.05, &p.ev_drift)) {
+                fprintf(stderr, _("%s: --event-drift: expected 0 .. 0.05: %s\n"), argv[0], v);
                 return 2;
             }
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {

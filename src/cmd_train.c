@@ -327,12 +327,25 @@ static int parse_real(const char *opt, const char *v, double *out)
     return 0;
 }
 
+/* mkdir -p */
 static int ensure_dir(const char *d)
 {
-    if (mkdir(d, 0777) == 0 || errno == EEXIST)
-        return 0;
-    fprintf(stderr, _("kronos-tui train: cannot create %s: %s\n"), d, strerror(errno));
-    return -1;
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", d);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || !*p) {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+                fprintf(stderr, _("kronos-tui train: cannot create %s: %s\n"), buf, strerror(errno));
+                return -1;
+            }
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    return 0;
 }
 
 static void set_num(json_t *j, const char *k, double v) { json_object_set_new(j, k, json_real(v)); }

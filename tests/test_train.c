@@ -373,6 +373,47 @@ START_TEST(training_forward_matches_reference)
 }
 END_TEST
 
+
+/* A trained checkpoint round-trips: saved by training, loaded by the engine
+ * (kronos.h), the engine's greedy forecasts equal the training-side ones. */
+START_TEST(trained_checkpoint_engine_roundtrip)
+{
+    make_toy(&T);
+    const int ns = 3, lb = 40, pl = 10;
+    double x[3 * 40 * 6], a[3 * 10 * 6], b[3 * 10 * 6];
+    kronos_stamp xs[3 * 40], ys[3 * 10];
+    for (int i = 0; i < ns; i++) {
+        int start = 30 + 17 * i;
+        memcpy(x + (size_t)i * lb * 6, T.v[i] + (size_t)start * 6, sizeof(double) * lb * 6);
+        memcpy(xs + (size_t)i * lb, T.st[i] + start, sizeof(kronos_stamp) * lb);
+        memcpy(ys + (size_t)i * pl, T.st[i] + start + lb, sizeof(kronos_stamp) * pl);
+    }
+    char err[512] = "";
+    ck_assert_msg(kt_train_forecast_greedy("tt_tok", "tt_pred", ns, lb, x, xs, ys, pl, a, err, sizeof err) == 0, "%s",
+                  err);
+    kronos_model *m = NULL;
+    kronos_error ke;
+    kronos_options opt = { 1, 0, 0 };
+    ck_assert_msg(kronos_open("tt_tok", "tt_pred", &opt, &m, &ke) == KRONOS_OK, "%s", ke.msg);
+    kronos_batch in = { ns, lb, x, 1, 1, xs, ys, NULL };
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.pred_len = pl;
+    sp.temperature = 0.0;
+    sp.top_k = 0;
+    sp.top_p = 1.0;
+    sp.sample_count = 1;
+    ck_assert_msg(kronos_forecast(m, &in, &sp, NULL, NULL, b, &ke) == KRONOS_OK, "%s", ke.msg);
+    kronos_close(m);
+    double worst = 0;
+    for (int i = 0; i < ns * pl * 6; i++)
+        worst = fmax(worst, fabs(a[i] - b[i]) / fmax(1.0, fabs(b[i])));
+    ck_assert_msg(worst < 1e-4, "engine and training forward differ by %g", worst);
+    /* and the forecasts are not trivially constant */
+    ck_assert_msg(fabs(a[3] - a[(pl - 1) * 6 + 3]) > 0 || fabs(a[3] - a[pl * 6 + 3]) > 0, "flat forecasts");
+}
+END_TEST
+
 /* ---- the command ---------------------------------------------------------- */
 
 START_TEST(cmd_train_bad_input)
@@ -400,6 +441,7 @@ static Suite *suite(void)
     tcase_add_test(tc, st_write_matches_upstream_files);
     tcase_add_test(tc, tiny_training_loss_decreases);
     tcase_add_test(tc, checkpoint_layout_matches_golden);
+    tcase_add_test(tc, trained_checkpoint_engine_roundtrip);
     tcase_add_test(tc, checkpoint_reload_is_identical);
     tcase_add_test(tc, training_forward_matches_reference);
     tcase_add_test(tc, cmd_train_bad_input);
