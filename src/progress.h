@@ -54,7 +54,8 @@ typedef enum kt_event_kind {
     KT_EV_FINISHED,        /* text: report path */
     KT_EV_EMPTY,           /* text: reason; text2: next steps */
     KT_EV_FAILED,          /* text: reason */
-    KT_EV_CANCELLED
+    KT_EV_CANCELLED,
+    KT_EV_DEVICE           /* device status re-checked (device field) */
 } kt_event_kind;
 
 typedef struct kt_fold_flag {
@@ -70,6 +71,21 @@ typedef struct kt_horizon_stats {
     int hist_n;                  /* valid entries in hist (oldest first) */
     float hist[KT_HIST];         /* per-date RankIC, most recent KT_HIST */
 } kt_horizon_stats;
+
+/* RUN_STARTED: what the header panel shows, copied into the snapshot. */
+typedef struct kt_run_header {
+    char experiment[64];
+    char mode[16];
+    int n_tickers;
+    char data_first[24], data_last[24];
+    char range_start[24], range_end[24];
+    char model_desc[256];
+    int64_t params;
+    int max_context, lookback;
+    int dates_total;             /* dates over the whole run */
+    char run_dir[512];
+    double heartbeat_interval;   /* 0: keep the default (5 s) */
+} kt_run_header;
 
 typedef struct kt_event {
     kt_event_kind kind;
@@ -87,6 +103,9 @@ typedef struct kt_event {
     kt_fold_flag flag;           /* FOLD_DONE with flag.fold_id set */
     char text[512];
     char text2[512];
+    kt_run_header header;        /* RUN_STARTED */
+    kronos_device_status device; /* RUN_STARTED, DEVICE */
+    char path[600];              /* EMPTY: REPORT_EMPTY.md path (optional) */
 } kt_event;
 
 typedef struct kt_snapshot {
@@ -124,13 +143,18 @@ typedef struct kt_snapshot {
     int64_t tickers_total;
 
     kronos_device_status device;
+    int64_t rss_bytes;            /* resident memory of the run process, 0 unknown
+                                   * (set by the front end / status writer) */
 
     int n_horizons;
     kt_horizon_stats h[KT_MAX_HORIZONS];
     int n_flags;
     kt_fold_flag flags[KT_MAX_FOLD_FLAGS];
 
-    int log_n;                    /* lines in log, oldest first */
+    /* Log lines, oldest first. The first byte of a line is its kind:
+     * 'I' event, 'W' warning, 'E' error; the text follows. Lines are
+     * cut at a UTF-8 character boundary, never mid-character. */
+    int log_n;
     char log[KT_LOG_LINES][KT_LOG_WIDTH];
 
     char empty_reason[512];
@@ -142,7 +166,12 @@ typedef struct kt_snapshot {
 
 typedef struct kt_channel kt_channel;
 
+/* Events kept until drained (when full, BATCH_PROGRESS goes first). */
+#define KT_CHANNEL_QUEUE 256
+
 kt_channel *kt_channel_new(void);
+/* Same with a chosen queue capacity (>= 1); for tests. */
+kt_channel *kt_channel_new_capacity(size_t capacity);
 void kt_channel_free(kt_channel *ch);
 
 /* Worker side. */
@@ -150,10 +179,16 @@ void kt_channel_publish(kt_channel *ch, const kt_event *ev);
 /* Between micro-batches: blocks while paused; returns 1 when cancel was
  * requested (the worker then stops), 0 to go on. */
 int kt_channel_checkpoint(kt_channel *ch);
+/* (While it blocks, checkpoint applies KT_EV_PAUSED, then KT_EV_RESUMED.) */
 
 /* Front-end side. */
 int kt_channel_wake_fd(const kt_channel *ch);     /* poll() for POLLIN */
+/* Copies up to max queued events (oldest first) and makes the wake fd
+ * quiet again once the queue is empty. out == NULL discards every queued
+ * event (a front end that only reads snapshots still calls this). */
 size_t kt_channel_drain(kt_channel *ch, kt_event *out, size_t max);
+/* Events dropped because the queue was full. */
+uint64_t kt_channel_dropped(kt_channel *ch);
 void kt_channel_snapshot(kt_channel *ch, kt_snapshot *out);
 void kt_channel_set_paused(kt_channel *ch, int paused);
 int kt_channel_paused(kt_channel *ch);
@@ -165,7 +200,9 @@ int kt_channel_cancelled(kt_channel *ch);
 void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev);
 void kt_snapshot_init(kt_snapshot *s);
 
-/* Derived timing figures (NaN when not enough samples). */
+/* Derived timing figures (NaN when not enough samples: median needs 1
+ * computed date, p90 and the recent ETA 5, the average ETA 2). Only dates
+ * computed in this session count; resumed dates are excluded. */
 double kt_snapshot_secs_median(const kt_snapshot *s);
 double kt_snapshot_secs_p90(const kt_snapshot *s);
 /* ETA in seconds: whole-run average and recent-window (last 5 dates) rate. */

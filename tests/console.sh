@@ -1,0 +1,345 @@
+#!/bin/sh
+# console.sh: drive the ncurses console inside tmux and assert on the
+# screen text. By default it runs tests/ui_feeder (scripted runs, no
+# model); KT_FEEDER can point at another program taking the same
+# arguments. Skips (77) only when tmux is absent.
+
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "SKIP: tmux is not installed (Debian package: tmux); console tests not run"
+    exit 77
+fi
+
+FEEDER=${KT_FEEDER:-$(pwd)/tests/ui_feeder}
+if [ ! -x "$FEEDER" ]; then
+    echo "FAIL: $FEEDER not built"
+    exit 1
+fi
+
+SOCK="kt-console-$$"
+TM="tmux -L $SOCK -f /dev/null"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-console.XXXXXX")
+cleanup() {
+    $TM kill-server >/dev/null 2>&1
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+UTF8=C.UTF-8
+fails=0
+checks=0
+current=""
+
+fail() {
+    fails=$((fails + 1))
+    echo "FAIL [$current]: $*"
+    echo "---- screen ----"
+    cat "$TMP/screen"
+    echo "----------------"
+}
+
+snap() { $TM capture-pane -p -t kt > "$TMP/screen" 2>/dev/null; }
+
+# start W H ENV... -- ARGS...: run the feeder in a fresh session.
+start() {
+    w=$1 h=$2
+    shift 2
+    envs=""
+    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
+        envs="$envs $1"
+        shift
+    done
+    [ "$1" = "--" ] && shift
+    $TM kill-session -t kt >/dev/null 2>&1
+    $TM new-session -d -s kt -x "$w" -y "$h" \
+        "env TERM=tmux-256color $envs $FEEDER $*; echo KT_EXIT=\$?; stty -a > $TMP/stty; sleep 600"
+    $TM set-option -t kt status off >/dev/null 2>&1
+    checks=$((checks + 1))
+}
+
+# wait_for TEXT [SECONDS]: poll the screen until TEXT (fixed string) shows.
+wait_for() {
+    n=0
+    lim=$(( ${2:-5} * 10 ))
+    while [ $n -lt $lim ]; do
+        snap
+        if grep -qF -- "$1" "$TMP/screen"; then
+            return 0
+        fi
+        sleep 0.1
+        n=$((n + 1))
+    done
+    fail "timed out waiting for: $1"
+    return 1
+}
+
+# wait_gone TEXT: poll until TEXT is no longer on the screen.
+wait_gone() {
+    n=0
+    while [ $n -lt 50 ]; do
+        snap
+        grep -qF -- "$1" "$TMP/screen" || return 0
+        sleep 0.1
+        n=$((n + 1))
+    done
+    fail "still on screen: $1"
+}
+
+expect() {
+    for t in "$@"; do
+        grep -qF -- "$t" "$TMP/screen" || fail "missing: $t"
+    done
+}
+
+expect_re() {
+    grep -qE -- "$1" "$TMP/screen" || fail "no line matches: $1"
+}
+
+expect_not() {
+    for t in "$@"; do
+        grep -qF -- "$t" "$TMP/screen" && fail "unexpected: $t"
+    done
+}
+
+# Every line of a box must be exactly W columns wide (borders aligned).
+borders_aligned() {
+    w=$1
+    bad=0
+    while IFS= read -r line; do
+        case "$line" in
+        "│"* | "┌"* | "└"* | "|"* | "+"*)
+            lw=$(printf '%s\n' "$line" | LC_ALL=$UTF8 wc -L)
+            [ "$lw" -eq "$w" ] || bad=$((bad + 1))
+            ;;
+        esac
+    done < "$TMP/screen"
+    [ $bad -eq 0 ] || fail "$bad box line(s) not $w columns wide"
+}
+
+# SGR colour parameters (30-38, 40-48, 90-97, 100-107) in capture -e.
+colour_codes() {
+    $TM capture-pane -e -p -t kt | grep -o "$(printf '\033')\[[0-9;]*m" |
+        tr -d '\033[m' | tr ';' '\n' | grep -cE '^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$'
+}
+
+terminal_restored() {
+    wait_for "KT_EXIT=" 10 || return
+    alt=$($TM display -p -t kt '#{alternate_on}')
+    [ "$alt" = "0" ] || fail "alternate screen still on"
+    n=0
+    while [ ! -s "$TMP/stty" ] && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
+    grep -qE '(^| )icanon( |$)' "$TMP/stty" || fail "terminal left without icanon"
+    grep -qE '(^| )echo( |$)' "$TMP/stty" || fail "terminal left without echo"
+}
+
+# ---- panels and values at 120x40 -------------------------------------
+current="panels 120x40"
+start 120 40 LC_ALL=$UTF8 NO_COLOR= -- normal
+wait_for "batch 9/10" && {
+    expect "kronos-tui  demo-sp100  walk-forward" "RUNNING" \
+        "Data: 98 tickers 2013-01-02..2018-12-31" "Evaluated: 2016-02-01..2018-12-31" \
+        "Model: Kronos-small + Kronos-Tokenizer-base  24.7M params, context 512, lookback 252" \
+        "51/2289 dates (42 resumed)" "fold_03 (3/109)  21 dates" \
+        "2024-03-14 (10/21)  scored 78  skipped 11  batch 9/10" \
+        "ETA (average) 01:33:15" "ETA (last 5 dates) 01:36:59" \
+        "Last 3.00 s  Median 2.50 s" "p90 3.00 s  Dates timed 9" \
+        "Tickers/s 36.0  Tokens/s 4000" "✓ CPU verified (412 tensors)" \
+        "Threads 2   SIMD AVX2" "BLAS OpenBLAS 0.3.21 (pthread)" "Model 94.2 MiB" \
+        "IC decay flags:  fold_02 20d RAPID_DECAY" \
+        "⚠ BRK.B skipped on 2024-03-14: 3 missing bars in the lookback" \
+        "Resuming from the journal: 42 dates already scored" \
+        "?/F1 Help" "p Pause" "r Reports" "q Quit"
+    expect_re "^│  5d +51 +0\.0412 +0\.0387 +0\.52 +61\.2 +0\.0843 +— +[▁▂▃▄▅▆▇█]{20}"
+    expect_re "^│  20d +51 +0\.0250 +0\.0198 +0\.31 +55\.0 +0\.0616 +⚠1 "
+    expect_re "RSS [0-9.]+ (KiB|MiB|GiB)"
+    borders_aligned 120
+    [ "$(colour_codes)" -gt 0 ] || fail "no colour at all with colours enabled"
+}
+
+# resize down to 80x24, then below the minimum, then back
+current="resize"
+$TM resize-window -t kt -x 80 -y 24
+wait_for "│ Overall" && borders_aligned 80
+$TM resize-window -t kt -x 60 -y 15
+wait_for "The terminal is too small (60x15)." && expect "needs at least 80x24"
+$TM resize-window -t kt -x 120 -y 40
+wait_for "batch 9/10" && borders_aligned 120
+
+# ---- panels at 80x24 -------------------------------------------------
+current="panels 80x24"
+start 80 24 LC_ALL=$UTF8 -- normal
+wait_for "batch 9/10" && {
+    expect "fold_03 (3/109)" "2024-03-14 (10/21)  scored 78  skipped 11  batch 9/10" \
+        "ETA (average) 01:33:15" "ETA (last 5 dates) 01:36:59" "Median 2.50 s" \
+        "✓ CPU verified (412 tensors)" "BLAS OpenBLAS" "24.7M params, context 512, lookback 252" \
+        "BRK.B skipped" "?/F1 Help" "q Quit"
+    expect_re "^│  5d +51 +0\.0412 +0\.0387 +0\.52 +61\.2"
+    expect_re "^│  20d +51 +0\.0250 .* ⚠1 "
+    borders_aligned 80
+}
+
+# ---- help overlay (? and F1), report paths ---------------------------
+current="help overlay"
+$TM send-keys -t kt '?'
+wait_for "pause or resume the run" && expect "─ Help ─" "quit (asks first while the run is active)"
+$TM send-keys -t kt x
+wait_gone "pause or resume the run"
+$TM send-keys -t kt F1
+wait_for "pause or resume the run"
+$TM send-keys -t kt Escape
+wait_gone "pause or resume the run"
+
+current="report paths"
+$TM send-keys -t kt r
+wait_for "Run directory: /tmp/kt-feeder-run" &&
+    expect "Report: written when the run finishes" "Status file: /tmp/kt-feeder-run/status.json"
+$TM send-keys -t kt x
+wait_gone "Run directory:"
+
+# ---- pause and resume ------------------------------------------------
+current="pause/resume"
+$TM send-keys -t kt p
+wait_for "PAUSED" && expect "p Resume"
+$TM send-keys -t kt p
+wait_for "RUNNING" && expect "p Pause" && expect_not "PAUSED"
+
+# ---- quit asks first, then restores the terminal ---------------------
+current="quit"
+$TM send-keys -t kt q
+wait_for "Stop the run?" && expect "y: stop and quit"
+$TM send-keys -t kt n
+wait_gone "Stop the run?"
+expect "RUNNING"
+$TM send-keys -t kt q
+wait_for "Stop the run?"
+$TM send-keys -t kt y
+terminal_restored
+expect "ui_feeder: console exited with code 130" "KT_EXIT=0"
+expect_not "RankIC by horizon"
+
+# ---- SIGTERM restores the terminal -----------------------------------
+current="SIGTERM"
+start 80 24 LC_ALL=$UTF8 -- normal
+wait_for "batch 9/10" && {
+    pane=$($TM display -p -t kt '#{pane_pid}')
+    pid=$(pgrep -P "$pane" -f ui_feeder | head -n 1)
+    [ -z "$pid" ] && pid=$(pgrep -P "$(pgrep -P "$pane" | head -n 1)" | head -n 1)
+    if [ -n "$pid" ]; then
+        kill -TERM "$pid"
+        terminal_restored
+        expect "console exited with code 130"
+    else
+        fail "could not find the feeder process"
+    fi
+}
+
+# ---- the empty-results view ------------------------------------------
+for size in "120 40" "80 24"; do
+    current="empty view $size"
+    # shellcheck disable=SC2086
+    start $size LC_ALL=$UTF8 -- empty
+    wait_for "No evaluation rows" && {
+        expect "NO EVALUATION ROWS" \
+            "The run finished, but no date produced an evaluation row." \
+            "Why: 98 of 98 tickers skipped: fewer than 252 bars before 2016-02-01" \
+            "What to change: Start the evaluation range at 2017-01-03 or later" \
+            "REPORT_EMPTY.md" "21/21 dates"
+        borders_aligned "${size% *}"
+        expect_not "RankIC by horizon"
+    }
+done
+$TM send-keys -t kt q        # nothing running: no confirmation
+wait_for "console exited with code 0"
+
+# ---- no samples yet: dashes, not zeros ------------------------------
+current="fresh run"
+start 120 40 LC_ALL=$UTF8 -- fresh
+wait_for "2016-02-01 (1/21)" && expect "ETA (average) —" "ETA (last 5 dates) —" "Median — s" \
+    "No metrics yet"
+
+# ---- reference BLAS warning, device violation ------------------------
+current="reference BLAS"
+start 80 24 LC_ALL=$UTF8 -- refblas
+wait_for "BLAS ⚠ reference BLAS (slow!)"
+current="device violation"
+start 120 40 LC_ALL=$UTF8 -- violation
+wait_for "NOT VERIFIED: tensor predictor.head.weight is on" &&
+    wait_for "STOPPED" && expect "The run was stopped." "Device (CPU only): VIOLATION"
+
+# ---- wide characters: CJK data keeps the borders aligned ------------
+for size in "120 40" "80 24"; do
+    current="CJK $size"
+    # shellcheck disable=SC2086
+    start $size LC_ALL=$UTF8 -- normal --cjk
+    wait_for "batch 9/10" && {
+        expect "演示-标普100" "回看窗口缺少 3 根K线"
+        borders_aligned "${size% *}"
+    }
+    current="CJK empty view $size"
+    # shellcheck disable=SC2086
+    start $size LC_ALL=$UTF8 -- empty --cjk
+    wait_for "No evaluation rows" && {
+        expect "Why: 98 只股票中 98 只被跳过：2016-02-01 之前不足 252 根K线" \
+            "What to change: 将评估区间的起点推迟到" "REPORT_EMPTY.md"
+        borders_aligned "${size% *}"
+    }
+done
+
+# ---- other terminal types; an unknown one falls back politely --------
+for term in vt100 linux screen xterm-256color; do
+    current="TERM=$term"
+    start 80 24 LC_ALL=$UTF8 TERM=$term -- normal
+    wait_for "batch 9/10" && expect "fold_03 (3/109)" "?/F1 Help"
+done
+current="TERM unknown"
+start 80 24 LC_ALL=$UTF8 TERM=kt-no-such-terminal -- normal
+wait_for "console exited with code -1" && expect "the console cannot start" "using --batch output"
+
+# ---- monochrome under NO_COLOR and --no-color -----------------------
+current="NO_COLOR"
+start 120 40 LC_ALL=$UTF8 NO_COLOR=1 -- normal
+wait_for "batch 9/10" && {
+    n=$(colour_codes)
+    [ "$n" -eq 0 ] || fail "$n colour codes under NO_COLOR"
+    expect "RUNNING" "✓ CPU verified"
+}
+current="--no-color"
+start 120 40 LC_ALL=$UTF8 -- normal --no-color
+wait_for "batch 9/10" && {
+    n=$(colour_codes)
+    [ "$n" -eq 0 ] || fail "$n colour codes with --no-color"
+}
+
+# ---- ASCII drawing under LANG=C and with --ascii --------------------
+for how in "LANG=C LC_ALL=C -- normal" "LC_ALL=$UTF8 -- normal --ascii"; do
+    current="ascii ($how)"
+    # shellcheck disable=SC2086
+    start 80 24 $how
+    wait_for "batch 9/10" && {
+        expect "+- > Progress ---" "| Overall " "[ok] CPU verified (412 tensors)" "#####" \
+            "! BRK.B skipped"
+        if LC_ALL=C grep -q "$(printf '[\200-\377]')" "$TMP/screen"; then
+            fail "non-ASCII bytes on the screen"
+        fi
+        borders_aligned 80
+    }
+done
+
+# ---- attach to a status file (read-only, stale heartbeat) ------------
+current="attach"
+if "$FEEDER" normal --write-status "$TMP/status.json"; then
+    start 120 40 LC_ALL=$UTF8 -- --attach "$TMP/status.json"
+    wait_for "batch 9/10" && {
+        expect "attached, read-only" "fold_03 (3/109)" "ETA (average) 01:33:15" \
+            "✓ CPU verified (412 tensors)"
+        expect_not "p Pause"
+    }
+    # heartbeat 1 s in the feeder: stale after 3 s without a rewrite
+    wait_for "STALE: no update for" 8
+    $TM send-keys -t kt q
+    wait_for "console exited with code 0"
+else
+    fail "could not write $TMP/status.json"
+fi
+
+echo "console.sh: $checks scenarios, $fails failure(s)"
+[ $fails -eq 0 ]

@@ -1,0 +1,84 @@
+#!/bin/sh
+# eval_batch.sh: kronos-tui --batch end to end with the tiny golden model:
+# log lines, output files, the empty case, exit codes, SIGINT + resume
+# with byte-identical outputs.
+set -u
+: "${srcdir:=.}"
+BIN=./kronos-tui
+TOK="$srcdir/tests/data/tiny/tokenizer"
+MOD="$srcdir/tests/data/tiny/model"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kt-eval-batch.XXXXXX")
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# 12 tickers, weekday bars 2019-01-01 .. 2019-09-30 (deterministic walk)
+awk 'BEGIN {
+  print "date,ticker,open,high,low,close,volume";
+  split("31 28 31 30 31 30 31 31 30", dm, " "); wd = 1; s = 7;
+  for (k = 0; k < 12; k++) px[k] = 20 + k;
+  for (m = 1; m <= 9; m++) for (d = 1; d <= dm[m]; d++) {
+    if (wd < 5) for (k = 0; k < 12; k++) {
+      s = (s * 1103515245 + 12345) % 2147483648; u = s / 2147483648;
+      px[k] = px[k] * (1 + (u - 0.5) * 0.04);
+      printf "2019-%02d-%02d,T%02d,%.4f,%.4f,%.4f,%.4f,%d\n", m, d, k, px[k], px[k]*1.01, px[k]*0.99, px[k], 1000 + k;
+    }
+    wd = (wd + 1) % 7;
+  } }' > "$T/prices.csv"
+
+COMMON="--prices $T/prices.csv --tokenizer $TOK --model $MOD --lookback 30 --horizons 1,5 --max-context 128"
+
+# 1. a batch run: lines, files, exit 0
+$BIN $COMMON --batch --max-folds 1 --output-dir "$T/run" 2> "$T/err1" > "$T/out1"
+rc=$?; [ $rc -eq 0 ] || { cat "$T/err1"; fail "batch run exit $rc"; }
+grep -q '^\[1/[0-9]*\] 2019-03-01: Scored 12 tickers, 0 skipped ([0-9.]* s, elapsed [0-9]*:[0-9][0-9], ETA ' "$T/err1" || { cat "$T/err1"; fail "date line"; }
+grep -q '^Fold fold_01, horizon 5d: [0-9]* total scores' "$T/err1" || fail "fold line"
+grep -q '^Headline RankIC 1d: ' "$T/err1" || fail "headline line"
+grep -q "^Finished in .*Report: $T/run/REPORT.md\$" "$T/err1" || fail "finished line"
+if grep -q "$(printf '\r')" "$T/err1"; then fail "carriage return in --batch output"; fi
+for f in scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv \
+         leak_tripwires.json REPORT.md experiment_metadata.json; do
+  [ -s "$T/run/$f" ] || fail "missing $f"
+done
+head -1 "$T/run/scores.csv" | grep -qx 'date,ticker,fold_id,horizon,score,pred_close,spot_close,label' || fail "scores header"
+# 21 March dates x 12 tickers x 2 horizons
+[ "$(tail -n +2 "$T/run/scores.csv" | wc -l)" -eq 504 ] || fail "score rows"
+
+# 2. the empty case: lookback longer than any history -> exit 0, REPORT_EMPTY.md
+$BIN $COMMON --batch --lookback 5000 --max-folds 1 --output-dir "$T/empty" 2> "$T/err2"
+rc=$?; [ $rc -eq 0 ] || { cat "$T/err2"; fail "empty run exit $rc"; }
+grep -q '12 of 12 tickers skipped: fewer than 5000 bars before 2019-02-28' "$T/empty/REPORT_EMPTY.md" || fail "empty reason"
+grep -q '^warning: no evaluation rows: ' "$T/err2" || fail "empty warning"
+[ "$(cat "$T/empty/scores.csv")" = 'date,ticker,fold_id,horizon,score,pred_close,spot_close,label' ] || fail "empty scores.csv"
+
+# 3. exit codes
+$BIN --lookback 0 2>/dev/null; [ $? -eq 2 ] || fail "usage exit code"
+printf 'date,ticker,open,high,low,close\n2019-01-02,A,1,2,1,1\n2019-01-03,A,x,2,1,1\n' > "$T/bad.csv"
+$BIN --prices "$T/bad.csv" --tokenizer "$TOK" --model "$MOD" --batch 2> "$T/err3"
+[ $? -eq 3 ] || fail "data exit code"
+grep -q "bad.csv:3:3: open: not a number: \"x\"" "$T/err3" || fail "data message"
+$BIN --prices "$T/prices.csv" --tokenizer "$T" --model "$MOD" --batch 2>/dev/null
+[ $? -eq 4 ] || fail "model exit code"
+$BIN --help | grep -q '130  interrupted' || fail "--help exit codes"
+
+# 4. SIGINT mid-run -> 130, then the same command resumes; bytes equal a clean run
+$BIN $COMMON --batch --max-folds 3 --output-dir "$T/ref" 2>/dev/null || fail "reference run"
+$BIN $COMMON --batch --max-folds 3 --output-dir "$T/int" 2> "$T/err4" &
+pid=$!
+i=0
+while ! grep -q '^\[3/' "$T/err4" 2>/dev/null; do
+  i=$((i + 1)); [ $i -gt 600 ] && fail "no progress"; sleep 0.05
+done
+kill -INT $pid
+wait $pid; rc=$?
+if grep -q '^Finished' "$T/err4"; then
+  echo "note: the run finished before SIGINT took effect" >&2
+else
+  [ $rc -eq 130 ] || { cat "$T/err4"; fail "interrupted exit $rc"; }
+  grep -q '^Interrupted after [0-9]* completed dates' "$T/err4" || fail "interrupted line"
+fi
+$BIN $COMMON --batch --max-folds 3 --output-dir "$T/int" 2> "$T/err5" || fail "resumed run"
+grep -q 'Resumed from the journal' "$T/err5" || fail "nothing resumed"
+for f in scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv leak_tripwires.json; do
+  cmp -s "$T/ref/$f" "$T/int/$f" || fail "$f differs after resume"
+done
+echo "eval_batch.sh: ok"

@@ -1,0 +1,15 @@
+/* test_scorer.h: a deterministic stand-in for Kronos, for tests only.
+ * pred_close[h] = close_last * (1 + h * m / 100), m = the series' 5-bar
+ * momentum plus a ticker-independent wiggle of the last close; it walks
+ * the series in micro-batches of `micro` and calls progress after each,
+ * sleeping sleep_us microseconds first. */
+#ifndef KT_TEST_SCORER_H
+#define KT_TEST_SCORER_H
+
+#include "scorer.h"
+
+kt_scorer *kt_test_scorer_new(int micro, int sleep_us);
+/* Total series scored so far (for assertions). */
+long kt_test_scorer_calls(const kt_scorer *s);
+
+#endif

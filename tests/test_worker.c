@@ -1,0 +1,555 @@
+/* test_worker.c: the evaluation worker with the deterministic test
+ * scorer: outputs, label alignment on ragged tickers, empty case, cancel
+ * within one micro-batch, resume after kill -9 with identical bytes, torn
+ * journal records, refusal of another run's journal. */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <poll.h>
+
+#include "batchlog.h"
+#include "calendar.h"
+#include "evalcfg.h"
+#include "exitcodes.h"
+#include "journal.h"
+#include "prices.h"
+#include "progress.h"
+#include "test_scorer.h"
+#include "worker.h"
+
+static char tmpdir[256];
+
+/* 15 tickers of weekday bars 2019-01-01..2019-06-28; T05 starts on
+ * 2019-02-15, T07 has no bar on Wednesdays (ragged). */
+static void write_prices(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "date,ticker,open,high,low,close,volume\n");
+    kt_time t0, t1, t;
+    kt_time_parse("2019-01-01", &t0);
+    kt_time_parse("2019-06-28", &t1);
+    unsigned long long s = 12345;
+    double px[15];
+    for (int k = 0; k < 15; k++)
+        px[k] = 20.0 + k;
+    kt_time start5;
+    kt_time_parse("2019-02-15", &start5);
+    for (t = t0; t <= t1; t += 86400) {
+        int wd;
+        kt_time_parts(t, NULL, NULL, NULL, NULL, NULL, &wd);
+        if (wd >= 5)
+            continue;
+        char d[16];
+        kt_time_format(t, 0, d, sizeof d);
+        for (int k = 0; k < 15; k++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            double u = (double)(s >> 11) / 9007199254740992.0;
+            px[k] *= 1.0 + (u - 0.5) * 0.04;
+            if (k == 5 && t < start5)
+                continue;
+            if (k == 7 && wd == 2)
+                continue;
+            fprintf(f, "%s,T%02d,%.4f,%.4f,%.4f,%.4f,%d\n", d, k, px[k], px[k] * 1.01, px[k] * 0.99,
+                    px[k], 1000 + k);
+        }
+    }
+    fclose(f);
+}
+
+typedef struct fixture {
+    kt_evalcfg cfg;
+    kt_prices *p;
+    kt_calendar cal;
+} fixture;
+
+static void fx_init(fixture *fx)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/prices.csv", tmpdir);
+    write_prices(path);
+    kt_evalcfg_defaults(&fx->cfg);
+    snprintf(fx->cfg.prices, sizeof fx->cfg.prices, "%s", path);
+    snprintf(fx->cfg.mode, sizeof fx->cfg.mode, "full");
+    fx->cfg.lookback = 20;
+    fx->cfg.n_horizons = 2;
+    fx->cfg.horizons[0] = 1;
+    fx->cfg.horizons[1] = 5;
+    char err[512];
+    ck_assert_int_eq(kt_prices_load(path, &fx->p, err, sizeof err), 0);
+    ck_assert_int_eq(kt_calendar_build(fx->p, &fx->cal), 0);
+}
+
+static void fx_free(fixture *fx)
+{
+    kt_calendar_free(&fx->cal);
+    kt_prices_free(fx->p);
+}
+
+static int run_in(fixture *fx, const char *sub, kt_scorer *sc, kt_channel *ch, char *err)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/%s", tmpdir, sub);
+    kt_worker_args a = {&fx->cfg, fx->p, &fx->cal, sc, ch, dir, err, 512};
+    return kt_worker_run(&a);
+}
+
+static char *slurp(const char *sub, const char *name, size_t *len)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/%s/%s", tmpdir, sub, name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    *len = fread(b, 1, (size_t)n, f);
+    b[*len] = '\0';
+    fclose(f);
+    return b;
+}
+
+static int starts_with(const char *s, const char *p)
+{
+    return strncmp(s, p, strlen(p)) == 0;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static const char *const outputs[] = {"scores.csv",         "per_date_metrics.csv",
+                                      "fold_summaries.csv", "ic_decay_stats.csv",
+                                      "churn.csv",          "leak_tripwires.json"};
+
+static void same_outputs(const char *a, const char *b)
+{
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
+        size_t la, lb;
+        char *x = slurp(a, outputs[i], &la), *y = slurp(b, outputs[i], &lb);
+        ck_assert_msg(x && y, "%s missing", outputs[i]);
+        ck_assert_msg(la == lb && memcmp(x, y, la) == 0, "%s differs between %s and %s",
+                      outputs[i], a, b);
+        free(x);
+        free(y);
+    }
+}
+
+START_TEST(test_label_alignment_ragged)
+{
+    fixture fx;
+    fx_init(&fx);
+    int s7 = kt_prices_find(fx.p, "T07");
+    const kt_series *se = &fx.p->series[s7];
+    /* the bar on Tuesday 2019-03-05: its next bar is Thursday 03-07 (no
+     * Wednesday bar), its 5th next bar is 2019-03-13 (Wed 03-13 missing ->
+     * 03-14?) -- computed from the series itself */
+    kt_time t;
+    kt_time_parse("2019-03-05", &t);
+    int b = kt_series_find(se, t);
+    ck_assert_int_ge(b, 0);
+    char d[16];
+    kt_time_format(se->t[b + 1], 0, d, sizeof d);
+    ck_assert_str_eq(d, "2019-03-07");
+    kt_time_format(se->t[b + 5], 0, d, sizeof d);
+    ck_assert_str_eq(d, "2019-03-14"); /* Thu 7, Fri 8, Mon 11, Tue 12, Thu 14 */
+    double want = se->ohlcva[(b + 5) * 6 + 3] / se->ohlcva[b * 6 + 3] - 1.0;
+    ck_assert(kt_eval_label(fx.p, s7, b, 5, -1) == want);
+    /* excess over a benchmark uses the same two timestamps */
+    int s0 = kt_prices_find(fx.p, "T00");
+    const kt_series *bs = &fx.p->series[s0];
+    int i0 = kt_series_find(bs, se->t[b]), i1 = kt_series_find(bs, se->t[b + 5]);
+    double bret = bs->ohlcva[i1 * 6 + 3] / bs->ohlcva[i0 * 6 + 3] - 1.0;
+    ck_assert(kt_eval_label(fx.p, s7, b, 5, s0) == want - bret);
+    /* end of data: NaN */
+    ck_assert(isnan(kt_eval_label(fx.p, s7, se->n - 3, 5, -1)));
+    fx_free(&fx);
+}
+END_TEST
+
+START_TEST(test_full_run_outputs)
+{
+    fixture fx;
+    fx_init(&fx);
+    kt_scorer *sc = kt_test_scorer_new(4, 0);
+    kt_channel *ch = kt_channel_new();
+    char err[512] = "";
+    ck_assert_int_eq(run_in(&fx, "full", sc, ch, err), KT_EXIT_OK);
+    kt_snapshot snap;
+    kt_channel_snapshot(ch, &snap);
+    ck_assert_int_eq(snap.state, KT_RUN_FINISHED);
+    /* default start: calendar index 20 = 2019-01-29 -> warm-up January,
+     * folds February..June */
+    ck_assert_int_eq(snap.fold_total, 5);
+    size_t n;
+    char *s = slurp("full", "scores.csv", &n);
+    ck_assert_ptr_nonnull(s);
+    ck_assert(starts_with(s, "date,ticker,fold_id,horizon,score,pred_close,spot_close,label\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\n2019-02-01,T00,fold_01,1,"));
+    /* T05 starts 2019-02-15: first scored 20 bars later, on 2019-03-14 */
+    ck_assert_ptr_null(strstr(s, "2019-03-13,T05,"));
+    ck_assert_ptr_nonnull(strstr(s, "2019-03-14,T05,fold_02,1,"));
+    /* last date: label missing for both horizons but the score is written */
+    ck_assert_ptr_nonnull(strstr(s, "2019-06-28,T00,fold_05,5,"));
+    char *last = strstr(s, "2019-06-28,T00,fold_05,5,");
+    ck_assert(strchr(last, '\n')[-1] == ',');
+    free(s);
+    s = slurp("full", "per_date_metrics.csv", &n);
+    ck_assert(starts_with(s, "date,fold_id,horizon,n_names,rankic,ic,quintile_spread,hit_rate_10,"
+                         "avg_er_10,hit_rate_20,avg_er_20\n"));
+    int dates = (int)snap.dates_total;
+    ck_assert_int_eq(count_lines(s), 1 + dates * 2);
+    free(s);
+    s = slurp("full", "ic_decay_stats.csv", &n);
+    ck_assert(starts_with(s, "fold_id,horizon,early_median,late_median,decay,pct_positive,flags\n"));
+    ck_assert_int_eq(count_lines(s), 1 + 5 * 2);
+    free(s);
+    s = slurp("full", "fold_summaries.csv", &n);
+    ck_assert_int_eq(count_lines(s), 1 + 5 * 2);
+    free(s);
+    s = slurp("full", "REPORT.md", &n);
+    ck_assert_ptr_nonnull(strstr(s, "## Headline"));
+    ck_assert_ptr_nonnull(strstr(s, "fold_01   1d  "));
+    free(s);
+    s = slurp("full", "leak_tripwires.json", &n);
+    ck_assert_ptr_nonnull(strstr(s, "\"control\": \"shuffle\""));
+    ck_assert_ptr_null(strstr(s, "not run"));
+    free(s);
+    /* a second run over the same directory resumes every date: same bytes */
+    kt_channel *ch2 = kt_channel_new();
+    long before = kt_test_scorer_calls(sc);
+    ck_assert_int_eq(run_in(&fx, "full", sc, ch2, err), KT_EXIT_OK);
+    ck_assert_int_eq(kt_test_scorer_calls(sc), before);
+    kt_channel_snapshot(ch2, &snap);
+    ck_assert_int_eq(snap.dates_resumed, dates);
+    ck_assert_int_eq(run_in(&fx, "full2", sc, NULL, err), KT_EXIT_OK);
+    same_outputs("full", "full2");
+    kt_channel_free(ch);
+    kt_channel_free(ch2);
+    sc->destroy(sc);
+    fx_free(&fx);
+}
+END_TEST
+
+START_TEST(test_empty_case)
+{
+    fixture fx;
+    fx_init(&fx);
+    fx.cfg.lookback = 1000;
+    snprintf(fx.cfg.start, sizeof fx.cfg.start, "2019-01-01");
+    kt_scorer *sc = kt_test_scorer_new(4, 0);
+    kt_channel *ch = kt_channel_new();
+    char err[512] = "";
+    ck_assert_int_eq(run_in(&fx, "empty", sc, ch, err), KT_EXIT_OK);
+    kt_snapshot snap;
+    kt_channel_snapshot(ch, &snap);
+    ck_assert_int_eq(snap.state, KT_RUN_EMPTY);
+    ck_assert_str_eq(snap.empty_reason,
+                     "15 of 15 tickers skipped: fewer than 1000 bars before 2019-06-28");
+    size_t n;
+    char *s = slurp("empty", "REPORT_EMPTY.md", &n);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_ptr_nonnull(strstr(s, "15 of 15 tickers skipped: fewer than 1000 bars before 2019-06-28"));
+    ck_assert_ptr_nonnull(strstr(s, "## Next steps"));
+    free(s);
+    s = slurp("empty", "scores.csv", &n);
+    ck_assert_str_eq(s, "date,ticker,fold_id,horizon,score,pred_close,spot_close,label\n");
+    free(s);
+    s = slurp("empty", "churn.csv", &n);
+    ck_assert_str_eq(s, "date,fold_id,horizon,k,retention,churn\n");
+    free(s);
+    s = slurp("empty", "ic_decay_stats.csv", &n);
+    ck_assert_str_eq(s, "fold_id,horizon,early_median,late_median,decay,pct_positive,flags\n");
+    free(s);
+    s = slurp("empty", "REPORT.md", &n);
+    ck_assert_ptr_null(s);
+    /* every control over zero rows: not run, never passed */
+    s = slurp("empty", "leak_tripwires.json", &n);
+    ck_assert_ptr_null(strstr(s, "\"passed\": true"));
+    int nr = 0;
+    for (const char *p = s; (p = strstr(p, "\"status\": \"not run\"")); p++)
+        nr++;
+    ck_assert_int_eq(nr, 4);
+    free(s);
+    kt_channel_free(ch);
+    sc->destroy(sc);
+    fx_free(&fx);
+}
+END_TEST
+
+START_TEST(test_controls_not_run_with_few_names)
+{
+    /* rows exist but no date has 10 names with labels: controls not run */
+    fixture fx;
+    fx_init(&fx);
+    fx.cfg.lookback = 60; /* T05 and T07 drop out early on; 13 names... */
+    fx.cfg.horizons[0] = 1;
+    fx.cfg.horizons[1] = 100; /* ... and 100-bar labels exist for no date */
+    kt_scorer *sc = kt_test_scorer_new(4, 0);
+    char err[512] = "";
+    snprintf(fx.cfg.start, sizeof fx.cfg.start, "2019-05-01");
+    ck_assert_int_eq(run_in(&fx, "few", sc, NULL, err), KT_EXIT_OK);
+    size_t n;
+    char *s = slurp("few", "leak_tripwires.json", &n);
+    /* horizon 1 runs, horizon 100 does not */
+    ck_assert_ptr_nonnull(strstr(s, "\"control\": \"shuffle\",\n      \"horizon\": 100,\n      "
+                                    "\"status\": \"not run\""));
+    ck_assert_ptr_nonnull(strstr(s, "\"control\": \"lag\",\n      \"horizon\": 100,\n      "
+                                    "\"status\": \"not run\""));
+    ck_assert_ptr_null(strstr(s, "\"horizon\": 1,\n      \"status\": \"not run\""));
+    free(s);
+    sc->destroy(sc);
+    fx_free(&fx);
+}
+END_TEST
+
+/* A scorer wrapper that cancels the channel during the 3rd micro-batch. */
+typedef struct cancel_ctx {
+    kronos_progress_fn inner;
+    void *user;
+    kt_channel *ch;
+    int batches;
+} cancel_ctx;
+
+static int cancel_progress(void *u, int done, int total)
+{
+    cancel_ctx *c = u;
+    if (++c->batches == 3)
+        kt_channel_cancel(c->ch);
+    return c->inner(c->user, done, total);
+}
+
+typedef struct cscorer {
+    kt_scorer base;
+    kt_scorer *inner;
+    cancel_ctx cc;
+} cscorer;
+
+static int cscore(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress,
+                  void *user, double *pred, int64_t *tokens, char *err, size_t errlen)
+{
+    cscorer *c = (cscorer *)self;
+    c->cc.inner = progress;
+    c->cc.user = user;
+    return c->inner->score(c->inner, req, cancel_progress, &c->cc, pred, tokens, err, errlen);
+}
+
+START_TEST(test_cancel_within_micro_batch)
+{
+    fixture fx;
+    fx_init(&fx);
+    kt_channel *ch = kt_channel_new();
+    cscorer cs;
+    memset(&cs, 0, sizeof cs);
+    cs.inner = kt_test_scorer_new(2, 0);
+    cs.base = *cs.inner;
+    cs.base.score = cscore;
+    cs.cc.ch = ch;
+    char err[512] = "";
+    ck_assert_int_eq(run_in(&fx, "cancel", &cs.base, ch, err), KT_EXIT_INTERRUPTED);
+    /* stopped right after the 3rd micro-batch of 2 series */
+    ck_assert_int_eq(kt_test_scorer_calls(cs.inner), 6);
+    kt_snapshot snap;
+    kt_channel_snapshot(ch, &snap);
+    ck_assert_int_eq(snap.state, KT_RUN_CANCELLED);
+    ck_assert_int_eq(snap.dates_done, 0);
+    size_t n;
+    char *s = slurp("cancel", KT_JOURNAL_FILE, &n);
+    ck_assert_int_eq(count_lines(s), 1); /* header only: no date completed */
+    free(s);
+    s = slurp("cancel", "scores.csv", &n);
+    ck_assert_ptr_null(s);
+    cs.inner->destroy(cs.inner);
+    kt_channel_free(ch);
+    fx_free(&fx);
+}
+END_TEST
+
+START_TEST(test_resume_after_kill9)
+{
+    fixture fx;
+    fx_init(&fx);
+    char err[512] = "";
+    kt_scorer *sc = kt_test_scorer_new(4, 0);
+    ck_assert_int_eq(run_in(&fx, "ref", sc, NULL, err), KT_EXIT_OK);
+
+    unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+    srand(seed);
+    for (int round = 0; round < 2; round++) {
+        int kill_ms = 30 + rand() % 700;
+        char sub[32];
+        snprintf(sub, sizeof sub, "killed%d", round);
+        fflush(NULL);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            kt_scorer *slow = kt_test_scorer_new(4, 2500);
+            kt_worker_args a;
+            char dir[300], e[512];
+            snprintf(dir, sizeof dir, "%s/%s", tmpdir, sub);
+            a = (kt_worker_args){&fx.cfg, fx.p, &fx.cal, slow, NULL, dir, e, sizeof e};
+            _exit(kt_worker_run(&a));
+        }
+        usleep((useconds_t)kill_ms * 1000);
+        kill(pid, SIGKILL);
+        int st;
+        waitpid(pid, &st, 0);
+        size_t n;
+        char *j = slurp(sub, KT_JOURNAL_FILE, &n);
+        int done_before = j ? count_lines(j) - 1 : 0;
+        free(j);
+        fprintf(stderr, "resume test (seed %u): killed after %d ms with %d dates journaled\n",
+                seed, kill_ms, done_before);
+        kt_channel *ch = kt_channel_new();
+        ck_assert_int_eq(run_in(&fx, sub, sc, ch, err), KT_EXIT_OK);
+        kt_snapshot snap;
+        kt_channel_snapshot(ch, &snap);
+        ck_assert_int_eq(snap.dates_resumed, done_before < 0 ? 0 : done_before);
+        kt_channel_free(ch);
+        same_outputs("ref", sub);
+    }
+    sc->destroy(sc);
+    fx_free(&fx);
+}
+END_TEST
+
+START_TEST(test_thread_with_batch_log)
+{
+    /* the product path: worker thread, main thread drains into the batch log */
+    fixture fx;
+    fx_init(&fx);
+    fx.cfg.max_folds = 2;
+    kt_scorer *sc = kt_test_scorer_new(3, 0);
+    kt_channel *ch = kt_channel_new();
+    char dir[300], err[512] = "";
+    snprintf(dir, sizeof dir, "%s/thread", tmpdir);
+    kt_worker_args a = {&fx.cfg, fx.p, &fx.cal, sc, ch, dir, err, sizeof err};
+    kt_worker *w;
+    ck_assert_int_eq(kt_worker_start(&a, &w), 0);
+    char logpath[300];
+    snprintf(logpath, sizeof logpath, "%s/thread.log", tmpdir);
+    FILE *log = fopen(logpath, "w");
+    kt_batchlog *bl = malloc(sizeof *bl);
+    kt_batchlog_init(bl, log, NULL);
+    kt_event evs[16];
+    int done = 0, date_lines = 0;
+    while (!done) {
+        struct pollfd pfd = {kt_channel_wake_fd(ch), POLLIN, 0};
+        poll(&pfd, 1, 1000);
+        size_t n;
+        while ((n = kt_channel_drain(ch, evs, 16)) > 0)
+            for (size_t i = 0; i < n; i++) {
+                kt_batchlog_event(bl, &evs[i]);
+                date_lines += evs[i].kind == KT_EV_DATE_DONE;
+                done |= evs[i].kind == KT_EV_FINISHED || evs[i].kind == KT_EV_FAILED;
+            }
+    }
+    ck_assert_int_eq(kt_worker_join(w), KT_EXIT_OK);
+    fclose(log);
+    ck_assert_int_eq(date_lines, 20 + 21); /* February and March 2019 */
+    ck_assert_int_eq(bl->snap.state, KT_RUN_FINISHED);
+    size_t len;
+    char *s = slurp("", "thread.log", &len);
+    ck_assert_ptr_nonnull(strstr(s, "\n[1/21] 2019-03-01: Scored 14 tickers, 1 skipped ("));
+    ck_assert_ptr_nonnull(strstr(s, "\nFold fold_02, horizon 5d: "));
+    /* short histories are never dropped silently */
+    ck_assert_ptr_nonnull(strstr(s, "\nwarning: 2019-02-15: 1 ticker skipped (fewer than 20 bars): T05\n"));
+    free(s);
+    free(bl);
+    kt_channel_free(ch);
+    sc->destroy(sc);
+    fx_free(&fx);
+}
+END_TEST
+
+START_TEST(test_torn_record_and_foreign_journal)
+{
+    fixture fx;
+    fx_init(&fx);
+    fx.cfg.max_folds = 1;
+    char err[512] = "";
+    kt_scorer *sc = kt_test_scorer_new(4, 0);
+    ck_assert_int_eq(run_in(&fx, "tref", sc, NULL, err), KT_EXIT_OK);
+    ck_assert_int_eq(run_in(&fx, "torn", sc, NULL, err), KT_EXIT_OK);
+    /* cut the journal inside its 5th record, as a kill -9 mid-write would */
+    char path[400];
+    snprintf(path, sizeof path, "%s/torn/%s", tmpdir, KT_JOURNAL_FILE);
+    size_t n;
+    char *j = slurp("torn", KT_JOURNAL_FILE, &n);
+    char *p = j;
+    for (int i = 0; i < 5; i++)
+        p = strchr(p, '\n') + 1;
+    ck_assert_int_eq(truncate(path, (off_t)(p - j) + 40), 0);
+    free(j);
+    kt_channel *ch = kt_channel_new();
+    ck_assert_int_eq(run_in(&fx, "torn", sc, ch, err), KT_EXIT_OK);
+    kt_snapshot snap;
+    kt_channel_snapshot(ch, &snap);
+    ck_assert_int_eq(snap.dates_resumed, 4);
+    ck_assert_int_eq(snap.log_n >= 1, 1);
+    int warned = 0;
+    for (int i = 0; i < snap.log_n; i++)
+        warned |= strstr(snap.log[i], "journal: discarded 40 bytes") != NULL;
+    ck_assert(warned);
+    kt_channel_free(ch);
+    same_outputs("tref", "torn");
+
+    /* a journal of another run (different lookback) is refused */
+    fx.cfg.lookback = 21;
+    ch = kt_channel_new();
+    ck_assert_int_eq(run_in(&fx, "torn", sc, ch, err), KT_EXIT_USAGE);
+    ck_assert_ptr_nonnull(strstr(err, "the journal belongs to a different run"));
+    kt_channel_snapshot(ch, &snap);
+    ck_assert_int_eq(snap.state, KT_RUN_FAILED);
+    kt_channel_free(ch);
+    sc->destroy(sc);
+    fx_free(&fx);
+}
+END_TEST
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/kt-test-worker-XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return EXIT_FAILURE;
+    Suite *s = suite_create("worker");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_label_alignment_ragged);
+    tcase_add_test(tc, test_full_run_outputs);
+    tcase_add_test(tc, test_empty_case);
+    tcase_add_test(tc, test_controls_not_run_with_few_names);
+    tcase_add_test(tc, test_cancel_within_micro_batch);
+    tcase_add_test(tc, test_resume_after_kill9);
+    tcase_add_test(tc, test_torn_record_and_foreign_journal);
+    tcase_add_test(tc, test_thread_with_batch_log);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int nf = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    if (nf == 0) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+        if (system(cmd) != 0)
+            return EXIT_FAILURE;
+    }
+    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
