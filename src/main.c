@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +38,7 @@ static void usage(FILE *out)
     fputs(_("Commands:\n"
             "  forecast   forecast one series from a CSV file\n"
             "  device     print the device status (asserting CPU) and exit\n"
+            "  train      train or fine-tune a tokenizer and predictor on a price CSV\n"
             "Without a command, runs a walk-forward evaluation in the console\n"
             "(or with --batch, or when stdout is not a terminal, as plain log lines).\n"
             "  --attach DIR   read-only console on the run another process writes in DIR\n"
@@ -453,6 +455,88 @@ static int run_attach(int argc, char **argv)
     return rc;
 }
 
+/* The embedded demo: the generated market and the checkpoint the project
+ * trained on it, found next to the program (build tree) or in the
+ * installed data directory. KRONOS_TUI_DATADIR overrides both. */
+static int demo_dir(char *out, size_t n)
+{
+    const char *env = getenv("KRONOS_TUI_DATADIR");
+    char probe[PATH_MAX + 64];
+    if (env && *env) {
+        snprintf(out, n, "%s", env);
+        return 0;
+    }
+    char exe[PATH_MAX - 16];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(probe, sizeof probe, "%s/data/models/demo-predictor/config.json", exe);
+            if (access(probe, R_OK) == 0) {
+                snprintf(out, n, "%s/data", exe);
+                return 0;
+            }
+        }
+    }
+    snprintf(probe, sizeof probe, "%s/models/demo-predictor/config.json", PKGDATADIR);
+    if (access(probe, R_OK) == 0) {
+        snprintf(out, n, "%s", PKGDATADIR);
+        return 0;
+    }
+    return -1;
+}
+
+static int has_flag(int argc, char **argv, const char *flag)
+{
+    size_t n = strlen(flag);
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], flag, n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '='))
+            return 1;
+    return 0;
+}
+
+/* Without --prices/--tokenizer/--model/--resume/--config, run the demo:
+ * smoke mode on the held-out period (the checkpoint was trained on bars
+ * before 2022-07-01; folds start in January 2023). Flags given by the user
+ * come after the demo's and so override them. */
+static int run_demo_or_eval(int argc, char **argv)
+{
+    static const char *const own[] = {"--prices", "--tokenizer", "--model", "--resume", "--config",
+                                      "--help", "-h", "--version"};
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (has_flag(argc, argv, own[i]))
+            return run_eval(argc, argv);
+    char dir[PATH_MAX];
+    if (demo_dir(dir, sizeof dir) != 0) {
+        fprintf(stderr, _("%s: the embedded demo was not found (looked next to the program and in "
+                          "%s); set KRONOS_TUI_DATADIR or pass --prices, --tokenizer and --model\n"),
+                PACKAGE, PKGDATADIR);
+        return KT_EXIT_USAGE;
+    }
+    char prices[PATH_MAX + 32], tok[PATH_MAX + 32], model[PATH_MAX + 32];
+    snprintf(prices, sizeof prices, "%s/demo/market.csv", dir);
+    snprintf(tok, sizeof tok, "%s/models/demo-tokenizer", dir);
+    snprintf(model, sizeof model, "%s/models/demo-predictor", dir);
+    char *demo_argv[] = {"--prices", prices, "--tokenizer", tok, "--model", model,
+                         "--horizons", "5,20", "--lookback", "128", "--mode", "smoke",
+                         "--start", "2022-12-01", "--name", "demo"};
+    enum { NDEMO = sizeof demo_argv / sizeof *demo_argv };
+    char **av = calloc((size_t)argc + NDEMO + 1, sizeof *av);
+    if (!av)
+        return KT_EXIT_FAILURE;
+    av[0] = argv[0];
+    for (int i = 0; i < NDEMO; i++)
+        av[1 + i] = demo_argv[i];
+    for (int i = 1; i < argc; i++)
+        av[NDEMO + i] = argv[i];
+    fprintf(stderr, _("%s: no data or model given: running the embedded demo (%s)\n"), PACKAGE, dir);
+    int rc = run_eval(argc + NDEMO, av);
+    free(av);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -463,10 +547,8 @@ int main(int argc, char **argv)
         return kt_cmd_forecast(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "device") == 0)
         return kt_cmd_device(argc - 1, argv + 1);
-    if (argc < 2) {
-        usage(stderr);
-        return KT_EXIT_USAGE;
-    }
+    if (argc >= 2 && strcmp(argv[1], "train") == 0)
+        return kt_cmd_train(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--attach") == 0 || strncmp(argv[i], "--attach=", 9) == 0)
             return run_attach(argc, argv);
@@ -479,5 +561,5 @@ int main(int argc, char **argv)
             return kt_rundir_status(dir, stdout);
         }
     }
-    return run_eval(argc, argv);
+    return run_demo_or_eval(argc, argv);
 }
