@@ -130,7 +130,7 @@ tail -1 "$T/kill/events.jsonl" | grep -q '"event":"\(batch_progress\|date_starte
 sleep 2
 $BIN --status "$T/kill" > "$T/st2"; rc=$?
 [ $rc -eq 12 ] || { cat "$T/st2"; fail "--status of a killed run: exit $rc (want 12, stale)"; }
-grep -q "^State:    running, STALE: no heartbeat for 0:0[0-9] (expected every 0.5 s); the writing process is gone: resume with --resume $T/kill\$" "$T/st2" ||
+grep -q "^State:    running, STALE: no heartbeat for [0-9]*:[0-9][0-9] (expected every 0.5 s); the writing process is gone: resume with --resume $T/kill\$" "$T/st2" ||
     { cat "$T/st2"; fail "stale line"; }
 $BIN --resume "$T/kill" --batch 2> "$T/err5"; rc=$?
 [ $rc -eq 0 ] || { cat "$T/err5"; fail "--resume after kill -9: exit $rc"; }
