@@ -12,6 +12,8 @@
  * arithmetic, fixed formatting. */
 #include "config.h"
 
+#include "civil.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -87,48 +89,18 @@ static double rng_norm(rng *r)
 
 /* ---- calendar ---------------------------------------------------------- */
 
-/* days since 1970-01-01 for a proleptic Gregorian date */
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long yy = yoe + era * 400;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yy + (*m <= 2));
-}
-
-static int weekday(long z) /* Mon = 0 */
-{
-    return (int)(((z % 7) + 7 + 3) % 7);
-}
-
 /* n-th (1-based) given weekday of a month; n = -1: the last one */
 static long nth_weekday(int y, int m, int wd, int n)
 {
     if (n > 0) {
-        long z = days_from_civil(y, m, 1);
-        while (weekday(z) != wd)
+        long z = kt_days_from_civil(y, m, 1);
+        while (kt_weekday(z) != wd)
             z++;
         return z + 7L * (n - 1);
     }
     int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
-    long z = days_from_civil(ny, nm, 1) - 1;
-    while (weekday(z) != wd)
+    long z = kt_days_from_civil(ny, nm, 1) - 1;
+    while (kt_weekday(z) != wd)
         z--;
     return z;
 }
@@ -136,8 +108,8 @@ static long nth_weekday(int y, int m, int wd, int n)
 /* fixed-date holiday observed on the nearest weekday */
 static long observed(int y, int m, int d)
 {
-    long z = days_from_civil(y, m, d);
-    int w = weekday(z);
+    long z = kt_days_from_civil(y, m, d);
+    int w = kt_weekday(z);
     if (w == 5)
         return z - 1;
     if (w == 6)
@@ -153,13 +125,13 @@ static long easter(int y)
     int i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7;
     int mm = (a + 11 * h + 22 * l) / 451;
     int month = (h + l - 7 * mm + 114) / 31, day = ((h + l - 7 * mm + 114) % 31) + 1;
-    return days_from_civil(y, month, day);
+    return kt_days_from_civil(y, month, day);
 }
 
 static int is_holiday(long z)
 {
     int y, m, d;
-    civil_from_days(z, &y, &m, &d);
+    kt_civil_from_days(z, &y, &m, &d);
     const long h[9] = {
         observed(y, 1, 1), nth_weekday(y, 1, 0, 3), nth_weekday(y, 2, 0, 3),
         easter(y) - 2, nth_weekday(y, 5, 0, -1), observed(y, 7, 4),
@@ -211,9 +183,9 @@ static int generate(const params *p, FILE *out)
 {
     static long cal[MAX_DAYS];
     int n_days = 0;
-    long z0 = days_from_civil(p->y0, 1, 1), z1 = days_from_civil(p->y1, 12, 31);
+    long z0 = kt_days_from_civil(p->y0, 1, 1), z1 = kt_days_from_civil(p->y1, 12, 31);
     for (long z = z0; z <= z1; z++) {
-        if (weekday(z) >= 5 || is_holiday(z))
+        if (kt_weekday(z) >= 5 || is_holiday(z))
             continue;
         if (n_days == MAX_DAYS)
             return -1;
@@ -274,7 +246,7 @@ static int generate(const params *p, FILE *out)
             sec[s] += ds[s];
         }
         int y, m, d;
-        civil_from_days(cal[t], &y, &m, &d);
+        kt_civil_from_days(cal[t], &y, &m, &d);
         for (int i = 0; i < N_TICKERS; i++) {
             /* every ticker draws the same numbers each day, listed or not,
              * so the market does not depend on the listing schedule */

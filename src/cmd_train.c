@@ -3,6 +3,8 @@
  * checkpoints in the Hugging Face layout and a training.json record. */
 #include "config.h"
 
+#include "civil.h"
+
 #include <csv.h>
 #include <errno.h>
 #include <jansson.h>
@@ -48,16 +50,6 @@ typedef struct loader {
     char err[512];
 } loader;
 
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int parse_date(const char *s, kronos_stamp *st, char out[20])
 {
     int y, m, d, hh = 0, mm = 0, ss = 0, n = 0;
@@ -67,7 +59,7 @@ static int parse_date(const char *s, kronos_stamp *st, char out[20])
         return -1;
     if (m < 1 || m > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59)
         return -1;
-    long z = days_from_civil(y, m, d);
+    long z = kt_days_from_civil(y, m, d);
     st->minute = mm;
     st->hour = hh;
     st->weekday = (int)(((z % 7) + 7 + 3) % 7);

@@ -1,6 +1,8 @@
 /* ohlcv_csv.c: reading one OHLCV series with libcsv (see ohlcv_csv.h). */
 #include "config.h"
 
+#include "civil.h"
+
 #include "ohlcv_csv.h"
 
 #include <csv.h>
@@ -11,30 +13,6 @@
 #include <string.h>
 
 #include "i18n.h"
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -66,7 +44,7 @@ int kt_ts_parse(const char *s, int64_t *out)
         return -1;
     if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
         return -1;
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    *out = kt_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
     return 0;
 }
 
@@ -74,7 +52,7 @@ void kt_ts_stamp(int64_t t, kronos_stamp *st)
 {
     int64_t days = floor_div(t, 86400), sod = t - days * 86400;
     int y, m, d;
-    civil_from_days(days, &y, &m, &d);
+    kt_civil_from_days(days, &y, &m, &d);
     st->minute = (int)(sod / 60 % 60);
     st->hour = (int)(sod / 3600);
     st->weekday = (int)((days % 7 + 7 + 3) % 7); /* 1970-01-01 was a Thursday (3) */
@@ -86,7 +64,7 @@ void kt_ts_format(int64_t t, char *buf, size_t len)
 {
     int64_t days = floor_div(t, 86400), sod = t - days * 86400;
     int y, m, d;
-    civil_from_days(days, &y, &m, &d);
+    kt_civil_from_days(days, &y, &m, &d);
     snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
              (int)(sod % 60));
 }

@@ -1,6 +1,8 @@
 /* prices.c: long-format CSV price store (libcsv). See prices.h. */
 #include "config.h"
 
+#include "civil.h"
+
 #include "prices.h"
 
 #include <csv.h>
@@ -57,30 +59,6 @@ typedef struct ctx {
 
 /* ---- time ---------------------------------------------------------- */
 
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = yoe + era * 400;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yy + (*m <= 2));
-}
-
 static int days_in_month(int y, int m)
 {
     static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -123,7 +101,7 @@ int kt_time_parse(const char *s, kt_time *out)
         if (h > 23 || mi > 59 || se > 59)
             return -1;
     }
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    *out = kt_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
     return 0;
 }
 
@@ -133,7 +111,7 @@ void kt_time_parts(kt_time t, int *year, int *month, int *day, int *hour, int *m
     int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
     int64_t secs = t - days * 86400;
     int y, m, d;
-    civil_from_days(days, &y, &m, &d);
+    kt_civil_from_days(days, &y, &m, &d);
     if (year) *year = y;
     if (month) *month = m;
     if (day) *day = d;
