@@ -22,6 +22,7 @@
 #include <c10/util/Exception.h>
 
 #include <dlfcn.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <chrono>
@@ -324,6 +325,97 @@ struct KV {
     at::Tensor k, v;
 };
 
+// softmax(q k^T / sqrt(hd) + causal mask) v for q [B,H,L,hd] at window
+// positions pos0.., k/v [B,H,T,hd]. Batched matmuls on (possibly strided)
+// views of the cache, so nothing is copied. pos0 < 0: no mask (cross-attn).
+at::Tensor attend(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, int64_t pos0)
+{
+    const int64_t B = q.size(0), H = q.size(1), L = q.size(2), hd = q.size(3), T = k.size(2);
+    at::Tensor q3 = q.reshape({B * H, L, hd}), k3 = k.reshape({B * H, T, hd}), v3 = v.reshape({B * H, T, hd});
+    at::Tensor scores = at::bmm(q3, k3.transpose(1, 2)).mul_(1.0 / std::sqrt((double)hd));
+    if (pos0 >= 0 && L > 1) {
+        at::Tensor mask = at::ones({L, T}, at::TensorOptions().dtype(at::kBool)).triu(pos0 + 1);
+        scores.masked_fill_(mask, -std::numeric_limits<float>::infinity());
+    }
+    return at::bmm(at::softmax(scores, -1), v3).view({B, H, L, hd});
+}
+
+// Eight floats for explicit SIMD (GCC/Clang vector extension); the row
+// kernel is also compiled for AVX2+FMA and picked at load time.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float f8 __attribute__((vector_size(32)));
+__attribute__((always_inline)) inline f8 load8(const float *p)
+{
+    f8 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+__attribute__((always_inline)) inline void store8(float *p, f8 v) { memcpy(p, &v, sizeof v); }
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#define KT_SIMD_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define KT_SIMD_CLONES
+#endif
+
+// One (row, head): softmax(q . k_t * scale) over t < T, then sum_t p_t v_t.
+KT_SIMD_CLONES void attend_row(const float *qp, const float *kp, const float *vp, float *op, int64_t T, int64_t hd,
+                               float scale, float *w)
+{
+    float mx = -std::numeric_limits<float>::infinity();
+    for (int64_t t = 0; t < T; t++) {
+        const float *k = kp + t * hd;
+        f8 acc = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t j = 0;
+        for (; j + 8 <= hd; j += 8)
+            acc += load8(qp + j) * load8(k + j);
+        float sc = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; j < hd; j++)
+            sc += qp[j] * k[j];
+        sc *= scale;
+        w[t] = sc;
+        mx = std::max(mx, sc);
+    }
+    float sum = 0;
+    for (int64_t t = 0; t < T; t++)
+        sum += (w[t] = std::exp(w[t] - mx));
+    for (int64_t j = 0; j < hd; j++)
+        op[j] = 0;
+    for (int64_t t = 0; t < T; t++) {
+        const float p = w[t] / sum, *v = vp + t * hd;
+        const f8 pv = {p, p, p, p, p, p, p, p};
+        int64_t j = 0;
+        for (; j + 8 <= hd; j += 8)
+            store8(op + j, load8(op + j) + pv * load8(v + j));
+        for (; j < hd; j++)
+            op[j] += p * v[j];
+    }
+}
+#pragma GCC diagnostic pop
+
+// The same as attend() for one query per row against T cached keys (a
+// generation step): a direct loop over the cache, since batched matmuls of
+// one-row matrices cost a libtorch call per (row, head). q [B,H,hd]; kc/vc
+// are the cache buffers [B,H,cap,hd] (rows contiguous); returns [B,H,1,hd].
+at::Tensor attend_one(const at::Tensor &q_in, const at::Tensor &kc, const at::Tensor &vc, int64_t T)
+{
+    const int64_t B = kc.size(0), H = kc.size(1), cap = kc.size(2), hd = kc.size(3);
+    TORCH_CHECK(kc.stride(3) == 1 && kc.stride(2) == hd && kc.stride(1) == cap * hd && kc.stride(0) == H * cap * hd &&
+                    vc.strides() == kc.strides(),
+                "attend_one: unexpected cache layout");
+    at::Tensor q = q_in.reshape({B, H, hd}).contiguous(), out = at::empty({B, H, hd}, F32);
+    const float *Q = q.data_ptr<float>(), *K = kc.data_ptr<float>(), *V = vc.data_ptr<float>();
+    float *O = out.data_ptr<float>();
+    const float scale = (float)(1.0 / std::sqrt((double)hd));
+    at::parallel_for(0, B * H, 8, [&](int64_t b0, int64_t b1) {
+        std::vector<float> w((size_t)T);
+        for (int64_t bh = b0; bh < b1; bh++)
+            attend_row(Q + bh * hd, K + bh * cap * hd, V + bh * cap * hd, O + bh * hd, T, hd, scale, w.data());
+    });
+    return out.view({B, H, 1, hd});
+}
+
 // Causal multi-head self-attention with RoPE over new positions
 // pos0..pos0+L-1 of the window; earlier positions come from kv.
 at::Tensor self_attention(const Attention &a, const at::Tensor &x, int64_t pos0, const Rope &rope, KV &kv)
@@ -336,14 +428,13 @@ at::Tensor self_attention(const Attention &a, const at::Tensor &x, int64_t pos0,
     at::Tensor v = qkv.select(2, 2).transpose(1, 2);
     kv.k.narrow(2, pos0, L).copy_(k);
     kv.v.narrow(2, pos0, L).copy_(v);
-    at::Tensor K = kv.k.narrow(2, 0, pos0 + L), V = kv.v.narrow(2, 0, pos0 + L);
-    // softmax(q k^T / sqrt(hd) + causal mask) v
-    at::Tensor scores = at::matmul(q, K.transpose(-2, -1)) * (1.0 / std::sqrt((double)hd));
-    if (L > 1) {
-        at::Tensor mask = at::ones({L, pos0 + L}, at::TensorOptions().dtype(at::kBool)).triu(pos0 + 1);
-        scores.masked_fill_(mask, -std::numeric_limits<float>::infinity());
-    }
-    at::Tensor out = at::matmul(at::softmax(scores, -1), V);
+    at::Tensor out;
+    if (pos0 == 0)  // the first chunk needs no cache read
+        out = attend(q, k, v, 0);
+    else if (L == 1)
+        out = attend_one(q, kv.k, kv.v, pos0 + 1);
+    else
+        out = attend(q, kv.k.narrow(2, 0, pos0 + L), kv.v.narrow(2, 0, pos0 + L), pos0);
     return linear(a.out, out.transpose(1, 2).reshape({B, L, d}));
 }
 
@@ -410,7 +501,23 @@ struct PredCache {
     at::Tensor dep_k, dep_v;  // dep_layer key/value projections [B, 4, cap, d/4]
     int64_t len = 0;          // window positions held
     Rope rope;
+
+    // The same cache restricted to rows r0..r0+n-1 (views: writes go through).
+    PredCache rows(int64_t r0, int64_t n) const
+    {
+        PredCache c;
+        for (const KV &kv : layers)
+            c.layers.push_back({kv.k.narrow(0, r0, n), kv.v.narrow(0, r0, n)});
+        c.dep_k = dep_k.narrow(0, r0, n);
+        c.dep_v = dep_v.narrow(0, r0, n);
+        c.len = len;
+        c.rope = rope;
+        return c;
+    }
 };
+
+// Rows per chunk so that a chunk holds about 2048 tokens.
+int64_t chunk_rows(int64_t L) { return std::max<int64_t>(1, 2048 / std::max<int64_t>(1, L)); }
 
 PredCache new_pred_cache(const Predictor &p, int64_t B, int64_t d, int64_t cap)
 {
@@ -463,9 +570,8 @@ at::Tensor predictor_s2_logits(const Predictor &p, int64_t d, const at::Tensor &
 {
     const int64_t B = h_last.size(0), hd = d / 4;
     at::Tensor q = linear(p.dep_q, p.emb_s1.index_select(0, s1_ids)).view({B, 4, 1, hd});
-    at::Tensor K = c.dep_k.narrow(2, 0, c.len), V = c.dep_v.narrow(2, 0, c.len);
-    at::Tensor a = at::softmax(at::matmul(q, K.transpose(-2, -1)) * (1.0 / std::sqrt((double)hd)), -1);
-    at::Tensor o = linear(p.dep_o, at::matmul(a, V).reshape({B, d}));
+    at::Tensor a = attend_one(q, c.dep_k, c.dep_v, c.len);  // one query, not causal
+    at::Tensor o = linear(p.dep_o, a.reshape({B, d}));
     return linear(p.proj_s2, rmsnorm(h_last + o, p.dep_norm));
 }
 
@@ -667,6 +773,10 @@ void set_threads(int n)
 
 void finish_open(kronos_model *m, const kronos_options *opt)
 {
+    // Keep freed activation buffers (up to 32 MB each) in the heap rather
+    // than returning them to the kernel: page faults cost ~20% otherwise.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (opt)
         m->opt = *opt;
     set_threads(m->opt.threads);
@@ -704,17 +814,29 @@ at::Tensor stamps_tensor(const kronos_stamp *st, int64_t n)
     return t;
 }
 
-// Bytes one row (series x sample) needs in a micro-batch, roughly.
+// Micro-batch sizing: every row (series x sample) keeps its KV cache and
+// token/stamp buffers; the prefill, encode and decode work in chunks of
+// about 2048 tokens whatever the batch (chunk_rows), a fixed working set.
 size_t row_bytes(const kronos_model *m, int64_t L0, int64_t P, int64_t mc)
 {
     const kronos_predictor_config &c = m->pc;
-    const kronos_tokenizer_config &t = m->tc;
-    const int64_t Lc = std::min(L0 + P, mc), Ld = Lc;
+    const int64_t Lc = std::min(L0 + P, mc);
     int64_t cache = (2 * (int64_t)c.n_layers + 2) * Lc * c.d_model;
-    int64_t prefill = 2 * c.n_heads * Lc * Lc + Lc * (8 * c.d_model + 4 * c.ff_dim) + (1 << c.s1_bits);
-    int64_t enc = 2 * t.n_heads * L0 * L0 + L0 * (8 * t.d_model + 4 * t.ff_dim);
-    int64_t dec = 2 * t.n_heads * Ld * Ld + Ld * (8 * t.d_model + 4 * t.ff_dim);
-    return (size_t)(4 * (cache + std::max({prefill, enc, dec}) + (L0 + P) * 20));
+    return (size_t)(4 * cache + (L0 + P) * (16 + 40 + 24) + 8 * (c.d_model + (1 << c.s1_bits)));
+}
+
+size_t chunk_bytes(const kronos_model *m, int64_t L0, int64_t P, int64_t mc)
+{
+    const kronos_predictor_config &c = m->pc;
+    const kronos_tokenizer_config &t = m->tc;
+    int64_t worst = 0;
+    for (int64_t L : {std::min(L0 + P, mc), L0}) {
+        const int64_t rows = chunk_rows(L), tok = rows * L;
+        int64_t pred = 2 * rows * c.n_heads * L * L + tok * (8 * c.d_model + 4 * c.ff_dim);
+        int64_t tk = 2 * rows * t.n_heads * L * L + tok * (8 * t.d_model + 4 * t.ff_dim);
+        worst = std::max({worst, pred, tk});
+    }
+    return (size_t)(4 * worst);
 }
 
 // The reference's auto_regressive_inference for rows [B] of normalised,
@@ -728,10 +850,13 @@ at::Tensor generate(kronos_model *m, const at::Tensor &x, const at::Tensor &full
     kronos_timing &tm = m->timing;
     double t0 = now_s();
     at::Tensor s1_ctx, s2_ctx;
-    tokenizer_encode(m->tok, m->tc, x, s1_ctx, s2_ctx);
     at::Tensor full_s1 = at::zeros({B, total}, I64), full_s2 = at::zeros({B, total}, I64);
-    full_s1.narrow(1, 0, L0).copy_(s1_ctx);
-    full_s2.narrow(1, 0, L0).copy_(s2_ctx);
+    for (int64_t r0 = 0, cr = chunk_rows(L0); r0 < B; r0 += cr) {
+        const int64_t nr = std::min(cr, B - r0);
+        tokenizer_encode(m->tok, m->tc, x.narrow(0, r0, nr), s1_ctx, s2_ctx);
+        full_s1.narrow(0, r0, nr).narrow(1, 0, L0).copy_(s1_ctx);
+        full_s2.narrow(0, r0, nr).narrow(1, 0, L0).copy_(s2_ctx);
+    }
     double t1 = now_s();
     tm.encode_s += t1 - t0;
 
@@ -745,9 +870,18 @@ at::Tensor generate(kronos_model *m, const at::Tensor &x, const at::Tensor &full
         if (!m->kv_cache || ws > 0)
             cache.len = 0;  // window slid (positions restart) or no cache: recompute
         const int64_t from = ws + cache.len, n_new = cur - from;
-        at::Tensor h = predictor_hidden(m->pred, d, full_s1.narrow(1, from, n_new), full_s2.narrow(1, from, n_new),
-                                        full_stamp.narrow(1, from, n_new), cache);
-        at::Tensor h_last = h.select(1, n_new - 1);
+        // Prefills go through in row chunks (bounded activations, warm
+        // allocator); single-token steps take all rows at once.
+        at::Tensor h_last = at::empty({B, d}, F32);
+        for (int64_t r0 = 0, cr = n_new > 1 ? chunk_rows(n_new) : B; r0 < B; r0 += cr) {
+            const int64_t nr = std::min(cr, B - r0);
+            PredCache sub = cache.rows(r0, nr);
+            at::Tensor h = predictor_hidden(m->pred, d, full_s1.narrow(0, r0, nr).narrow(1, from, n_new),
+                                            full_s2.narrow(0, r0, nr).narrow(1, from, n_new),
+                                            full_stamp.narrow(0, r0, nr).narrow(1, from, n_new), sub);
+            h_last.narrow(0, r0, nr).copy_(h.select(1, n_new - 1));
+        }
+        cache.len += n_new;
         at::Tensor l1 = linear(m->pred.proj_s1, h_last).contiguous();
         const int64_t V1 = l1.size(1);
         for (int64_t r = 0; r < B; r++)
@@ -773,10 +907,16 @@ at::Tensor generate(kronos_model *m, const at::Tensor &x, const at::Tensor &full
     double t2 = now_s();
     // Final decode of the last min(total, max_context) tokens.
     const int64_t cs = std::max<int64_t>(0, total - mc);
-    at::Tensor z = tokenizer_decode(m->tok, m->tc, full_s1.narrow(1, cs, total - cs), full_s2.narrow(1, cs, total - cs));
-    m->last_out = z;
+    at::Tensor res = at::empty({B, P, 6}, F32);
+    for (int64_t r0 = 0, cr = chunk_rows(total - cs); r0 < B; r0 += cr) {
+        const int64_t nr = std::min(cr, B - r0);
+        at::Tensor z = tokenizer_decode(m->tok, m->tc, full_s1.narrow(0, r0, nr).narrow(1, cs, total - cs),
+                                        full_s2.narrow(0, r0, nr).narrow(1, cs, total - cs));
+        res.narrow(0, r0, nr).copy_(z.narrow(1, z.size(1) - P, P));
+    }
+    m->last_out = res;
     tm.decode_s += now_s() - t2;
-    return z.narrow(1, z.size(1) - P, P);
+    return res;
 }
 
 void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_sampling *sp, kronos_progress_fn progress,
@@ -847,7 +987,8 @@ void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_samplin
     int64_t mb = m->opt.batch_size;
     if (mb <= 0) {
         size_t budget = m->opt.memory_budget_bytes ? m->opt.memory_budget_bytes : ((size_t)1 << 30);
-        mb = (int64_t)(budget / row_bytes(m, L0, P, s.max_context));
+        size_t fixed = chunk_bytes(m, L0, P, s.max_context);
+        mb = budget > fixed ? (int64_t)((budget - fixed) / row_bytes(m, L0, P, s.max_context)) : 0;
         if (mb < 1)
             fail(KRONOS_ENOMEM, _("memory budget too small for one series"));
     }

@@ -50,8 +50,15 @@ start() {
     done
     [ "$1" = "--" ] && shift
     $TM kill-session -t kt >/dev/null 2>&1
-    $TM new-session -d -s kt -x "$w" -y "$h" \
-        "env TERM=tmux-256color $envs $FEEDER $*; echo KT_EXIT=\$?; stty -a > $TMP/stty; sleep 600"
+    rm -f "$TMP/pid" "$TMP/stty"
+    # the inner shell records its pid, then becomes the feeder
+    cat > "$TMP/run.sh" <<EOF
+sh -c 'echo \$\$ > "$TMP/pid"; exec env TERM=tmux-256color $envs "$FEEDER" $*'
+echo KT_EXIT=\$?
+stty -a > "$TMP/stty"
+sleep 600
+EOF
+    $TM new-session -d -s kt -x "$w" -y "$h" "sh $TMP/run.sh"
     $TM set-option -t kt status off >/dev/null 2>&1
     checks=$((checks + 1))
 }
@@ -59,7 +66,7 @@ start() {
 # wait_for TEXT [SECONDS]: poll the screen until TEXT (fixed string) shows.
 wait_for() {
     n=0
-    lim=$(( ${2:-5} * 10 ))
+    lim=$(( ${2:-15} * 10 ))
     while [ $n -lt $lim ]; do
         snap
         if grep -qF -- "$1" "$TMP/screen"; then
@@ -75,7 +82,7 @@ wait_for() {
 # wait_gone TEXT: poll until TEXT is no longer on the screen.
 wait_gone() {
     n=0
-    while [ $n -lt 50 ]; do
+    while [ $n -lt 150 ]; do
         snap
         grep -qF -- "$1" "$TMP/screen" || return 0
         sleep 0.1
@@ -101,18 +108,30 @@ expect_not() {
 }
 
 # Every line of a box must be exactly W columns wide (borders aligned).
-borders_aligned() {
-    w=$1
+# Polls for a while: just after a resize the old frame may still show.
+misaligned() {
     bad=0
     while IFS= read -r line; do
         case "$line" in
         "│"* | "┌"* | "└"* | "|"* | "+"*)
             lw=$(printf '%s\n' "$line" | LC_ALL=$UTF8 wc -L)
-            [ "$lw" -eq "$w" ] || bad=$((bad + 1))
+            [ "$lw" -eq "$1" ] || bad=$((bad + 1))
             ;;
         esac
     done < "$TMP/screen"
-    [ $bad -eq 0 ] || fail "$bad box line(s) not $w columns wide"
+    echo $bad
+}
+
+borders_aligned() {
+    n=0
+    while [ $n -lt 30 ]; do
+        snap
+        bad=$(misaligned "$1")
+        [ "$bad" -eq 0 ] && return 0
+        sleep 0.2
+        n=$((n + 1))
+    done
+    fail "$bad box line(s) not $1 columns wide"
 }
 
 # SGR colour parameters (30-38, 40-48, 90-97, 100-107) in capture -e.
@@ -122,7 +141,7 @@ colour_codes() {
 }
 
 terminal_restored() {
-    wait_for "KT_EXIT=" 10 || return
+    wait_for "KT_EXIT=" 20 || return
     alt=$($TM display -p -t kt '#{alternate_on}')
     [ "$alt" = "0" ] || fail "alternate screen still on"
     n=0
@@ -177,6 +196,20 @@ wait_for "batch 9/10" && {
     borders_aligned 80
 }
 
+# ---- Tab moves the focus, arrows select a horizon ---------------------
+current="focus"
+expect "─ ▶ Progress ─"
+$TM send-keys -t kt Tab
+wait_for "─ ▶ Per-date timing ─" && expect_not "─ ▶ Progress ─"
+$TM send-keys -t kt BTab
+wait_for "─ ▶ Progress ─"
+$TM send-keys -t kt Down
+wait_for "─ ▶ RankIC by horizon ─" && expect "│ ▶5d "
+$TM send-keys -t kt Down
+wait_for "│ ▶20d " && expect_re "^│ ▶20d +51 +0\.0250"
+$TM send-keys -t kt Up
+wait_for "│ ▶5d "
+
 # ---- help overlay (? and F1), report paths ---------------------------
 current="help overlay"
 $TM send-keys -t kt '?'
@@ -220,9 +253,7 @@ expect_not "RankIC by horizon"
 current="SIGTERM"
 start 80 24 LC_ALL=$UTF8 -- normal
 wait_for "batch 9/10" && {
-    pane=$($TM display -p -t kt '#{pane_pid}')
-    pid=$(pgrep -P "$pane" -f ui_feeder | head -n 1)
-    [ -z "$pid" ] && pid=$(pgrep -P "$(pgrep -P "$pane" | head -n 1)" | head -n 1)
+    pid=$(cat "$TMP/pid" 2>/dev/null)
     if [ -n "$pid" ]; then
         kill -TERM "$pid"
         terminal_restored
@@ -244,7 +275,7 @@ for size in "120 40" "80 24"; do
             "What to change: Start the evaluation range at 2017-01-03 or later" \
             "REPORT_EMPTY.md" "21/21 dates"
         borders_aligned "${size% *}"
-        expect_not "RankIC by horizon"
+        expect_not "RankIC by horizon" "p Pause"
     }
 done
 $TM send-keys -t kt q        # nothing running: no confirmation
@@ -264,6 +295,8 @@ current="device violation"
 start 120 40 LC_ALL=$UTF8 -- violation
 wait_for "NOT VERIFIED: tensor predictor.head.weight is on" &&
     wait_for "STOPPED" && expect "The run was stopped." "Device (CPU only): VIOLATION"
+$TM send-keys -t kt q
+wait_for "console exited with code 5"
 
 # ---- wide characters: CJK data keeps the borders aligned ------------
 for size in "120 40" "80 24"; do
@@ -329,12 +362,12 @@ current="attach"
 if "$FEEDER" normal --write-status "$TMP/status.json"; then
     start 120 40 LC_ALL=$UTF8 -- --attach "$TMP/status.json"
     wait_for "batch 9/10" && {
-        expect "attached, read-only" "fold_03 (3/109)" "ETA (average) 01:33:15" \
+        expect "(attached" "fold_03 (3/109)" "ETA (average) 01:33:15" \
             "✓ CPU verified (412 tensors)"
         expect_not "p Pause"
     }
     # heartbeat 1 s in the feeder: stale after 3 s without a rewrite
-    wait_for "STALE: no update for" 8
+    wait_for "STALE: no update for" 20
     $TM send-keys -t kt q
     wait_for "console exited with code 0"
 else

@@ -180,6 +180,7 @@ int main(void)
 {
     Suite *s = suite_create("snapshot_json");
     TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60); /* sanitizer builds start slowly */
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_file_round_trip_and_errors);
     suite_add_tcase(s, tc);

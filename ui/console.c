@@ -127,17 +127,18 @@ static int load(kt_ui *ui)
 
 static int exit_code(const kt_ui *ui, int interrupted)
 {
-    if (ui->attached)
-        return KT_EXIT_OK;
     if (interrupted)
         return KT_EXIT_INTERRUPTED;
+    if (ui->attached)
+        return KT_EXIT_OK;
+    if (!ui->snap.device.verified && ui->snap.device.violation[0])
+        return KT_EXIT_DEVICE; /* the console stopped the run */
     switch (ui->snap.state) {
     case KT_RUN_FINISHED:
     case KT_RUN_EMPTY:
         return KT_EXIT_OK;
     case KT_RUN_FAILED:
-        return ui->snap.device.violation[0] && !ui->snap.device.verified ? KT_EXIT_DEVICE
-                                                                        : KT_EXIT_FAILURE;
+        return KT_EXIT_FAILURE;
     case KT_RUN_CANCELLED:
         return KT_EXIT_INTERRUPTED;
     default:

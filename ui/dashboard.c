@@ -86,7 +86,7 @@ static void draw_title(const kt_ui *ui, const layout *L)
     if (ui->attached && ui->stale) {
         char age[32];
         kt_fmt_duration(ui, age, sizeof age, ui->heartbeat_age);
-        snprintf(right, sizeof right, _("%s  STALE: no update for %s "), state, age);
+        snprintf(right, sizeof right, _("%s  STALE: no update for %s (attached) "), state, age);
     } else if (ui->attached) {
         snprintf(right, sizeof right, _("%s  (attached, read-only) "), state);
     } else {
@@ -195,10 +195,13 @@ static void draw_progress(const kt_ui *ui, const layout *L)
     }
     progress_line(ui, y + 2, x, w, lw, labels[1], ffrac, buf);
 
-    if (s->date[0]) {
+    if (s->date[0] && s->batch_total > 0) {
         snprintf(buf, sizeof buf, _("%s (%d/%d)  scored %d  skipped %d  batch %d/%d"), s->date,
                  s->date_index, s->date_total, s->date_scored, s->date_skipped, s->batch_done,
                  s->batch_total);
+    } else if (s->date[0]) { /* resumed from the journal: no micro-batches */
+        snprintf(buf, sizeof buf, _("%s (%d/%d)  scored %d  skipped %d"), s->date,
+                 s->date_index, s->date_total, s->date_scored, s->date_skipped);
     } else {
         snprintf(buf, sizeof buf, "%s", dash);
     }
@@ -484,8 +487,8 @@ static void draw_footer(const kt_ui *ui, const layout *L)
     }
     int x = 0;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        if (ui->attached && i == 1)
-            continue;
+        if (i == 1 && (ui->attached || !kt_run_active(&ui->snap)))
+            continue; /* nothing to pause */
         int need = kt_crt_width(keys[i].key) + 1 + kt_crt_width(keys[i].what);
         if (x + need > end)
             break; /* whole entries only */
@@ -577,10 +580,10 @@ static int dash_key(kt_ui *ui, int key)
         if (ui->focus == KT_PANEL_LOG) {
             if (ui->log_scroll < ui->snap.log_n - 1)
                 ui->log_scroll++;
-        } else {
-            ui->focus = KT_PANEL_METRICS;
-            if (ui->sel_horizon > 0)
-                ui->sel_horizon--;
+        } else if (ui->focus != KT_PANEL_METRICS) {
+            ui->focus = KT_PANEL_METRICS; /* first press: focus the metrics */
+        } else if (ui->sel_horizon > 0) {
+            ui->sel_horizon--;
         }
         return KT_KEY_HANDLED | KT_KEY_REDRAW;
     case KT_K_DOWN:
@@ -588,10 +591,10 @@ static int dash_key(kt_ui *ui, int key)
         if (ui->focus == KT_PANEL_LOG) {
             if (ui->log_scroll > 0)
                 ui->log_scroll--;
-        } else {
+        } else if (ui->focus != KT_PANEL_METRICS) {
             ui->focus = KT_PANEL_METRICS;
-            if (ui->sel_horizon + 1 < ui->snap.n_horizons)
-                ui->sel_horizon++;
+        } else if (ui->sel_horizon + 1 < ui->snap.n_horizons) {
+            ui->sel_horizon++;
         }
         return KT_KEY_HANDLED | KT_KEY_REDRAW;
     default:

@@ -1,0 +1,416 @@
+/* gen_market.c: kronos-gen-market, the deterministic demo market generator.
+ *
+ * Writes a long-format price store (date,ticker,open,high,low,close,volume,amount)
+ * for about 100 tickers over six years of trading days (US-style holidays).
+ * Log prices are the sum of a market factor, a sector factor, an idiosyncratic
+ * random walk and the planted signal: a per-ticker Ornstein-Uhlenbeck
+ * deviation (mean reversion with a half-life of about two weeks) that shows in
+ * each ticker's own price history and pays back over the following weeks.
+ * data/README.md documents the model and its parameters.
+ *
+ * Same seed -> same bytes: a private xoshiro256** generator, integer calendar
+ * arithmetic, fixed formatting. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+
+#define N_SECTORS 10
+#define PER_SECTOR 10
+#define N_TICKERS (N_SECTORS * PER_SECTOR)
+#define MAX_DAYS 4000
+
+/* ---- random numbers ---------------------------------------------------- */
+
+typedef struct rng {
+    uint64_t s[4];
+    int has_spare;
+    double spare;
+} rng;
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void rng_seed(rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix(&seed);
+    r->has_spare = 0;
+    r->spare = 0.0;
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t rng_next(rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t out = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return out;
+}
+
+/* uniform in (0, 1) */
+static double rng_unif(rng *r)
+{
+    return ((double)(rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static double rng_norm(rng *r)
+{
+    if (r->has_spare) {
+        r->has_spare = 0;
+        return r->spare;
+    }
+    double u1 = rng_unif(r), u2 = rng_unif(r);
+    double rad = sqrt(-2.0 * log(u1));
+    r->spare = rad * sin(2.0 * M_PI * u2);
+    r->has_spare = 1;
+    return rad * cos(2.0 * M_PI * u2);
+}
+
+/* ---- calendar ---------------------------------------------------------- */
+
+/* days since 1970-01-01 for a proleptic Gregorian date */
+static long days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long yy = yoe + era * 400;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yy + (*m <= 2));
+}
+
+static int weekday(long z) /* Mon = 0 */
+{
+    return (int)(((z % 7) + 7 + 3) % 7);
+}
+
+/* n-th (1-based) given weekday of a month; n = -1: the last one */
+static long nth_weekday(int y, int m, int wd, int n)
+{
+    if (n > 0) {
+        long z = days_from_civil(y, m, 1);
+        while (weekday(z) != wd)
+            z++;
+        return z + 7L * (n - 1);
+    }
+    int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
+    long z = days_from_civil(ny, nm, 1) - 1;
+    while (weekday(z) != wd)
+        z--;
+    return z;
+}
+
+/* fixed-date holiday observed on the nearest weekday */
+static long observed(int y, int m, int d)
+{
+    long z = days_from_civil(y, m, d);
+    int w = weekday(z);
+    if (w == 5)
+        return z - 1;
+    if (w == 6)
+        return z + 1;
+    return z;
+}
+
+/* Easter Sunday (anonymous Gregorian algorithm) */
+static long easter(int y)
+{
+    int a = y % 19, b = y / 100, c = y % 100, d = b / 4, e = b % 4;
+    int f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30;
+    int i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7;
+    int mm = (a + 11 * h + 22 * l) / 451;
+    int month = (h + l - 7 * mm + 114) / 31, day = ((h + l - 7 * mm + 114) % 31) + 1;
+    return days_from_civil(y, month, day);
+}
+
+static int is_holiday(long z)
+{
+    int y, m, d;
+    civil_from_days(z, &y, &m, &d);
+    const long h[9] = {
+        observed(y, 1, 1), nth_weekday(y, 1, 0, 3), nth_weekday(y, 2, 0, 3),
+        easter(y) - 2, nth_weekday(y, 5, 0, -1), observed(y, 7, 4),
+        nth_weekday(y, 9, 0, 1), nth_weekday(y, 11, 3, 4), observed(y, 12, 25)
+    };
+    for (int i = 0; i < 9; i++)
+        if (h[i] == z)
+            return 1;
+    return 0;
+}
+
+/* ---- the market -------------------------------------------------------- */
+
+typedef struct params {
+    uint64_t seed;
+    int y0, y1;            /* first and last calendar year */
+    double ou_halflife;    /* days */
+    double ou_sd;          /* stationary std of an optional OU deviation (log); 0 = off */
+    double ev_prob;        /* probability of a pressure event per ticker and day */
+    double ev_drift;       /* log drift per day after an event, in its direction */
+    int ev_days;           /* days the drift lasts */
+} params;
+
+static const char *const sector_code[N_SECTORS] = {
+    "TEC", "FIN", "HLT", "ENE", "IND", "CON", "UTL", "MAT", "COM", "REA"
+};
+
+static int usage(FILE *out, const char *prog)
+{
+    fprintf(out, _("Usage: %s [--seed N] [--years Y0-Y1] [--event-prob P] [--event-drift D]\n"
+                   "       [--halflife DAYS] [--signal SD] [-o FILE]\n"
+                   "Write the demo market (long CSV) to FILE or standard output.\n"),
+            prog);
+    return out == stdout ? 0 : 2;
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int generate(const params *p, FILE *out)
+{
+    static long cal[MAX_DAYS];
+    int n_days = 0;
+    long z0 = days_from_civil(p->y0, 1, 1), z1 = days_from_civil(p->y1, 12, 31);
+    for (long z = z0; z <= z1; z++) {
+        if (weekday(z) >= 5 || is_holiday(z))
+            continue;
+        if (n_days == MAX_DAYS)
+            return -1;
+        cal[n_days++] = z;
+    }
+
+    rng r;
+    rng_seed(&r, p->seed);
+
+    /* per-ticker static properties */
+    double beta[N_TICKERS], gsec[N_TICKERS], vol_idio[N_TICKERS], lp[N_TICKERS];
+    double base_vol[N_TICKERS], u[N_TICKERS], e[N_TICKERS], vnoise[N_TICKERS];
+    double prev_close[N_TICKERS], range_k[N_TICKERS];
+    int drift_left[N_TICKERS], drift_dir[N_TICKERS];
+    int first[N_TICKERS], last[N_TICKERS], gap0[N_TICKERS], gap1[N_TICKERS];
+    for (int i = 0; i < N_TICKERS; i++) {
+        beta[i] = 0.6 + 0.8 * rng_unif(&r);
+        gsec[i] = 0.5 + 0.7 * rng_unif(&r);
+        vol_idio[i] = 0.006 + 0.006 * rng_unif(&r);
+        lp[i] = log(15.0) + log(20.0) * rng_unif(&r); /* 15 .. 300 */
+        base_vol[i] = exp(log(2e5) + log(100.0) * rng_unif(&r));
+        range_k[i] = 0.6 + 0.5 * rng_unif(&r);
+        first[i] = 0;
+        last[i] = n_days - 1;
+        gap0[i] = gap1[i] = -1;
+        e[i] = 0.0;
+        vnoise[i] = 0.0;
+        drift_left[i] = 0;
+        drift_dir[i] = 0;
+    }
+    /* late listings, early delistings, trading halts (gaps) */
+    const int late[4] = { 7, 33, 58, 91 }, early[3] = { 19, 46, 84 }, halted[4] = { 3, 27, 62, 75 };
+    for (int k = 0; k < 4; k++)
+        first[late[k]] = 250 + (int)(rng_unif(&r) * (n_days / 2.0));
+    for (int k = 0; k < 3; k++)
+        last[early[k]] = n_days / 2 + (int)(rng_unif(&r) * (n_days / 3.0));
+    for (int k = 0; k < 4; k++) {
+        gap0[halted[k]] = 300 + (int)(rng_unif(&r) * (n_days - 600));
+        gap1[halted[k]] = gap0[halted[k]] + 3 + (int)(rng_unif(&r) * 8);
+    }
+
+    double phi = exp(-log(2.0) / p->ou_halflife);
+    double ou_innov = p->ou_sd * sqrt(1.0 - phi * phi);
+    for (int i = 0; i < N_TICKERS; i++)
+        u[i] = p->ou_sd * rng_norm(&r);
+
+    double mkt = 0.0, sec[N_SECTORS] = { 0 };
+    double mkt_vol = 0.010;
+    fprintf(out, "date,ticker,open,high,low,close,volume,amount\n");
+    for (int t = 0; t < n_days; t++) {
+        /* slowly varying market volatility regime */
+        mkt_vol = 0.010 * exp(0.97 * log(mkt_vol / 0.010) + 0.08 * rng_norm(&r));
+        double dm = 0.0002 + mkt_vol * rng_norm(&r);
+        mkt += dm;
+        double ds[N_SECTORS];
+        for (int s = 0; s < N_SECTORS; s++) {
+            ds[s] = 0.007 * rng_norm(&r);
+            sec[s] += ds[s];
+        }
+        int y, m, d;
+        civil_from_days(cal[t], &y, &m, &d);
+        for (int i = 0; i < N_TICKERS; i++) {
+            /* every ticker draws the same numbers each day, listed or not,
+             * so the market does not depend on the listing schedule */
+            double eps_e = rng_norm(&r), eps_u = rng_norm(&r), eps_g = rng_norm(&r);
+            double eps_h = rng_norm(&r), eps_l = rng_norm(&r), eps_v = rng_norm(&r);
+            double eps_a = rng_norm(&r);
+            double ev_u = rng_unif(&r), ev_d = rng_unif(&r), ev_r = rng_unif(&r), ev_v = rng_unif(&r);
+            int listed = !(t < first[i] || t > last[i] || (t >= gap0[i] && t <= gap1[i]));
+            /* the planted signal: drift after a pressure event */
+            double drift = 0.0;
+            if (drift_left[i] > 0) {
+                drift = drift_dir[i] * p->ev_drift;
+                drift_left[i]--;
+            }
+            int event = listed && t > 0 && ev_u < p->ev_prob;
+            double vr = mkt_vol / 0.010;
+            double de = vol_idio[i] * sqrt(vr) * eps_e + drift;
+            double u_new = phi * u[i] + ou_innov * eps_u;
+            double du = u_new - u[i];
+            u[i] = u_new;
+            e[i] += de;
+            double ret = beta[i] * dm + gsec[i] * ds[i / PER_SECTOR] + de + du;
+            double lclose = lp[i] + beta[i] * mkt + gsec[i] * sec[i / PER_SECTOR] + e[i] + u[i];
+            double close = exp(lclose);
+            double sig = sqrt(beta[i] * beta[i] * mkt_vol * mkt_vol + vol_idio[i] * vol_idio[i] + 0.0001);
+            double open = t == 0 ? close * exp(-ret) : prev_close[i] * exp(0.25 * sig * eps_g);
+            prev_close[i] = close;
+            double hi = fmax(open, close) * exp(range_k[i] * sig * fabs(eps_h) * 0.6);
+            double lo = fmin(open, close) * exp(-range_k[i] * sig * fabs(eps_l) * 0.6);
+            vnoise[i] = 0.8 * vnoise[i] + 0.25 * eps_v;
+            double volume = base_vol[i] * exp(vnoise[i] + 8.0 * fabs(ret) + 0.3 * (vr - 1.0));
+            if (event) {
+                /* hammer (dir +1: long lower shadow, close near the high) or
+                 * shooting star (dir -1: long upper shadow, close near the low)
+                 * on 3-5x volume; the close-to-close return is unaffected */
+                int dir = ev_d < 0.5 ? 1 : -1;
+                double shadow = 0.05 + 0.04 * ev_r, top = fmax(open, close), bot = fmin(open, close);
+                if (dir > 0) {
+                    lo = bot * exp(-shadow);
+                    hi = top * exp(0.1 * shadow * ev_v);
+                } else {
+                    hi = top * exp(shadow);
+                    lo = bot * exp(-0.1 * shadow * ev_v);
+                }
+                volume *= 3.0 + 2.0 * ev_v;
+                drift_dir[i] = dir;
+                drift_left[i] = p->ev_days;
+            }
+            if (!listed)
+                continue;
+            double o = round(open * 100.0) / 100.0, c = round(close * 100.0) / 100.0;
+            double h = round(hi * 100.0) / 100.0, l = round(lo * 100.0) / 100.0;
+            h = fmax(h, fmax(o, c));
+            l = fmin(l, fmin(o, c));
+            if (l < 0.01)
+                l = 0.01;
+            long long vol = llround(volume / 100.0) * 100;
+            if (vol < 100)
+                vol = 100;
+            double amount = (double)vol * (o + h + l + c) / 4.0 * exp(0.002 * eps_a);
+            fprintf(out, "%04d-%02d-%02d,%s%02d,%.2f,%.2f,%.2f,%.2f,%lld,%.2f\n", y, m, d,
+                    sector_code[i / PER_SECTOR], i % PER_SECTOR + 1, o, h, l, c, vol, amount);
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    params p = { 20250601ULL, 2018, 2023, 15.0, 0.03, 0.03, 0.004, 20 };
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+            return usage(stdout, argv[0]);
+        if (!v) {
+            fprintf(stderr, _("%s: option %s needs a value\n"), argv[0], a);
+            return 2;
+        }
+        i++;
+        if (!strcmp(a, "--seed")) {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 10);
+            if (errno || end == v || *end) {
+                fprintf(stderr, _("%s: --seed: not a number: %s\n"), argv[0], v);
+                return 2;
+            }
+            p.seed = s;
+        } else if (!strcmp(a, "--years")) {
+            if (sscanf(v, "%d-%d", &p.y0, &p.y1) != 2 || p.y0 < 1900 || p.y1 < p.y0 || p.y1 - p.y0 > 12) {
+                fprintf(stderr, _("%s: --years: expected Y0-Y1 (at most 13 years): %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--halflife")) {
+            if (parse_double(v, 0.5, 1000.0, &p.ou_halflife)) {
+                fprintf(stderr, _("%s: --halflife: expected 0.5 .. 1000 days: %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--signal")) {
+            if (parse_double(v, 0.0, 1.0, &p.ou_sd)) {
+                fprintf(stderr, _("%s: --signal: expected 0 .. 1: %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--event-prob")) {
+            if (parse_double(v, 0.0, 0.5, &p.ev_prob)) {
+                fprintf(stderr, _("%s: --event-prob: expected 0 .. 0.5: %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--event-drift")) {
+            if (parse_double(v, 0.0, 0.05, &p.ev_drift)) {
+                fprintf(stderr, _("%s: --event-drift: expected 0 .. 0.05: %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            path = v;
+        } else {
+            fprintf(stderr, _("%s: unknown option: %s\n"), argv[0], a);
+            return usage(stderr, argv[0]);
+        }
+    }
+    FILE *out = stdout;
+    if (path) {
+        out = fopen(path, "w");
+        if (!out) {
+            fprintf(stderr, _("%s: cannot write %s: %s\n"), argv[0], path, strerror(errno));
+            return 6;
+        }
+    }
+    int rc = generate(&p, out);
+    if (rc)
+        fprintf(stderr, _("%s: calendar too long\n"), argv[0]);
+    if (fflush(out) || ferror(out) || (path && fclose(out))) {
+        fprintf(stderr, _("%s: write error on %s\n"), argv[0], path ? path : "stdout");
+        return 6;
+    }
+    return rc ? 1 : 0;
+}

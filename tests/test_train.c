@@ -1,0 +1,460 @@
+/* test_train.c: safetensors writer, Kronos training (loss goes down,
+ * determinism, checkpoint round trips) and `kronos-tui train` errors. */
+#include "config.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
+#include "kronos.h"
+#include "st_write.h"
+#include "train.h"
+
+int kt_cmd_train(int argc, char **argv);
+
+#ifndef SRCDIR
+#define SRCDIR "."
+#endif
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        fclose(f);
+        return NULL;
+    }
+    b[n] = 0;
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+static const char *srcdir(void)
+{
+    const char *s = getenv("srcdir");
+    return s ? s : SRCDIR;
+}
+
+/* ---- st_write ---------------------------------------------------------- */
+
+START_TEST(st_write_exact_bytes)
+{
+    const float a[2] = { 1.0f, -2.0f };
+    const int64_t b[1] = { 258 };
+    kt_st_tensor t[2] = {
+        { "z.w", KT_ST_F32, 2, { 1, 2 }, a },
+        { "a.b", KT_ST_I64, 1, { 1 }, b },
+    };
+    char err[256];
+    ck_assert_int_eq(kt_st_write("st_exact.safetensors", t, 2, err, sizeof err), 0);
+    size_t n;
+    char *got = slurp("st_exact.safetensors", &n);
+    ck_assert_ptr_nonnull(got);
+    const char *hdr = "{\"a.b\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]},"
+                      "\"z.w\":{\"dtype\":\"F32\",\"shape\":[1,2],\"data_offsets\":[8,16]},"
+                      "\"__metadata__\":{\"format\":\"pt\"}}";
+    size_t hl = strlen(hdr), padded = (hl + 7) / 8 * 8;
+    ck_assert_uint_eq(n, 8 + padded + 16);
+    ck_assert_uint_eq((unsigned char)got[0], padded & 0xff);
+    ck_assert_uint_eq((unsigned char)got[1], padded >> 8);
+    ck_assert_int_eq(memcmp(got + 8, hdr, hl), 0);
+    for (size_t i = hl; i < padded; i++)
+        ck_assert_int_eq(got[8 + i], ' ');
+    const unsigned char data[16] = { 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0 };
+    ck_assert_int_eq(memcmp(got + 8 + padded, data, 16), 0);
+    free(got);
+    /* duplicate names are refused with the name in the message */
+    kt_st_tensor d[2] = { t[0], t[0] };
+    ck_assert_int_eq(kt_st_write("st_dup.safetensors", d, 2, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "z.w"));
+}
+END_TEST
+
+/* Rewriting every tensor of the golden upstream checkpoints must give the
+ * upstream files byte for byte. */
+static void rewrite_golden(const char *rel)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", srcdir(), rel);
+    size_t n;
+    char *buf = slurp(path, &n);
+    ck_assert_msg(buf != NULL, "cannot read %s", path);
+    uint64_t hl = 0;
+    for (int i = 0; i < 8; i++)
+        hl |= (uint64_t)(unsigned char)buf[i] << (8 * i);
+    json_error_t je;
+    json_t *h = json_loadb(buf + 8, hl, 0, &je);
+    ck_assert_ptr_nonnull(h);
+    size_t nt = json_object_size(h) - 1, k = 0;
+    kt_st_tensor *ts = calloc(nt, sizeof *ts);
+    const char *key;
+    json_t *v;
+    json_object_foreach(h, key, v)
+    {
+        if (!strcmp(key, "__metadata__"))
+            continue;
+        kt_st_tensor *t = &ts[k++];
+        t->name = key;
+        t->dtype = strcmp(json_string_value(json_object_get(v, "dtype")), "I64") ? KT_ST_F32 : KT_ST_I64;
+        json_t *shape = json_object_get(v, "shape");
+        t->ndim = (int)json_array_size(shape);
+        for (int d = 0; d < t->ndim; d++)
+            t->shape[d] = json_integer_value(json_array_get(shape, (size_t)d));
+        t->data = buf + 8 + hl + json_integer_value(json_array_get(json_object_get(v, "data_offsets"), 0));
+    }
+    ck_assert_uint_eq(k, nt);
+    char err[256];
+    ck_assert_int_eq(kt_st_write("golden_copy.safetensors", ts, nt, err, sizeof err), 0);
+    size_t m;
+    char *got = slurp("golden_copy.safetensors", &m);
+    ck_assert_uint_eq(m, n);
+    ck_assert_int_eq(memcmp(got, buf, n), 0);
+    free(got);
+    free(ts);
+    json_decref(h);
+    free(buf);
+}
+
+START_TEST(st_write_matches_upstream_files)
+{
+    rewrite_golden("tests/data/tiny/tokenizer/model.safetensors");
+    rewrite_golden("tests/data/tiny/model/model.safetensors");
+}
+END_TEST
+
+/* ---- training ---------------------------------------------------------- */
+
+#define NS 6
+#define NB 160
+
+typedef struct toy {
+    double v[NS][NB * 6];
+    kronos_stamp st[NS][NB];
+    kt_train_series s[NS];
+} toy;
+
+/* mean-reverting toy series with a deterministic LCG */
+static void make_toy(toy *t)
+{
+    uint64_t r = 99;
+    for (int i = 0; i < NS; i++) {
+        double lp = log(20.0 + 10 * i), u = 0;
+        for (int k = 0; k < NB; k++) {
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            double e = ((double)(r >> 11) / 9007199254740992.0 - 0.5) * 0.04;
+            u = 0.8 * u + e;
+            lp += 0.3 * e;
+            double c = exp(lp + u), o = c * (1 - 0.3 * e);
+            double *b = &t->v[i][k * 6];
+            b[0] = o;
+            b[1] = fmax(o, c) * 1.01;
+            b[2] = fmin(o, c) * 0.99;
+            b[3] = c;
+            b[4] = 1e5 * (1 + fabs(e) * 20);
+            b[5] = b[4] * c;
+            kronos_stamp s = { 0, 0, k % 5, 1 + k % 28, 1 + (k / 21) % 12 };
+            t->st[i][k] = s;
+        }
+        t->s[i].ticker = "T";
+        t->s[i].n = NB;
+        t->s[i].ohlcva = t->v[i];
+        t->s[i].stamps = t->st[i];
+    }
+}
+
+static void tiny_cfg(kt_train_config *c)
+{
+    kt_train_config_defaults(c);
+    /* the shapes of the golden tiny checkpoints (tests/data/tiny) */
+    c->tok = (kronos_tokenizer_config){ 6, 32, 2, 64, 3, 3, 4, 4, 4 };
+    c->pred = (kronos_predictor_config){ 4, 4, 2, 32, 2, 64, 1 };
+    c->lookback = 24;
+    c->horizon = 8;
+    c->batch_size = 8;
+    c->tok_steps = 60;
+    c->pred_steps = 60;
+    c->tok_lr = 1e-2;
+    c->pred_lr = 1e-2;
+    c->threads = 1;
+    c->seed = 5;
+}
+
+static toy T;
+
+START_TEST(tiny_training_loss_decreases)
+{
+    make_toy(&T);
+    kt_train_config c;
+    tiny_cfg(&c);
+    mkdir("tt_tok", 0777);
+    mkdir("tt_pred", 0777);
+    kt_train_result r;
+    char err[512] = "";
+    ck_assert_msg(kt_train_run(&c, T.s, NS, "tt_tok", "tt_pred", NULL, NULL, &r, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(r.windows, NS * (NB - 32 + 1));
+    /* params: tokenizer embed 32*6+32, head 6*32+6, 2+2 blocks of 4*(32*32+32)+3*32*64+2*32,
+     * quant 8*32+8, post_pre 32*4+32, post 32*8+32 */
+    ck_assert_int_eq(r.tokenizer_params, 224 + 198 + 4 * (4224 + 6144 + 64) + 264 + 160 + 288);
+    ck_assert_msg(isfinite(r.tok_loss_first) && isfinite(r.tok_loss_last), "non-finite tokenizer loss");
+    ck_assert_msg(r.tok_loss_last < 0.6 * r.tok_loss_first, "tokenizer loss %g -> %g", r.tok_loss_first,
+                  r.tok_loss_last);
+    /* cross-entropy over 16 classes starts near ln 16 = 2.77 */
+    ck_assert_msg(r.pred_loss_first > 2.0 && r.pred_loss_first < 4.0, "first predictor loss %g", r.pred_loss_first);
+    ck_assert_msg(r.pred_loss_last < r.pred_loss_first - 0.3, "predictor loss %g -> %g", r.pred_loss_first,
+                  r.pred_loss_last);
+
+    /* the same seed and thread count give the same bytes */
+    mkdir("tt_tok2", 0777);
+    mkdir("tt_pred2", 0777);
+    kt_train_result r2;
+    ck_assert_int_eq(kt_train_run(&c, T.s, NS, "tt_tok2", "tt_pred2", NULL, NULL, &r2, err, sizeof err), 0);
+    size_t n1, n2;
+    char *a = slurp("tt_pred/model.safetensors", &n1), *b = slurp("tt_pred2/model.safetensors", &n2);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert_int_eq(memcmp(a, b, n1), 0);
+    free(a);
+    free(b);
+    ck_assert_double_eq(r.pred_loss_last, r2.pred_loss_last);
+}
+END_TEST
+
+/* The saved checkpoint has the upstream config keys and tensor names. */
+START_TEST(checkpoint_layout_matches_golden)
+{
+    const char *pairs[2][2] = { { "tt_tok", "tests/data/tiny/tokenizer" }, { "tt_pred", "tests/data/tiny/model" } };
+    for (int p = 0; p < 2; p++) {
+        char a[1024], b[1024];
+        snprintf(a, sizeof a, "%s/config.json", pairs[p][0]);
+        snprintf(b, sizeof b, "%s/%s/config.json", srcdir(), pairs[p][1]);
+        json_t *ja = json_load_file(a, 0, NULL), *jb = json_load_file(b, 0, NULL);
+        ck_assert_ptr_nonnull(ja);
+        ck_assert_ptr_nonnull(jb);
+        ck_assert_uint_eq(json_object_size(ja), json_object_size(jb));
+        const char *key;
+        json_t *v;
+        json_object_foreach(jb, key, v)
+            ck_assert_msg(json_object_get(ja, key) != NULL, "%s lacks key %s", a, key);
+        json_decref(ja);
+        json_decref(jb);
+        /* tensor names: the tiny golden configs have the same layer counts */
+        snprintf(a, sizeof a, "%s/model.safetensors", pairs[p][0]);
+        snprintf(b, sizeof b, "%s/%s/model.safetensors", srcdir(), pairs[p][1]);
+        size_t na, nb;
+        char *fa = slurp(a, &na), *fb = slurp(b, &nb);
+        ck_assert_ptr_nonnull(fa);
+        ck_assert_ptr_nonnull(fb);
+        json_t *ha = json_loadb(fa + 8, (size_t)(unsigned char)fa[0] | (size_t)(unsigned char)fa[1] << 8, 0, NULL);
+        json_t *hb = json_loadb(fb + 8, (size_t)(unsigned char)fb[0] | (size_t)(unsigned char)fb[1] << 8, 0, NULL);
+        ck_assert_ptr_nonnull(ha);
+        ck_assert_ptr_nonnull(hb);
+        ck_assert_uint_eq(json_object_size(ha), json_object_size(hb));
+        json_object_foreach(hb, key, v)
+            ck_assert_msg(json_object_get(ha, key) != NULL, "%s lacks tensor %s", a, key);
+        json_decref(ha);
+        json_decref(hb);
+        free(fa);
+        free(fb);
+    }
+}
+END_TEST
+
+/* load -> save without training reproduces the checkpoint byte for byte,
+ * and the golden upstream checkpoint loads and saves unchanged too */
+START_TEST(checkpoint_reload_is_identical)
+{
+    make_toy(&T);
+    kt_train_config c;
+    tiny_cfg(&c);
+    c.tok_steps = c.pred_steps = 0;
+    char err[512] = "";
+    char gt[1024], gm[1024];
+    snprintf(gt, sizeof gt, "%s/tests/data/tiny/tokenizer", srcdir());
+    snprintf(gm, sizeof gm, "%s/tests/data/tiny/model", srcdir());
+    c.init_tokenizer = gt;
+    c.init_predictor = gm;
+    c.lookback = 24;
+    mkdir("rt_tok", 0777);
+    mkdir("rt_pred", 0777);
+    ck_assert_msg(kt_train_run(&c, T.s, NS, "rt_tok", "rt_pred", NULL, NULL, NULL, err, sizeof err) == 0, "%s", err);
+    const char *cmp[2][2] = { { "rt_tok/model.safetensors", "tests/data/tiny/tokenizer/model.safetensors" },
+                              { "rt_pred/model.safetensors", "tests/data/tiny/model/model.safetensors" } };
+    for (int i = 0; i < 2; i++) {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", srcdir(), cmp[i][1]);
+        size_t n1, n2;
+        char *a = slurp(cmp[i][0], &n1), *b = slurp(p, &n2);
+        ck_assert_ptr_nonnull(a);
+        ck_assert_ptr_nonnull(b);
+        ck_assert_uint_eq(n1, n2);
+        ck_assert_msg(memcmp(a, b, n1) == 0, "%s differs from %s", cmp[i][0], p);
+        free(a);
+        free(b);
+    }
+    /* a checkpoint with a missing tensor is refused by name */
+    c.init_tokenizer = gm;
+    ck_assert_int_eq(kt_train_run(&c, T.s, NS, "rt_tok", "rt_pred", NULL, NULL, NULL, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "config.json") != NULL, "%s", err);
+}
+END_TEST
+
+/* Greedy forecasts of the training-side forward pass on the golden tiny
+ * checkpoint reproduce the upstream reference's greedy forecasts
+ * (tests/data/tiny/greedy_forecasts.csv, case 0: rows 0..63, 8 steps). */
+START_TEST(training_forward_matches_reference)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/tests/data/tiny/input.csv", srcdir());
+    FILE *f = fopen(p, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[512];
+    double x[72 * 6];
+    kronos_stamp st[72];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f)); /* header */
+    int n = 0;
+    while (n < 72 && fgets(line, sizeof line, f)) {
+        int y, mo, d, hh = 0, mi = 0;
+        char *c = strchr(line, ',');
+        ck_assert_ptr_nonnull(c);
+        ck_assert_int_ge(sscanf(line, "%d-%d-%d %d:%d", &y, &mo, &d, &hh, &mi), 3);
+        ck_assert_int_eq(sscanf(c + 1, "%lf,%lf,%lf,%lf,%lf,%lf", &x[n * 6], &x[n * 6 + 1], &x[n * 6 + 2],
+                                &x[n * 6 + 3], &x[n * 6 + 4], &x[n * 6 + 5]), 6);
+        int yy = y - (mo <= 2);
+        long era = yy / 400, yoe = yy - era * 400;
+        long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        long z = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+        st[n] = (kronos_stamp){ mi, hh, (int)((z % 7 + 10) % 7), d, mo };
+        n++;
+    }
+    fclose(f);
+    ck_assert_int_eq(n, 72);
+    char tok[1024], mod[1024], err[512];
+    snprintf(tok, sizeof tok, "%s/tests/data/tiny/tokenizer", srcdir());
+    snprintf(mod, sizeof mod, "%s/tests/data/tiny/model", srcdir());
+    double out[8 * 6];
+    ck_assert_msg(kt_train_forecast_greedy(tok, mod, 1, 64, x, st, st + 64, 8, out, err, sizeof err) == 0, "%s", err);
+    snprintf(p, sizeof p, "%s/tests/data/tiny/greedy_forecasts.csv", srcdir());
+    f = fopen(p, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        /* columns: case,start,lookback,pred_len,max_context,step?/date..., then 6 values */
+        int cs;
+        if (sscanf(line, "%d,", &cs) != 1 || cs != 0)
+            continue;
+        double v[6];
+        char *q = line;
+        int commas = 0;
+        for (char *c = line; *c; c++)
+            commas += *c == ',';
+        for (int k = 0; k < commas - 5; k++)
+            q = strchr(q, ',') + 1;
+        ck_assert_int_eq(sscanf(q, "%lf,%lf,%lf,%lf,%lf,%lf", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]), 6);
+        for (int k = 0; k < 6; k++)
+            ck_assert_msg(fabs(out[rows * 6 + k] - v[k]) <= 1e-3 * fmax(1.0, fabs(v[k])),
+                          "row %d col %d: %.6f vs reference %.6f", rows, k, out[rows * 6 + k], v[k]);
+        rows++;
+    }
+    fclose(f);
+    ck_assert_int_eq(rows, 8);
+}
+END_TEST
+
+
+/* A trained checkpoint round-trips: saved by training, loaded by the engine
+ * (kronos.h), the engine's greedy forecasts equal the training-side ones. */
+START_TEST(trained_checkpoint_engine_roundtrip)
+{
+    make_toy(&T);
+    const int ns = 3, lb = 40, pl = 10;
+    double x[3 * 40 * 6], a[3 * 10 * 6], b[3 * 10 * 6];
+    kronos_stamp xs[3 * 40], ys[3 * 10];
+    for (int i = 0; i < ns; i++) {
+        int start = 30 + 17 * i;
+        memcpy(x + (size_t)i * lb * 6, T.v[i] + (size_t)start * 6, sizeof(double) * lb * 6);
+        memcpy(xs + (size_t)i * lb, T.st[i] + start, sizeof(kronos_stamp) * lb);
+        memcpy(ys + (size_t)i * pl, T.st[i] + start + lb, sizeof(kronos_stamp) * pl);
+    }
+    char err[512] = "";
+    ck_assert_msg(kt_train_forecast_greedy("tt_tok", "tt_pred", ns, lb, x, xs, ys, pl, a, err, sizeof err) == 0, "%s",
+                  err);
+    kronos_model *m = NULL;
+    kronos_error ke;
+    kronos_options opt = { 1, 0, 0 };
+    ck_assert_msg(kronos_open("tt_tok", "tt_pred", &opt, &m, &ke) == KRONOS_OK, "%s", ke.msg);
+    kronos_batch in = { ns, lb, x, 1, 1, xs, ys, NULL };
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.pred_len = pl;
+    sp.temperature = 0.0;
+    sp.top_k = 0;
+    sp.top_p = 1.0;
+    sp.sample_count = 1;
+    ck_assert_msg(kronos_forecast(m, &in, &sp, NULL, NULL, b, &ke) == KRONOS_OK, "%s", ke.msg);
+    kronos_close(m);
+    double worst = 0;
+    for (int i = 0; i < ns * pl * 6; i++)
+        worst = fmax(worst, fabs(a[i] - b[i]) / fmax(1.0, fabs(b[i])));
+    ck_assert_msg(worst < 1e-4, "engine and training forward differ by %g", worst);
+    /* and the forecasts are not trivially constant */
+    ck_assert_msg(fabs(a[3] - a[(pl - 1) * 6 + 3]) > 0 || fabs(a[3] - a[pl * 6 + 3]) > 0, "flat forecasts");
+}
+END_TEST
+
+/* ---- the command ---------------------------------------------------------- */
+
+START_TEST(cmd_train_bad_input)
+{
+    FILE *f = fopen("bad_prices.csv", "w");
+    fputs("date,ticker,open,high,low,close,volume\n2020-01-02,AAA,1,2,0.5,1.5,100\n2020-01-03,AAA,1,x,0.5,1.5,100\n", f);
+    fclose(f);
+    char *argv1[] = { "train", "--prices", "bad_prices.csv", "--out-tokenizer", "bt", "--out-predictor", "bp", NULL };
+    ck_assert_int_eq(kt_cmd_train(7, argv1), KT_EXIT_DATA);
+    char *argv2[] = { "train", "--prices", "bad_prices.csv", NULL };
+    ck_assert_int_eq(kt_cmd_train(3, argv2), KT_EXIT_USAGE);
+    char *argv3[] = { "train", "--prices", "x.csv", "--out-tokenizer", "bt", "--out-predictor", "bp", "--train-end", "2020-13-01", NULL };
+    ck_assert_int_eq(kt_cmd_train(9, argv3), KT_EXIT_USAGE);
+    char *argv4[] = { "train", "--prices", "missing.csv", "--out-tokenizer", "bt", "--out-predictor", "bp", NULL };
+    ck_assert_int_eq(kt_cmd_train(7, argv4), KT_EXIT_DATA);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("train");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, st_write_exact_bytes);
+    tcase_add_test(tc, st_write_matches_upstream_files);
+    tcase_add_test(tc, tiny_training_loss_decreases);
+    tcase_add_test(tc, checkpoint_layout_matches_golden);
+    tcase_add_test(tc, trained_checkpoint_engine_roundtrip);
+    tcase_add_test(tc, checkpoint_reload_is_identical);
+    tcase_add_test(tc, training_forward_matches_reference);
+    tcase_add_test(tc, cmd_train_bad_input);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
