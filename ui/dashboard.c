@@ -330,7 +330,7 @@ static void draw_metrics(const kt_ui *ui, const layout *L)
     }
     static const int colw[] = {9, 7, 9, 9, 7, 7, 9, 7};
     const char *heads[] = {_("Horizon"), _("Dates"), _("Median"), _("Mean"), _("ICIR"),
-                           _("% pos"), _("Latest"), _("Flags")};
+                           /* xgettext:no-c-format */ _("% pos"), _("Latest"), _("Flags")};
     int cx = x;
     for (int i = 0; i < 8; i++) {
         kt_crt_text(ui->crt, y + 1, cx, colw[i] - 1, KT_ROLE_LABEL, heads[i]);
