@@ -84,7 +84,7 @@ static void put_field(FILE *f, const char *s)
 static const char *md_num(double v, char *buf, size_t n, int prec, char flag)
 {
     if (!isfinite(v))
-        snprintf(buf, n, "n/a");
+        snprintf(buf, n, "%s", _("n/a"));
     else if (flag == '+')
         snprintf(buf, n, "%+.*f", prec, v);
     else if (flag == '%')
@@ -791,9 +791,9 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     free(line);
 
     fprintf(f, "## %s\n\n", _("Folds"));
-    fprintf(f, "| fold | %s | %s | RankIC %s | IQR | %s | hit@10 | %s@10 |\n"
+    fprintf(f, "| %s | %s | %s | RankIC %s | IQR | %s | hit@10 | %s@10 |\n"
                "|---|---|---|---|---|---|---|---|\n",
-            _("horizon"), _("dates"), _("median"), _("quintile spread"), _("avg excess"));
+            _("fold"), _("horizon"), _("dates"), _("median"), _("quintile spread"), _("avg excess"));
     for (int k = 0; k < c->nf; k++)
         for (int h = 0; h < c->nh; h++) {
             const fold_sum *s = &fs[k * c->nh + h];
@@ -804,8 +804,8 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
         }
 
     fprintf(f, "\n## %s\n\n", _("IC decay"));
-    fprintf(f, "| fold | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|\n",
-            _("horizon"), _("early median"), _("late median"), _("decay"),
+    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|\n",
+            _("fold"), _("horizon"), _("early median"), _("late median"), _("decay"),
             /* xgettext:no-c-format */ _("% positive"), _("flags"));
     for (int k = 0; k < c->nf; k++)
         for (int h = 0; h < c->nh; h++) {

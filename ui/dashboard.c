@@ -289,10 +289,10 @@ static void draw_device(const kt_ui *ui, const layout *L)
     if (d->blas_is_reference) {
         if (iw >= 60)
             snprintf(buf, sizeof buf, _("%s %s: about 30x slower, install OpenBLAS"), g->warn,
-                     d->blas[0] ? d->blas : "reference BLAS");
+                     d->blas[0] ? d->blas : _("reference BLAS"));
         else
             snprintf(buf, sizeof buf, _("%s %s (slow!)"), g->warn,
-                     d->blas[0] ? d->blas : "reference BLAS");
+                     d->blas[0] ? d->blas : _("reference BLAS"));
         kt_widget_pair(ui, y + 3, x, iw, _("BLAS"), KT_ROLE_WARN, buf);
     } else {
         kt_widget_pair(ui, y + 3, x, iw, _("BLAS"), KT_ROLE_VALUE, d->blas[0] ? d->blas : g->dash);
