@@ -222,6 +222,13 @@ int main(int argc, char **argv)
     sp.top_k = 0;
     sp.top_p = 1.0;
     sp.sample_count = 1;
+    /* optional sampling instead of greedy: KT_DEMO_SAMPLES=N (T = 1, top_p 0.9) */
+    const char *ns = getenv("KT_DEMO_SAMPLES");
+    if (ns && atoi(ns) > 0) {
+        sp.temperature = 1.0;
+        sp.top_p = 0.9;
+        sp.sample_count = atoi(ns);
+    }
     const int hs[2] = { 5, 20 };
     double ic[2][256], icsh[2][256];
     int nic = 0;

@@ -34,6 +34,8 @@ void kt_evalcfg_defaults(kt_evalcfg *c)
     c->memory_budget_mb = 1024;
     c->batch_size = 0;
     c->max_context = 512;
+    c->heartbeat = 5.0;
+    c->refresh = 1.0;
 }
 
 typedef enum { T_STR, T_INT, T_DBL, T_U64, T_HOR, T_MODE, T_DATE, T_BOOL } vtype;
@@ -49,23 +51,28 @@ typedef struct opt {
 #define S(f) offsetof(kt_evalcfg, f), sizeof(((kt_evalcfg *)0)->f)
 #define N(f) offsetof(kt_evalcfg, f), 0
 static const opt opts[] = {
+    {"ascii", T_BOOL, N(ascii), 0, 0},
     {"batch", T_BOOL, N(batch), 0, 0},
     {"batch-size", T_INT, N(batch_size), 0, 1e6},
     {"benchmark", T_STR, S(benchmark), 0, 0},
     {"config", T_STR, S(config), 0, 0},
     {"end", T_DATE, S(end), 0, 0},
+    {"heartbeat", T_DBL, N(heartbeat), 0.1, 3600},
     {"help", T_BOOL, N(help), 0, 0},
     {"horizons", T_HOR, N(horizons), 1, 10000},
     {"json", T_BOOL, N(json), 0, 0},
     {"lookback", T_INT, N(lookback), 1, 100000},
     {"max-context", T_INT, N(max_context), 2, 1e6},
-    {"max-folds", T_INT, N(max_folds), 0, 1e6},
+    {"max-folds", T_INT, N(max_folds), -1, 1e6}, /* -1: from the mode */
     {"memory-budget", T_INT, N(memory_budget_mb), 1, 1e7},
     {"mode", T_MODE, S(mode), 0, 0},
     {"model", T_STR, S(model), 0, 0},
     {"name", T_STR, S(name), 0, 0},
+    {"no-color", T_BOOL, N(no_color), 0, 0},
     {"output-dir", T_STR, S(output_dir), 0, 0},
     {"prices", T_STR, S(prices), 0, 0},
+    {"refresh", T_DBL, N(refresh), 0.1, 60},
+    {"resume", T_STR, S(resume), 0, 0},
     {"sample-count", T_INT, N(sample_count), 1, 1000},
     {"seed", T_U64, N(seed), 0, 0},
     {"start", T_DATE, S(start), 0, 0},
@@ -113,6 +120,10 @@ static int set_value(kt_evalcfg *c, const opt *o, const char *v, const char *whe
         return 0;
     case T_DATE: {
         kt_time t;
+        if (!v[0]) { /* "" = derived from the data (as recorded in config.json) */
+            base[0] = '\0';
+            return 0;
+        }
         if (kt_time_parse(v, &t) != 0 || strlen(v) >= o->size) {
             snprintf(err, errlen, _("%s: expected a date YYYY-MM-DD, got \"%s\""), where, v);
             return -1;
@@ -215,7 +226,7 @@ int kt_evalcfg_load_file(kt_evalcfg *c, const char *path, char *err, size_t errl
         char where[1200];
         snprintf(where, sizeof where, "%s: %s", path, key);
         const opt *o = find_opt(key, strlen(key));
-        if (!o || strcmp(key, "config") == 0) {
+        if (!o || strcmp(key, "config") == 0 || strcmp(key, "resume") == 0) {
             snprintf(err, errlen, _("%s: unknown setting"), where);
             json_decref(root);
             return -1;
@@ -275,6 +286,33 @@ int kt_evalcfg_parse(kt_evalcfg *c, int argc, char **argv, char *err, size_t err
             snprintf(c->config, sizeof c->config, "%s", cf);
         }
     }
+    /* --resume DIR: DIR/config.json, then the flags; the run directory is DIR */
+    for (int i = 1; i < argc; i++) {
+        const char *rd = NULL;
+        if (strcmp(argv[i], "--resume") == 0 && i + 1 < argc)
+            rd = argv[i + 1];
+        else if (strncmp(argv[i], "--resume=", 9) == 0)
+            rd = argv[i] + 9;
+        if (rd) {
+            char path[1100];
+            if (strlen(rd) >= sizeof c->resume) {
+                snprintf(err, errlen, _("--resume: value too long"));
+                return -1;
+            }
+            snprintf(path, sizeof path, "%s/config.json", rd);
+            FILE *f = fopen(path, "r");
+            if (!f) {
+                snprintf(err, errlen,
+                         _("--resume %s: not a run directory (cannot open %s: %s)"), rd, path,
+                         strerror(errno));
+                return -1;
+            }
+            fclose(f);
+            if (kt_evalcfg_load_file(c, path, err, errlen) != 0)
+                return -1;
+            snprintf(c->resume, sizeof c->resume, "%s", rd);
+        }
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0) {
@@ -315,11 +353,14 @@ int kt_evalcfg_parse(kt_evalcfg *c, int argc, char **argv, char *err, size_t err
             snprintf(err, errlen, _("%s: missing value"), where);
             return -1;
         }
-        if (o->type == T_STR && o->off == offsetof(kt_evalcfg, config))
+        if (o->type == T_STR && (o->off == offsetof(kt_evalcfg, config) ||
+                                 o->off == offsetof(kt_evalcfg, resume)))
             continue; /* applied above */
         if (set_value(c, o, v, where, err, errlen) != 0)
             return -1;
     }
+    if (c->resume[0])
+        snprintf(c->output_dir, sizeof c->output_dir, "%s", c->resume);
     if (c->start[0] && c->end[0] && strcmp(c->start, c->end) > 0) {
         snprintf(err, errlen, _("--start %s is after --end %s"), c->start, c->end);
         return -1;
@@ -386,6 +427,37 @@ void kt_evalcfg_fingerprint(const kt_evalcfg *c, uint64_t data_hash, char *buf, 
     snprintf(buf, n, "%016" PRIx64 "-%016" PRIx64, h, data_hash);
 }
 
+int kt_evalcfg_diff(const kt_evalcfg *recorded, const kt_evalcfg *now, char *key, size_t keylen,
+                    char *was, char *is, size_t vallen)
+{
+    json_t *a = settings_json(recorded, 0), *b = settings_json(now, 0);
+    const char *k;
+    json_t *va;
+    int differ = 0;
+    /* keys in sorted order, so the first difference is stable */
+    const char *best = NULL;
+    json_object_foreach(a, k, va)
+    {
+        json_t *vb = json_object_get(b, k);
+        if (!vb || !json_equal(va, vb))
+            if (!best || strcmp(k, best) < 0)
+                best = k;
+    }
+    if (best) {
+        differ = 1;
+        char *sa = json_dumps(json_object_get(a, best), JSON_ENCODE_ANY | JSON_COMPACT);
+        char *sb = json_dumps(json_object_get(b, best), JSON_ENCODE_ANY | JSON_COMPACT);
+        snprintf(key, keylen, "%s", best);
+        snprintf(was, vallen, "%s", sa ? sa : "?");
+        snprintf(is, vallen, "%s", sb ? sb : "?");
+        free(sa);
+        free(sb);
+    }
+    json_decref(a);
+    json_decref(b);
+    return differ;
+}
+
 const char *kt_evalcfg_help(void)
 {
     return _("Evaluation options (also accepted as keys of a JSON --config file):\n"
@@ -408,8 +480,14 @@ const char *kt_evalcfg_help(void)
              "  --batch-size N         series per micro-batch (overrides --memory-budget)\n"
              "  --output-dir DIR       run directory (default runs/NAME)\n"
              "  --name NAME            experiment name (default kronos-eval)\n"
+             "  --resume DIR           continue the interrupted run in DIR with its recorded\n"
+             "                         settings; refused when the data, the model or a\n"
+             "                         setting differs (exit status 7)\n"
+             "  --heartbeat SECS       rewrite DIR/status.json at least this often (default 5)\n"
              "  --config FILE          JSON settings; flags override them\n"
              "  --batch                no console: one line per event on stderr\n"
+             "  --no-color, --ascii    console without colours / with ASCII drawing\n"
+             "  --refresh SECS         console refresh interval (default 1)\n"
              "  --json, --progress=json  events as JSON lines on stdout (schema kronos-tui.events/1)\n"
              "  --help, --version\n");
 }

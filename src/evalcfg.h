@@ -32,6 +32,10 @@ typedef struct kt_evalcfg {
     int memory_budget_mb;
     int batch_size;                /* 0 = from the memory budget */
     int max_context;
+    char resume[1024];             /* --resume DIR: settings from DIR/config.json */
+    double heartbeat;              /* status.json heartbeat interval, seconds */
+    int no_color, ascii;           /* console appearance */
+    double refresh;                /* console refresh interval, seconds */
     int batch, json, help, version;
 } kt_evalcfg;
 
@@ -49,6 +53,11 @@ char *kt_evalcfg_json(const kt_evalcfg *c);
 /* Settings that decide the results, as a short hex fingerprint
  * (excludes threads, batch/memory sizing, output paths, front-end flags). */
 void kt_evalcfg_fingerprint(const kt_evalcfg *c, uint64_t data_hash, char *buf, size_t n);
+/* Compares the result-deciding settings (those of the fingerprint).
+ * Returns 0 when equal; 1 with the first differing key and both values
+ * (JSON text) when not. */
+int kt_evalcfg_diff(const kt_evalcfg *recorded, const kt_evalcfg *now, char *key, size_t keylen,
+                    char *was, char *is, size_t vallen);
 /* Help text for the evaluation flags (translated). */
 const char *kt_evalcfg_help(void);
 

@@ -11,6 +11,12 @@ enum kt_exit {
     KT_EXIT_MODEL = 4,       /* checkpoint / model error */
     KT_EXIT_DEVICE = 5,      /* a tensor was found off the CPU */
     KT_EXIT_IO = 6,          /* output could not be written, run dir locked */
+    KT_EXIT_MISMATCH = 7,    /* --resume / reused run dir: data, model or settings differ */
+    /* --status DIR only (0 = live or finished) */
+    KT_EXIT_ST_FAILED = 10,  /* the run failed */
+    KT_EXIT_ST_STOPPED = 11, /* the run was interrupted (resumable) */
+    KT_EXIT_ST_STALE = 12,   /* no heartbeat for 3 intervals: the writer is gone */
+    KT_EXIT_ST_MISSING = 13, /* no readable status.json */
     KT_EXIT_INTERRUPTED = 130 /* SIGINT/SIGTERM: completed work kept, resume with --resume */
 };
 

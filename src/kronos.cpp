@@ -764,7 +764,10 @@ void set_threads(int n)
 {
     if (n <= 0)
         return;
-    at::set_num_threads(n);
+    // (With libtorch's native thread pool this only works before the
+    // first parallel region; the device status shows what is in effect.)
+    if (at::get_num_threads() != n)
+        at::set_num_threads(n);
     // OpenBLAS keeps its own pool; keep it in step when it is the BLAS.
     auto f = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
     if (f)
@@ -1272,6 +1275,8 @@ void kronos_debug_timing(const kronos_model *m, kronos_timing *t)
 int kronos_debug_encode(kronos_model *m, const float *x, int L, int64_t *s1, int64_t *s2, kronos_error *err)
 {
     return guarded(err, [&] {
+        if (!m)
+            fail(KRONOS_EINVAL, _("NULL model"));
         at::Tensor a, b;
         tokenizer_encode(m->tok, m->tc, at::from_blob((void *)x, {1, L, 6}, F32).clone(), a, b);
         memcpy(s1, a.contiguous().data_ptr<int64_t>(), sizeof(int64_t) * L);
@@ -1283,6 +1288,8 @@ int kronos_debug_decode(kronos_model *m, const int64_t *s1, const int64_t *s2, i
                         kronos_error *err)
 {
     return guarded(err, [&] {
+        if (!m)
+            fail(KRONOS_EINVAL, _("NULL model"));
         at::Tensor z = tokenizer_decode(m->tok, m->tc, ids_tensor(s1, L), ids_tensor(s2, L)).contiguous();
         memcpy(out, z.data_ptr<float>(), sizeof(float) * L * 6);
     });
@@ -1292,6 +1299,8 @@ int kronos_debug_last_logits(kronos_model *m, const int64_t *s1, const int64_t *
                              int L, int64_t s1_cond, float *s1_logits, float *s2_logits, kronos_error *err)
 {
     return guarded(err, [&] {
+        if (!m)
+            fail(KRONOS_EINVAL, _("NULL model"));
         check_stamps(stamps, L, "x", 0, L);
         PredCache c = new_pred_cache(m->pred, 1, m->pc.d_model, L);
         at::Tensor h = predictor_hidden(m->pred, m->pc.d_model, ids_tensor(s1, L), ids_tensor(s2, L),

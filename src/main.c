@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "batchlog.h"
@@ -21,6 +22,7 @@
 #include "exitcodes.h"
 #include "i18n.h"
 #include "prices.h"
+#include "rundir.h"
 #include "progress.h"
 #include "scorer.h"
 #include "worker.h"
@@ -29,11 +31,17 @@ static void usage(FILE *out)
 {
     fprintf(out, _("Usage: %s [COMMAND] [OPTIONS]\n"), PACKAGE);
     fprintf(out, _("       %s --prices FILE --tokenizer DIR --model DIR [OPTIONS]\n"), PACKAGE);
+    fprintf(out, _("       %s --resume DIR [--batch] [--json]\n"), PACKAGE);
+    fprintf(out, _("       %s --attach DIR [--no-color] [--ascii] [--refresh SECS]\n"), PACKAGE);
+    fprintf(out, _("       %s --status DIR\n"), PACKAGE);
     fputs(_("Commands:\n"
             "  forecast   forecast one series from a CSV file\n"
             "  device     print the device status (asserting CPU) and exit\n"
             "Without a command, runs a walk-forward evaluation in the console\n"
-            "(or with --batch, or when stdout is not a terminal, as plain log lines).\n\n"),
+            "(or with --batch, or when stdout is not a terminal, as plain log lines).\n"
+            "  --attach DIR   read-only console on the run another process writes in DIR\n"
+            "                 (several viewers may attach; quitting never affects the run)\n"
+            "  --status DIR   one-shot plain-text summary of the run in DIR\n\n"),
           out);
     fputs(kt_evalcfg_help(), out);
     fputs(_("\nExit status:\n"
@@ -43,9 +51,15 @@ static void usage(FILE *out)
             "  3    price data could not be used\n"
             "  4    checkpoint / model error\n"
             "  5    a tensor was found off the CPU\n"
-            "  6    output could not be written\n"
-            "  130  interrupted (SIGINT/SIGTERM): completed dates are kept; rerun the same\n"
-            "       command to resume\n"),
+            "  6    output could not be written, or the run directory is locked by another\n"
+            "       process\n"
+            "  7    --resume refused: the data, the model or a setting differs from the run\n"
+            "       directory's record\n"
+            "  130  interrupted (SIGINT/SIGTERM): completed dates are kept; resume with\n"
+            "       --resume DIR (or rerun the same command)\n"
+            "--status DIR exits with 0 when the run is live or finished, 10 failed,\n"
+            "  11 interrupted, 12 stale (no heartbeat: the writing process is gone),\n"
+            "  13 no readable status file.\n"),
           out);
 }
 
@@ -89,29 +103,33 @@ static int is_final(kt_event_kind k)
     return k == KT_EV_FINISHED || k == KT_EV_EMPTY || k == KT_EV_FAILED || k == KT_EV_CANCELLED;
 }
 
-/* Drains events to the batch log until the run ends; SIGINT/SIGTERM
- * (sigfd) cancel the run. Returns 1 when a signal arrived. */
-static int batch_loop(kt_channel *ch, int sigfd, FILE *json_out)
+/* Drains events to the batch log (human lines on `out` when not NULL,
+ * JSON lines on json_out) and the run directory recorder until the run
+ * ends; SIGINT/SIGTERM (sigfd) cancel the run. Returns 1 when a signal
+ * arrived. */
+static int batch_loop(kt_channel *ch, int sigfd, FILE *out, FILE *json_out, kt_recorder *rec)
 {
     kt_batchlog *bl = malloc(sizeof *bl);
     kt_event *evs = malloc(64 * sizeof *evs);
-    int signalled = 0, done = 0;
+    int signalled = 0, done = kt_recorder_done(rec);
     if (!bl || !evs) {
         free(bl);
         free(evs);
         return 0;
     }
-    kt_batchlog_init(bl, stderr, json_out);
+    kt_batchlog_init(bl, out, json_out);
     while (!done) {
         struct pollfd pfd[2] = {{kt_channel_wake_fd(ch), POLLIN, 0}, {sigfd, POLLIN, 0}};
         int np = sigfd >= 0 ? 2 : 1;
-        if (poll(pfd, (nfds_t)np, 1000) < 0 && errno != EINTR)
+        double due = rec ? kt_recorder_next_due(rec) : 1.0;
+        int timeout = due >= 1.0 ? 1000 : (int)(due * 1000) + 1;
+        if (poll(pfd, (nfds_t)np, timeout) < 0 && errno != EINTR)
             break;
         if (np == 2 && (pfd[1].revents & POLLIN)) {
             char sig;
             if (read(sigfd, &sig, 1) == 1) {
-                if (!signalled)
-                    fprintf(stderr, "%s\n",
+                if (!signalled && out)
+                    fprintf(out, "%s\n",
                             _("Signal received: stopping after the current micro-batch; "
                               "completed dates are kept in the journal."));
                 signalled = 1;
@@ -122,13 +140,49 @@ static int batch_loop(kt_channel *ch, int sigfd, FILE *json_out)
         while ((n = kt_channel_drain(ch, evs, 64)) > 0)
             for (size_t i = 0; i < n; i++) {
                 kt_batchlog_event(bl, &evs[i]);
+                kt_recorder_event(rec, &evs[i]);
                 if (is_final(evs[i].kind))
                     done = 1;
             }
+        kt_recorder_tick(rec);
     }
     free(bl);
     free(evs);
     return signalled;
+}
+
+static void on_console_events(void *user, const kt_event *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        kt_recorder_event(user, &ev[i]);
+}
+
+static void on_console_tick(void *user)
+{
+    kt_recorder_tick(user);
+}
+
+/* Absolute form of a path that exists (so that --resume works from any
+ * directory); unchanged when it cannot be resolved. */
+static void absolutize(char *path, size_t n)
+{
+    char *rp = path[0] ? realpath(path, NULL) : NULL;
+    if (rp && strlen(rp) < n)
+        snprintf(path, n, "%s", rp);
+    free(rp);
+}
+
+/* The terminal hung up: keep running without it. */
+static void detach_from_terminal(void)
+{
+    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        if (fd > STDERR_FILENO)
+            close(fd);
+    }
 }
 
 static int run_eval(int argc, char **argv)
@@ -140,6 +194,8 @@ static int run_eval(int argc, char **argv)
     kt_calendar cal = {0};
     kt_scorer *scorer = NULL;
     kt_channel *ch = NULL;
+    kt_runlock *lock = NULL;
+    kt_recorder *rec = NULL;
     int sigfd = -1;
     if (!cfg)
         return KT_EXIT_FAILURE;
@@ -164,6 +220,9 @@ static int run_eval(int argc, char **argv)
     }
     if (!cfg->output_dir[0])
         snprintf(cfg->output_dir, sizeof cfg->output_dir, "runs/%s", cfg->name);
+    absolutize(cfg->prices, sizeof cfg->prices);
+    absolutize(cfg->tokenizer, sizeof cfg->tokenizer);
+    absolutize(cfg->model, sizeof cfg->model);
 
     int use_console = !cfg->batch && !cfg->json;
     if (use_console && !isatty(STDOUT_FILENO)) {
@@ -213,12 +272,53 @@ static int run_eval(int argc, char **argv)
         code = KT_EXIT_DEVICE;
         goto out;
     }
+
+    /* the run directory (only once the data and the model load): created,
+     * locked, checked against its record */
+    {
+        long other = 0;
+        if (kt_rundir_create(cfg->output_dir, err, sizeof err) != 0 ||
+            kt_rundir_lock(cfg->output_dir, &lock, &other, err, sizeof err) != 0) {
+            fprintf(stderr, "%s: %s\n", PACKAGE, err);
+            code = KT_EXIT_IO;
+            goto out;
+        }
+    }
+    rec = kt_recorder_open(cfg->output_dir, cfg->heartbeat, err, sizeof err);
+    if (!rec) {
+        fprintf(stderr, "%s: %s\n", PACKAGE, err);
+        code = KT_EXIT_IO;
+        goto out;
+    }
+    kt_inputs inputs;
+    int have_inputs = kt_inputs_compute(cfg, &inputs, err, sizeof err) == 0;
+    if (have_inputs) {
+        int cr = kt_rundir_check(cfg->output_dir, cfg, &inputs, err, sizeof err);
+        if (cr != 0) {
+            fprintf(stderr, "%s: %s\n", PACKAGE, err);
+            code = cr == 1 ? KT_EXIT_MISMATCH : KT_EXIT_IO;
+            /* the recorded run stays as it was: no status rewrite */
+            goto out;
+        }
+    } else if (cfg->resume[0]) {
+        /* --resume needs every recorded input */
+        fprintf(stderr, "%s: --resume %s: %s\n", PACKAGE, cfg->resume, err);
+        code = KT_EXIT_MISMATCH;
+        goto out;
+    }
+
+    if (have_inputs &&
+        kt_rundir_record_inputs(cfg->output_dir, cfg, &inputs, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", PACKAGE, err);
+        kt_recorder_fail(rec, err);
+        code = KT_EXIT_IO;
+        goto out;
+    }
     ch = kt_channel_new();
     if (!ch) {
         code = KT_EXIT_FAILURE;
         goto out;
     }
-
 
     char werr[1024] = "";
     kt_worker_args wa = {
@@ -232,6 +332,11 @@ static int run_eval(int argc, char **argv)
         .errlen = sizeof werr,
     };
     kt_worker *w = NULL;
+    if (use_console) {
+        /* a hangup must not kill the run: the console turns it into a
+         * detach, and once the console is gone the run ignores it */
+        signal(SIGHUP, SIG_IGN);
+    }
     if (kt_worker_start(&wa, &w) != 0) {
         fprintf(stderr, "%s: %s\n", PACKAGE, _("cannot start the worker thread"));
         code = KT_EXIT_FAILURE;
@@ -240,11 +345,15 @@ static int run_eval(int argc, char **argv)
     int signalled = 0;
     if (use_console) {
         kt_console_options co = {
-            .no_color = getenv("NO_COLOR") != NULL,
-            .ascii = 0,
-            .refresh_secs = 1.0,
+            .no_color = cfg->no_color || getenv("NO_COLOR") != NULL,
+            .ascii = cfg->ascii,
+            .refresh_secs = cfg->refresh,
             .ch = ch,
             .status_path = NULL,
+            .on_events = on_console_events,
+            .on_tick = on_console_tick,
+            .user = rec,
+            .detach_on_hangup = 1,
         };
         int rc = kt_console_run(&co);
         if (rc == KT_CONSOLE_UNUSABLE) {
@@ -253,18 +362,27 @@ static int run_eval(int argc, char **argv)
                               "output.\n"),
                     term ? term : "");
             sigfd = install_signal_pipe();
-            signalled = batch_loop(ch, sigfd, NULL);
+            signalled = batch_loop(ch, sigfd, stderr, NULL, rec);
+        } else if (rc == KT_CONSOLE_HANGUP) {
+            /* detached: the run goes on, writing its run directory;
+             * SIGINT/SIGTERM still stop it resumably */
+            detach_from_terminal();
+            sigfd = install_signal_pipe();
+            signalled = batch_loop(ch, sigfd, NULL, NULL, rec);
         } else {
-            /* the console returned: stop the run if it is still going */
+            /* the console returned: stop the run if it is still going,
+             * and record its last events */
             kt_channel_cancel(ch);
-            kt_channel_drain(ch, NULL, 0);
+            batch_loop(ch, -1, NULL, NULL, rec);
         }
     } else {
-        signalled = batch_loop(ch, sigfd, cfg->json ? stdout : NULL);
+        signalled = batch_loop(ch, sigfd, stderr, cfg->json ? stdout : NULL, rec);
     }
     code = kt_worker_join(w);
     (void)signalled; /* a run that finished before the signal took effect exits 0 */
 out:
+    kt_recorder_close(rec);
+    kt_rundir_unlock(lock);
     if (sigfd >= 0)
         close(sigfd);
     if (scorer)
@@ -274,6 +392,65 @@ out:
     kt_prices_free(prices);
     free(cfg);
     return code;
+}
+
+/* --attach DIR [--no-color] [--ascii] [--refresh SECS] */
+static int run_attach(int argc, char **argv)
+{
+    const char *dir = NULL;
+    kt_console_options co = {.refresh_secs = 1.0};
+    co.no_color = getenv("NO_COLOR") != NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--attach") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else if (strncmp(argv[i], "--attach=", 9) == 0)
+            dir = argv[i] + 9;
+        else if (strcmp(argv[i], "--no-color") == 0)
+            co.no_color = 1;
+        else if (strcmp(argv[i], "--ascii") == 0)
+            co.ascii = 1;
+        else if (strcmp(argv[i], "--refresh") == 0 && i + 1 < argc) {
+            char *end;
+            co.refresh_secs = strtod(argv[++i], &end);
+            if (*end || !(co.refresh_secs >= 0.1 && co.refresh_secs <= 60)) {
+                fprintf(stderr, _("%s: --refresh: expected seconds from 0.1 to 60, got \"%s\"\n"),
+                        PACKAGE, argv[i]);
+                return KT_EXIT_USAGE;
+            }
+        } else {
+            fprintf(stderr, _("%s: --attach: unexpected argument \"%s\" (see --help)\n"), PACKAGE,
+                    argv[i]);
+            return KT_EXIT_USAGE;
+        }
+    }
+    if (!dir) {
+        fprintf(stderr, _("%s: --attach: missing run directory\n"), PACKAGE);
+        return KT_EXIT_USAGE;
+    }
+    char path[1100];
+    struct stat st;
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(path, sizeof path, "%s/%s", dir, KT_STATUS_FILE);
+    else if (stat(dir, &st) == 0)
+        snprintf(path, sizeof path, "%s", dir);
+    else {
+        fprintf(stderr, _("%s: --attach %s: %s\n"), PACKAGE, dir, strerror(errno));
+        return KT_EXIT_USAGE;
+    }
+    co.status_path = path;
+    if (!isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "%s\n", _("stdout is not a terminal: showing --status instead."));
+        return kt_rundir_status(dir, stdout);
+    }
+    int rc = kt_console_run(&co);
+    if (rc == KT_CONSOLE_UNUSABLE) {
+        const char *term = getenv("TERM");
+        fprintf(stderr, _("The terminal (TERM=%s) cannot show the console: showing --status "
+                          "instead.\n"),
+                term ? term : "");
+        return kt_rundir_status(dir, stdout);
+    }
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -293,6 +470,18 @@ int main(int argc, char **argv)
     if (argc < 2) {
         usage(stderr);
         return KT_EXIT_USAGE;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--attach") == 0 || strncmp(argv[i], "--attach=", 9) == 0)
+            return run_attach(argc, argv);
+        if (strcmp(argv[i], "--status") == 0 || strncmp(argv[i], "--status=", 9) == 0) {
+            const char *dir = argv[i][8] == '=' ? argv[i] + 9 : i + 1 < argc ? argv[i + 1] : NULL;
+            if (!dir || argc > (argv[i][8] == '=' ? 2 : 3)) {
+                fprintf(stderr, _("%s: usage: %s --status DIR\n"), PACKAGE, PACKAGE);
+                return KT_EXIT_USAGE;
+            }
+            return kt_rundir_status(dir, stdout);
+        }
     }
     return run_eval(argc, argv);
 }

@@ -6,6 +6,7 @@
 #include <langinfo.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,15 @@ int kt_console_run(const kt_console_options *opt)
     push(ui, &kt_screen_dashboard);
     load(ui);
 
+    enum { EVBUF = 32 };
+    kt_event *evbuf = opt->on_events ? malloc(EVBUF * sizeof *evbuf) : NULL;
+    if (opt->on_events && !evbuf) {
+        kt_crt_close(crt);
+        free(ui);
+        fprintf(stderr, "kronos-tui: %s\n", _("out of memory"));
+        return KT_EXIT_FAILURE;
+    }
+    int hangup = 0;
     int quit = 0, interrupted = 0, dirty = 1, clear_all = 1, pending = 0, violation_seen = 0;
     double last_draw = 0, next_tick = ui->now + ui->refresh, stop_since = 0;
 
@@ -198,6 +208,8 @@ int kt_console_run(const kt_console_options *opt)
         }
         if (ui->notice[0] && ui->notice_until > ui->now && ui->notice_until - ui->now < wait)
             wait = ui->notice_until - ui->now;
+        if (opt->on_tick && wait > 0.25)
+            wait = 0.25;
         int timeout = wait <= 0 ? 0 : (int)ceil(wait * 1000);
 
         struct pollfd fds[3];
@@ -213,6 +225,10 @@ int kt_console_run(const kt_console_options *opt)
 
         if (r > 0 && (fds[1].revents & POLLIN)) {
             int sig = kt_crt_take_signal(crt);
+            if (sig == SIGHUP && !ui->attached && opt->detach_on_hangup) {
+                hangup = 1;
+                break;
+            }
             if (sig) {
                 if (!ui->attached)
                     kt_channel_cancel(opt->ch);
@@ -221,12 +237,24 @@ int kt_console_run(const kt_console_options *opt)
             }
         }
         if (r > 0 && !ui->attached && (fds[2].revents & POLLIN)) {
-            kt_channel_drain(opt->ch, NULL, 0);
+            if (opt->on_events) {
+                size_t n;
+                while ((n = kt_channel_drain(opt->ch, evbuf, EVBUF)) > 0)
+                    opt->on_events(opt->user, evbuf, n);
+            } else {
+                kt_channel_drain(opt->ch, NULL, 0);
+            }
             pending = 1;
         }
+        if (opt->on_tick && !ui->attached)
+            opt->on_tick(opt->user);
         if (r > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
             !(fds[0].revents & POLLIN)) {
-            /* the terminal went away: stop like SIGHUP */
+            /* the terminal went away: like SIGHUP */
+            if (!ui->attached && opt->detach_on_hangup) {
+                hangup = 1;
+                break;
+            }
             if (!ui->attached)
                 kt_channel_cancel(opt->ch);
             interrupted = 1;
@@ -333,8 +361,9 @@ int kt_console_run(const kt_console_options *opt)
         }
     }
 
-    int code = exit_code(ui, interrupted);
+    int code = hangup ? KT_CONSOLE_HANGUP : exit_code(ui, interrupted);
     kt_crt_close(crt);
+    free(evbuf);
     free(ui);
     return code;
 }

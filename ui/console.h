@@ -17,6 +17,10 @@
 #include "progress.h"
 
 #define KT_CONSOLE_UNUSABLE (-1)
+/* Returned instead of cancelling when detach_on_hangup is set and the
+ * terminal hung up (SIGHUP or stdin closed): the run goes on, the caller
+ * keeps consuming its events without a terminal. */
+#define KT_CONSOLE_HANGUP (-2)
 
 typedef struct kt_console_options {
     int no_color;          /* --no-color or NO_COLOR set */
@@ -24,6 +28,13 @@ typedef struct kt_console_options {
     double refresh_secs;   /* --refresh, default 1.0 */
     kt_channel *ch;        /* live run in this process */
     const char *status_path; /* --attach DIR: DIR/status.json */
+    /* Live runs, optional: every drained event is handed to on_events
+     * (on the UI thread), and on_tick is called at least every
+     * 0.25 s; the run directory recorder uses both. */
+    void (*on_events)(void *user, const kt_event *ev, size_t n);
+    void (*on_tick)(void *user);
+    void *user;
+    int detach_on_hangup;  /* SIGHUP: return KT_CONSOLE_HANGUP, run goes on */
 } kt_console_options;
 
 int kt_console_run(const kt_console_options *opt);
