@@ -35,13 +35,22 @@ int kt_batchlog_format(const kt_event *ev, const kt_snapshot *s, char *buf, size
     char el[32], eta[32];
     switch (ev->kind) {
     case KT_EV_RUN_STARTED:
-        snprintf(buf, n, _("Run %s (%s): %d tickers, data %s..%s, range %s..%s, %d folds, %d "
-                           "dates, lookback %d; model %s; run directory %s"),
-                 ev->header.experiment, ev->header.mode, ev->header.n_tickers,
-                 ev->header.data_first, ev->header.data_last, ev->header.range_start,
-                 ev->header.range_end, ev->fold_total, ev->header.dates_total, ev->header.lookback,
-                 ev->header.model_desc, ev->header.run_dir);
+    {
+        char nt[64], nf[64], nd[64];
+        snprintf(nt, sizeof nt, ngettext("%d ticker", "%d tickers", (unsigned long)ev->header.n_tickers),
+                 ev->header.n_tickers);
+        snprintf(nf, sizeof nf, ngettext("%d fold", "%d folds", (unsigned long)ev->fold_total),
+                 ev->fold_total);
+        snprintf(nd, sizeof nd, ngettext("%d date", "%d dates", (unsigned long)ev->header.dates_total),
+                 ev->header.dates_total);
+        /* TRANSLATORS: the 3rd, 8th and 9th %s are "%d tickers", "%d folds", "%d dates". */
+        snprintf(buf, n, _("Run %s (%s): %s, data %s..%s, range %s..%s, %s, %s, lookback %d; "
+                           "model %s; run directory %s"),
+                 ev->header.experiment, ev->header.mode, nt, ev->header.data_first,
+                 ev->header.data_last, ev->header.range_start, ev->header.range_end, nf, nd,
+                 ev->header.lookback, ev->header.model_desc, ev->header.run_dir);
         return 1;
+    }
     case KT_EV_FOLD_STARTED:
         snprintf(buf, n, ngettext("Fold %s (%d/%d): %d date", "Fold %s (%d/%d): %d dates",
                                   (unsigned long)ev->fold_dates),
@@ -50,12 +59,18 @@ int kt_batchlog_format(const kt_event *ev, const kt_snapshot *s, char *buf, size
     case KT_EV_DATE_DONE:
         kt_batchlog_duration(s->elapsed, el, sizeof el);
         kt_batchlog_duration(kt_snapshot_eta_avg(s), eta, sizeof eta);
-        snprintf(buf, n, _("[%d/%d] %s: Scored %d tickers, %d skipped (%.1f s, elapsed %s, ETA %s)"),
+        snprintf(buf, n,
+                 ngettext("[%d/%d] %s: Scored %d ticker, %d skipped (%.1f s, elapsed %s, ETA %s)",
+                          "[%d/%d] %s: Scored %d tickers, %d skipped (%.1f s, elapsed %s, ETA %s)",
+                          (unsigned long)ev->scored),
                  ev->date_index, ev->date_total, ev->date, ev->scored, ev->skipped, ev->seconds,
                  el, eta);
         return 1;
     case KT_EV_DATE_RESUMED:
-        snprintf(buf, n, _("[%d/%d] %s: Resumed from the journal (%d tickers, %d skipped)"),
+        snprintf(buf, n,
+                 ngettext("[%d/%d] %s: Resumed from the journal (%d ticker, %d skipped)",
+                          "[%d/%d] %s: Resumed from the journal (%d tickers, %d skipped)",
+                          (unsigned long)ev->scored),
                  ev->date_index, ev->date_total, ev->date, ev->scored, ev->skipped);
         return 1;
     case KT_EV_FOLD_DONE:
@@ -78,7 +93,11 @@ int kt_batchlog_format(const kt_event *ev, const kt_snapshot *s, char *buf, size
         return 1;
     case KT_EV_FINISHED:
         kt_batchlog_duration(s->elapsed, el, sizeof el);
-        snprintf(buf, n, _("Finished in %s: %d dates (%d resumed). Report: %s"), el, s->dates_done,
+        snprintf(buf, n,
+                 ngettext("Finished in %s: %d date (%d resumed). Report: %s",
+                          "Finished in %s: %d dates (%d resumed). Report: %s",
+                          (unsigned long)s->dates_done),
+                 el, s->dates_done,
                  s->dates_resumed, ev->text);
         return 1;
     case KT_EV_EMPTY:
@@ -89,7 +108,10 @@ int kt_batchlog_format(const kt_event *ev, const kt_snapshot *s, char *buf, size
         snprintf(buf, n, _("error: %s"), ev->text);
         return 1;
     case KT_EV_CANCELLED:
-        snprintf(buf, n, _("Interrupted after %d completed dates: %s"), s->dates_done, ev->text);
+        snprintf(buf, n,
+                 ngettext("Interrupted after %d completed date: %s",
+                          "Interrupted after %d completed dates: %s", (unsigned long)s->dates_done),
+                 s->dates_done, ev->text);
         return 1;
     case KT_EV_DEVICE:
         snprintf(buf, n, _("Device: %s, %s"), ev->device.device,

@@ -119,7 +119,9 @@ int kt_calendar_check(const kt_calendar *c, int max_gap_days, char (*notes)[256]
         if (gap > (kt_time)max_gap_days * 86400) {
             kt_calendar_format(c, i - 1, a, sizeof a);
             kt_calendar_format(c, i, b, sizeof b);
-            snprintf(notes[n++], 256, _("the calendar jumps from %s to %s (%ld days without any bar)"),
+            snprintf(notes[n++], 256, ngettext("the calendar jumps from %s to %s (%ld day without any bar)",
+                              "the calendar jumps from %s to %s (%ld days without any bar)",
+                              (unsigned long)(gap / 86400)),
                      a, b, (long)(gap / 86400));
         }
     }
@@ -130,8 +132,9 @@ int kt_calendar_check(const kt_calendar *c, int max_gap_days, char (*notes)[256]
             weekend += wd >= 5;
         }
         if (weekend && n < max)
-            snprintf(notes[n++], 256, _("%d of %d dates fall on a Saturday or Sunday"), weekend,
-                     c->n);
+            snprintf(notes[n++], 256, ngettext("%d of %d date falls on a Saturday or Sunday",
+                              "%d of %d dates fall on a Saturday or Sunday", (unsigned long)c->n),
+                     weekend, c->n);
     }
     return n;
 }

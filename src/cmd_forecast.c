@@ -84,8 +84,9 @@ int kt_cmd_forecast(int argc, char **argv)
     long start = 0, lookback = -1, pred_len = -1, threads = 0, v;
     kronos_sampling s;
     kronos_sampling_defaults(&s);
-    /* Numbers on the command line and in the output use the C locale. */
-    locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    /* Numbers on the command line and in the output use the C locale; the
+     * other categories (messages) keep the program's locale. */
+    locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", duplocale(LC_GLOBAL_LOCALE));
     locale_t old = cloc ? uselocale(cloc) : (locale_t)0;
     int rc = KT_EXIT_USAGE, c;
     optind = 1;

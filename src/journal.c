@@ -77,7 +77,21 @@ static int sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
-/* Parses one record body (without the CRC and newline). */
+/* A whole decimal token in [lo, hi]. */
+static int parse_ll(const char *tok, long long lo, long long hi, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(tok, &end, 10);
+    if (end == tok || *end != '\0' || errno != 0 || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Parses one record body (without the CRC and newline). Every field is
+ * checked: a record that passed its CRC can still come from a damaged
+ * or hand-edited file, and its row count sizes an allocation. */
 static int parse_record(char *s, kt_date_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -92,25 +106,41 @@ static int parse_record(char *s, kt_date_result *r)
         return -1;
     snprintf(r->date, sizeof r->date, "%s", tok[1]);
     char *end;
-    r->universe = (int)strtol(tok[2], &end, 10);
-    r->skipped = (int)strtol(tok[3], &end, 10);
+    long long v;
+    if (parse_ll(tok[2], 0, INT32_MAX, &v) != 0)
+        return -1;
+    r->universe = (int)v;
+    if (parse_ll(tok[3], 0, INT32_MAX, &v) != 0)
+        return -1;
+    r->skipped = (int)v;
     r->seconds = strtod(tok[4], &end);
-    r->tokens = strtoll(tok[5], &end, 10);
-    r->n_rows = (int)strtol(tok[6], &end, 10);
-    if (r->n_rows < 0 || (r->n_rows > 0 && !tok[7]))
+    if (end == tok[4] || *end != '\0')
+        return -1;
+    if (parse_ll(tok[5], INT64_MIN, INT64_MAX, &v) != 0)
+        return -1;
+    r->tokens = v;
+    /* a row is at least "0,0,0,0,0,0" plus a separator: 12 bytes */
+    size_t rows_len = tok[7] ? strlen(tok[7]) : 0;
+    if (parse_ll(tok[6], 0, (long long)(rows_len + 1) / 12, &v) != 0)
+        return -1;
+    r->n_rows = (int)v;
+    if (r->n_rows > 0 && !tok[7])
         return -1;
     if (r->n_rows == 0)
-        return 0;
-    r->rows = calloc((size_t)r->n_rows, sizeof *r->rows);
+        return tok[7] ? -1 : 0;
+    r->rows = calloc((size_t)v, sizeof *r->rows);
     if (!r->rows)
         return -1;
     char *p = tok[7];
     for (int i = 0; i < r->n_rows; i++) {
         kt_score_row *w = &r->rows[i];
-        w->series = (int)strtol(p, &end, 10);
-        if (*end != ',') goto bad;
-        w->h = (int)strtol(end + 1, &end, 10);
-        if (*end != ',') goto bad;
+        long sv = strtol(p, &end, 10);
+        if (end == p || *end != ',' || sv < 0 || sv > INT32_MAX) goto bad;
+        w->series = (int)sv;
+        const char *q = end + 1;
+        long hv = strtol(q, &end, 10);
+        if (end == q || *end != ',' || hv < 0 || hv > INT32_MAX) goto bad;
+        w->h = (int)hv;
         w->score = strtod(end + 1, &end);
         if (*end != ',') goto bad;
         w->pred_close = strtod(end + 1, &end);

@@ -540,7 +540,11 @@ static int run_demo_or_eval(int argc, char **argv)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
-    bindtextdomain(PACKAGE, LOCALEDIR);
+    /* Numbers in CSV/JSON outputs and parsed inputs always use '.'. */
+    setlocale(LC_NUMERIC, "C");
+    /* KRONOS_TUI_LOCALEDIR: catalogs of an uninstalled build (tests). */
+    const char *localedir = getenv("KRONOS_TUI_LOCALEDIR");
+    bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     textdomain(PACKAGE);
 
     if (argc >= 2 && strcmp(argv[1], "forecast") == 0)

@@ -84,7 +84,7 @@ static void put_field(FILE *f, const char *s)
 static const char *md_num(double v, char *buf, size_t n, int prec, char flag)
 {
     if (!isfinite(v))
-        snprintf(buf, n, "n/a");
+        snprintf(buf, n, "%s", _("n/a"));
     else if (flag == '+')
         snprintf(buf, n, "%+.*f", prec, v);
     else if (flag == '%')
@@ -710,8 +710,10 @@ static int write_empty(wctx *w)
     fprintf(f, "## %s\n\n%s\n\n", _("Why"), in->empty_reason);
     fprintf(f, "## %s\n\n%s\n\n", _("Next steps"), in->empty_hint ? in->empty_hint : "");
     fprintf(f, "## %s\n\n", _("Run"));
-    fprintf(f, "- %s: %s .. %s, %s %s, %d %s\n", _("range"), in->range_start, in->range_end,
-            _("mode"), in->cfg->mode, in->plan->n, _("folds"));
+    fprintf(f, "- %s: %s .. %s, %s %s, ", _("range"), in->range_start, in->range_end, _("mode"),
+            in->cfg->mode);
+    fprintf(f, ngettext("%d fold", "%d folds", (unsigned long)in->plan->n), in->plan->n);
+    fputc('\n', f);
     fprintf(f, "- %s: %d, %s: %s\n", _("lookback"), in->cfg->lookback, _("prices"),
             in->cfg->prices);
     fprintf(f, "- %s\n", _("Every CSV of the run exists with its header only; "
@@ -726,9 +728,13 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     const kt_evalcfg *cfg = in->cfg;
     char b1[32], b2[32], b3[32], b4[32], b5[32];
     fprintf(f, "# %s: %s\n\n", _("Kronos walk-forward stability report"), cfg->name);
-    fprintf(f, "- %s: %s, %s %s .. %s, %d %s, %d %s\n", _("mode"), cfg->mode, _("range"),
-            in->range_start, in->range_end, in->plan->n, _("folds"), in->n_dates,
-            _("evaluation dates"));
+    fprintf(f, "- %s: %s, %s %s .. %s, ", _("mode"), cfg->mode, _("range"), in->range_start,
+            in->range_end);
+    fprintf(f, ngettext("%d fold", "%d folds", (unsigned long)in->plan->n), in->plan->n);
+    fputs(", ", f);
+    fprintf(f, ngettext("%d evaluation date", "%d evaluation dates", (unsigned long)in->n_dates),
+            in->n_dates);
+    fputc('\n', f);
     fprintf(f, "- %s:", _("horizons"));
     for (int h = 0; h < c->nh; h++)
         fprintf(f, " %dd", cfg->horizons[h]);
@@ -785,9 +791,9 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     free(line);
 
     fprintf(f, "## %s\n\n", _("Folds"));
-    fprintf(f, "| fold | %s | %s | RankIC %s | IQR | %s | hit@10 | %s@10 |\n"
+    fprintf(f, "| %s | %s | %s | RankIC %s | IQR | %s | hit@10 | %s@10 |\n"
                "|---|---|---|---|---|---|---|---|\n",
-            _("horizon"), _("dates"), _("median"), _("quintile spread"), _("avg excess"));
+            _("fold"), _("horizon"), _("dates"), _("median"), _("quintile spread"), _("avg excess"));
     for (int k = 0; k < c->nf; k++)
         for (int h = 0; h < c->nh; h++) {
             const fold_sum *s = &fs[k * c->nh + h];
@@ -798,9 +804,9 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
         }
 
     fprintf(f, "\n## %s\n\n", _("IC decay"));
-    fprintf(f, "| fold | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|\n",
-            _("horizon"), _("early median"), _("late median"), _("decay"), _("% positive"),
-            _("flags"));
+    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|\n",
+            _("fold"), _("horizon"), _("early median"), _("late median"), _("decay"),
+            /* xgettext:no-c-format */ _("% positive"), _("flags"));
     for (int k = 0; k < c->nf; k++)
         for (int h = 0; h < c->nh; h++) {
             const fold_sum *s = &fs[k * c->nh + h];
@@ -856,8 +862,11 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
         scored += in->dates[d].universe - in->dates[d].skipped;
         skipped += in->dates[d].skipped;
     }
-    fprintf(f, "- %s: %d (%d %s)\n", _("evaluation dates"), c->nd, resumed,
-            _("taken from the journal of an earlier session"));
+    fprintf(f, "- %s: %d (", _("evaluation dates"), c->nd);
+    fprintf(f, ngettext("%d taken from the journal of an earlier session",
+                        "%d taken from the journal of an earlier session", (unsigned long)resumed),
+            resumed);
+    fputs(")\n", f);
     fprintf(f, "- %s: %ld, %s: %ld (%s)\n", _("tickers scored over all dates"), scored,
             _("skipped"), skipped, _("fewer bars than the lookback"));
     if (secs && computed)
@@ -869,9 +878,16 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     fprintf(f, "- %s: %s .. %s\n", _("started .. finished"), in->started_at ? in->started_at : "",
             in->finished_at ? in->finished_at : "");
     const kt_prices_stats *ps = &in->prices->stats;
-    fprintf(f, "- %s: %s, %ld %s, %ld %s, %d %s\n", _("prices"), cfg->prices, ps->rows_loaded,
-            _("rows loaded"), ps->dropped_total, _("dropped"), in->prices->n_series,
-            _("tickers"));
+    fprintf(f, "- %s: %s, ", _("prices"), cfg->prices);
+    fprintf(f, ngettext("%ld row loaded", "%ld rows loaded", (unsigned long)ps->rows_loaded),
+            ps->rows_loaded);
+    fputs(", ", f);
+    fprintf(f, ngettext("%ld dropped", "%ld dropped", (unsigned long)ps->dropped_total),
+            ps->dropped_total);
+    fputs(", ", f);
+    fprintf(f, ngettext("%d ticker", "%d tickers", (unsigned long)in->prices->n_series),
+            in->prices->n_series);
+    fputc('\n', f);
     for (int r = 0; r < KT_DROP_N; r++)
         if (ps->dropped[r])
             fprintf(f, "  - %s: %ld\n", kt_prices_drop_name(r), ps->dropped[r]);

@@ -4,6 +4,8 @@
 // against upstream's module.py / kronos.py / finetune scripts; no code copied.
 // Parameters live in a std::map keyed by their state_dict names, so iteration
 // order is the sorted order the safetensors file uses.
+#include "config.h"
+
 #include "train.h"
 
 #include <ATen/ATen.h>
@@ -20,8 +22,10 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <cstdarg>
 #include <vector>
 
+#include "i18n.h"
 #include "st_write.h"
 
 namespace {
@@ -33,6 +37,18 @@ struct TrainError : std::runtime_error {
 };
 
 [[noreturn]] void fail(const std::string &msg) { throw TrainError(msg); }
+
+// A message from a translated printf format (every user-facing text goes
+// through _(), see i18n.h).
+__attribute__((format(printf, 1, 2))) std::string msgf(const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return buf;
+}
 
 struct Rng {
     uint64_t s[4];
@@ -105,25 +121,25 @@ struct PredCfg {
 void check_tok(const TokCfg &c, const std::string &where)
 {
     if (c.d_in != 6)
-        fail(where + ": d_in must be 6");
+        fail(msgf(_("%s: d_in must be 6"), where.c_str()));
     if (c.d_model < 4 || c.n_heads < 1 || c.d_model % c.n_heads || (c.d_model / c.n_heads) % 2)
-        fail(where + ": d_model must be a multiple of n_heads with an even head size");
+        fail(msgf(_("%s: d_model must be a multiple of n_heads with an even head size"), where.c_str()));
     if (c.ff_dim < 1 || c.n_enc < 1 || c.n_dec < 1)
-        fail(where + ": ff_dim, n_enc_layers and n_dec_layers must be >= 1");
+        fail(msgf(_("%s: ff_dim, n_enc_layers and n_dec_layers must be >= 1"), where.c_str()));
     if (c.s1 < 1 || c.s1 > 16 || c.s1 != c.s2)
-        fail(where + ": s1_bits must equal s2_bits (1..16)");
+        fail(msgf(_("%s: s1_bits must equal s2_bits (1..16)"), where.c_str()));
     if (c.group_size < 1 || (c.s1 + c.s2) % c.group_size || c.group_size > 12)
-        fail(where + ": group_size must divide s1_bits + s2_bits");
+        fail(msgf(_("%s: group_size must divide s1_bits + s2_bits"), where.c_str()));
 }
 
 void check_pred(const PredCfg &c, const std::string &where)
 {
     if (c.d_model < 8 || c.n_heads < 1 || c.d_model % c.n_heads || (c.d_model / c.n_heads) % 2)
-        fail(where + ": d_model must be a multiple of n_heads with an even head size");
+        fail(msgf(_("%s: d_model must be a multiple of n_heads with an even head size"), where.c_str()));
     if (c.d_model % 4 || (c.d_model / 4) % 2)
-        fail(where + ": d_model must be a multiple of 8 (dependency layer has 4 heads)");
+        fail(msgf(_("%s: d_model must be a multiple of 8 (dependency layer has 4 heads)"), where.c_str()));
     if (c.s1 < 1 || c.s1 > 16 || c.s2 < 1 || c.s2 > 16 || c.n_layers < 1 || c.ff_dim < 1)
-        fail(where + ": invalid bits, n_layers or ff_dim");
+        fail(msgf(_("%s: invalid bits, n_layers or ff_dim"), where.c_str()));
 }
 
 // ---- building blocks -----------------------------------------------------
@@ -400,10 +416,10 @@ json_t *load_json(const std::string &path)
     json_error_t je;
     json_t *j = json_load_file(path.c_str(), 0, &je);
     if (!j)
-        fail(path + ":" + std::to_string(je.line) + ": " + je.text);
+        fail(msgf("%s:%d: %s", path.c_str(), je.line, je.text));
     if (!json_is_object(j)) {
         json_decref(j);
-        fail(path + ": not a JSON object");
+        fail(msgf(_("%s: not a JSON object"), path.c_str()));
     }
     return j;
 }
@@ -412,7 +428,7 @@ int json_int(json_t *o, const std::string &path, const char *key)
 {
     json_t *v = json_object_get(o, key);
     if (!json_is_integer(v))
-        fail(path + ": key \"" + key + "\" missing or not an integer");
+        fail(msgf(_("%s: key \"%s\" missing or not an integer"), path.c_str(), key));
     return (int)json_integer_value(v);
 }
 
@@ -422,7 +438,7 @@ double json_num(json_t *o, const std::string &path, const char *key, double dflt
     if (!v)
         return dflt;
     if (!json_is_number(v))
-        fail(path + ": key \"" + key + "\" is not a number");
+        fail(msgf(_("%s: key \"%s\" is not a number"), path.c_str(), key));
     return json_number_value(v);
 }
 
@@ -431,24 +447,24 @@ Params read_safetensors(const std::string &path)
 {
     std::unique_ptr<FILE, int (*)(FILE *)> f(std::fopen(path.c_str(), "rb"), std::fclose);
     if (!f)
-        fail(path + ": cannot open: " + std::strerror(errno));
+        fail(msgf(_("%s: cannot open: %s"), path.c_str(), std::strerror(errno)));
     unsigned char l8[8];
     if (std::fread(l8, 1, 8, f.get()) != 8)
-        fail(path + ": truncated header length");
+        fail(msgf(_("%s: truncated header length"), path.c_str()));
     uint64_t hl = 0;
     for (int i = 0; i < 8; i++)
         hl |= (uint64_t)l8[i] << (8 * i);
     if (hl == 0 || hl > (100u << 20))
-        fail(path + ": implausible header length");
+        fail(msgf(_("%s: implausible header length"), path.c_str()));
     std::string h(hl, '\0');
     if (std::fread(&h[0], 1, hl, f.get()) != hl)
-        fail(path + ": truncated header");
+        fail(msgf(_("%s: truncated header"), path.c_str()));
     json_error_t je;
     json_t *j = json_loadb(h.data(), h.size(), 0, &je);
     if (!j || !json_is_object(j)) {
         if (j)
             json_decref(j);
-        fail(path + ": header is not JSON: " + je.text);
+        fail(msgf(_("%s: header is not JSON: %s"), path.c_str(), je.text));
     }
     std::unique_ptr<json_t, void (*)(json_t *)> guard(j, json_decref);
     Params out;
@@ -461,7 +477,7 @@ Params read_safetensors(const std::string &path)
         const char *dt = json_string_value(json_object_get(val, "dtype"));
         json_t *shape = json_object_get(val, "shape"), *offs = json_object_get(val, "data_offsets");
         if (!dt || !json_is_array(shape) || !json_is_array(offs) || json_array_size(offs) != 2)
-            fail(path + ": tensor " + key + ": malformed header entry");
+            fail(msgf(_("%s: tensor %s: malformed header entry"), path.c_str(), key));
         if (std::strcmp(dt, "F32"))
             continue;
         std::vector<int64_t> shp;
@@ -472,10 +488,10 @@ Params read_safetensors(const std::string &path)
         }
         uint64_t a = json_integer_value(json_array_get(offs, 0)), b = json_integer_value(json_array_get(offs, 1));
         if (b < a || b - a != (uint64_t)n * 4)
-            fail(path + ": tensor " + key + ": data_offsets do not match the shape");
+            fail(msgf(_("%s: tensor %s: data_offsets do not match the shape"), path.c_str(), key));
         std::vector<unsigned char> raw(b - a);
         if (std::fseek(f.get(), (long)(8 + hl + a), SEEK_SET) || std::fread(raw.data(), 1, raw.size(), f.get()) != raw.size())
-            fail(path + ": tensor " + key + ": truncated data");
+            fail(msgf(_("%s: tensor %s: truncated data"), path.c_str(), key));
         std::vector<float> v((size_t)n);
         for (int64_t i = 0; i < n; i++) {
             uint32_t w = 0;
@@ -493,15 +509,15 @@ void adopt(Params &P, const Params &B, Params loaded, const std::string &path)
     for (auto &kv : P) {
         auto it = loaded.find(kv.first);
         if (it == loaded.end())
-            fail(path + ": tensor " + kv.first + " missing");
+            fail(msgf(_("%s: tensor %s missing"), path.c_str(), kv.first.c_str()));
         if (it->second.sizes() != kv.second.sizes())
-            fail(path + ": tensor " + kv.first + " has the wrong shape");
+            fail(msgf(_("%s: tensor %s has the wrong shape"), path.c_str(), kv.first.c_str()));
         kv.second = it->second;
         loaded.erase(it);
     }
     for (auto &kv : loaded)
         if (!B.count(kv.first))
-            fail(path + ": unexpected tensor " + kv.first);
+            fail(msgf(_("%s: unexpected tensor %s"), path.c_str(), kv.first.c_str()));
 }
 
 void load_tokenizer(Tokenizer &T, const std::string &dir)
@@ -546,7 +562,7 @@ void load_predictor(Predictor &M, const std::string &dir)
     c.ff_dim = json_int(j, cp, "ff_dim");
     json_t *lt = json_object_get(j, "learn_te");
     if (!json_is_boolean(lt))
-        fail(cp + ": key \"learn_te\" missing or not a boolean");
+        fail(msgf(_("%s: key \"learn_te\" missing or not a boolean"), cp.c_str()));
     c.learn_te = json_is_true(lt);
     check_pred(c, cp);
     Rng rng(0);
@@ -588,7 +604,7 @@ void write_json(json_t *j, const std::string &path)
     int rc = json_dump_file(j, tmp.c_str(), JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     json_decref(j);
     if (rc || std::rename(tmp.c_str(), path.c_str()))
-        fail(path + ": cannot write");
+        fail(msgf(_("%s: cannot write"), path.c_str()));
 }
 
 void save_tokenizer(const Tokenizer &T, const std::string &dir)
@@ -768,7 +784,7 @@ extern "C" int kt_train_run(const kt_train_config *cfg, const kt_train_series *s
         if (cfg->threads > 0)
             at::set_num_threads(cfg->threads);
         if (cfg->lookback < 2 || cfg->horizon < 1 || cfg->batch_size < 1 || cfg->tok_steps < 0 || cfg->pred_steps < 0)
-            fail("invalid training settings (lookback >= 2, horizon >= 1, batch size >= 1)");
+            fail(_("invalid training settings (lookback >= 2, horizon >= 1, batch size >= 1)"));
         kt_train_result r{};
         Rng init_rng(cfg->seed), tok_rng(cfg->seed ^ 0x746f6b656e697a65ULL), pred_rng(cfg->seed ^ 0x7072656469637472ULL);
 
@@ -795,7 +811,7 @@ extern "C" int kt_train_run(const kt_train_config *cfg, const kt_train_series *s
             M.init(init_rng);
         }
         if (M.c.s1 != T.c.s1 || M.c.s2 != T.c.s2)
-            fail("tokenizer and predictor disagree on s1_bits/s2_bits");
+            fail(_("tokenizer and predictor disagree on s1_bits/s2_bits"));
         r.tokenizer_params = count(T.P);
         r.predictor_params = count(M.P);
 
@@ -805,7 +821,8 @@ extern "C" int kt_train_run(const kt_train_config *cfg, const kt_train_series *s
                 W.idx.emplace_back(i, s);
         r.windows = (long)W.idx.size();
         if ((cfg->tok_steps || cfg->pred_steps) && W.idx.empty())
-            fail("no training window: every series is shorter than lookback + horizon = " + std::to_string(W.len) + " bars");
+            fail(msgf(_("no training window: every series is shorter than lookback + horizon = %lld bars"),
+                      (long long)W.len));
 
         // ---- tokenizer stage
         {
@@ -828,12 +845,12 @@ extern "C" int kt_train_run(const kt_train_config *cfg, const kt_train_series *s
                 opt.step(T.P, names, lr, 2.0);
                 double lv = loss.item<double>();
                 if (!std::isfinite(lv))
-                    fail("tokenizer loss is not finite at step " + std::to_string(step + 1));
+                    fail(msgf(_("tokenizer loss is not finite at step %d"), step + 1));
                 if (step < 10) { first += lv; nf++; }
                 if (step >= cfg->tok_steps - 10) { last += lv; nl++; }
                 if (progress && ((step + 1) % std::max(1, cfg->log_every) == 0 || step + 1 == cfg->tok_steps))
                     if (progress(user, "tokenizer", step + 1, cfg->tok_steps, lv, rec, bsq, lr))
-                        fail("cancelled");
+                        fail(_("cancelled"));
             }
             r.tok_loss_first = nf ? first / nf : 0;
             r.tok_loss_last = nl ? last / nl : 0;
@@ -874,12 +891,12 @@ extern "C" int kt_train_run(const kt_train_config *cfg, const kt_train_series *s
                 opt.step(M.P, names, lr, 3.0);
                 double lv = loss.item<double>();
                 if (!std::isfinite(lv))
-                    fail("predictor loss is not finite at step " + std::to_string(step + 1));
+                    fail(msgf(_("predictor loss is not finite at step %d"), step + 1));
                 if (step < 10) { first += lv; nf++; }
                 if (step >= cfg->pred_steps - 10) { last += lv; nl++; }
                 if (progress && ((step + 1) % std::max(1, cfg->log_every) == 0 || step + 1 == cfg->pred_steps))
                     if (progress(user, "predictor", step + 1, cfg->pred_steps, lv, l1.item<double>(), l2.item<double>(), lr))
-                        fail("cancelled");
+                        fail(_("cancelled"));
             }
             r.pred_loss_first = nf ? first / nf : 0;
             r.pred_loss_last = nl ? last / nl : 0;
@@ -907,7 +924,7 @@ extern "C" int kt_train_forecast_greedy(const char *tok_dir, const char *pred_di
 {
     try {
         if (n_series < 1 || lookback < 1 || pred_len < 1)
-            fail("invalid forecast arguments");
+            fail(_("invalid forecast arguments"));
         at::NoGradGuard ng;
         Tokenizer T;
         load_tokenizer(T, tok_dir);

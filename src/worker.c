@@ -319,8 +319,9 @@ static void publish_fold_done(run *r, int k, const kt_date_result *dates, int nd
         ev.fold_total = r->plan.n;
         snprintf(ev.fold_id, sizeof ev.fold_id, "%s", f->id);
         ev.fold_dates = f->last - f->first + 1;
-        snprintf(ev.text, sizeof ev.text, _("Fold %s, horizon %dd: %ld total scores"), f->id,
-                 r->cfg->horizons[h], total);
+        snprintf(ev.text, sizeof ev.text, ngettext("Fold %s, horizon %dd: %ld total score",
+                          "Fold %s, horizon %dd: %ld total scores", (unsigned long)total),
+                 f->id, r->cfg->horizons[h], total);
         kt_ic_decay dec;
         if (kt_metrics_ic_decay(v, m, &dec)) {
             snprintf(ev.flag.fold_id, sizeof ev.flag.fold_id, "%s", f->id);
@@ -369,7 +370,9 @@ static void empty_reason(run *r, char *reason, size_t n, char *hint, size_t hn)
         seen += in_universe;
         never += in_universe && !eligible;
     }
-    snprintf(reason, n, _("%d of %d tickers skipped: fewer than %d bars before %s"), never, seen,
+    snprintf(reason, n, ngettext("%d of %d ticker skipped: fewer than %d bars before %s",
+                      "%d of %d tickers skipped: fewer than %d bars before %s", (unsigned long)seen),
+             never, seen,
              r->cfg->lookback, last);
     snprintf(hint, hn,
              _("Use --lookback %d or less (the longest history of any ticker up to %s is %d "
@@ -483,7 +486,9 @@ int kt_worker_run(const kt_worker_args *a)
     }
     if (torn > 0) {
         snprintf(msg, sizeof msg,
-                 _("journal: discarded %ld bytes of an incomplete last record (interrupted write)"),
+                 ngettext("journal: discarded %ld byte of an incomplete last record (interrupted write)",
+                          "journal: discarded %ld bytes of an incomplete last record (interrupted write)",
+                          (unsigned long)torn),
                  torn);
         publish_text(r, KT_EV_WARNING, msg);
     }
@@ -497,7 +502,8 @@ int kt_worker_run(const kt_worker_args *a)
     }
     const kt_prices_stats *ps = &r->p->stats;
     if (ps->dropped_total) {
-        snprintf(msg, sizeof msg, _("prices: %ld of %ld rows dropped (first: %s)"),
+        snprintf(msg, sizeof msg, ngettext("prices: %ld of %ld row dropped (first: %s)",
+                           "prices: %ld of %ld rows dropped (first: %s)", (unsigned long)ps->rows_read),
                  ps->dropped_total, ps->rows_read, ps->n_notes ? ps->notes[0] : "");
         publish_text(r, KT_EV_WARNING, msg);
     }

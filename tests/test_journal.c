@@ -116,6 +116,45 @@ START_TEST(test_crc)
 }
 END_TEST
 
+START_TEST(test_crc_valid_but_impossible)
+{
+    /* Records whose CRC is right but whose fields are not (a hand-edited
+     * or damaged file; the fuzz finding was a row count of 77777777777)
+     * are treated like a corrupt record: kept before, cut from there. */
+    char p[128];
+    snprintf(p, sizeof p, "%s/%s", dir, KT_JOURNAL_FILE);
+    const char *good = "D\t2020-01-02\t3\t0\t0.5\t10\t1\t0,0,0.5,1,1,0.25";
+    const char *bad[] = {
+        "D\t2020-01-03\t3\t0\t0.5\t10\t77777777777\t0,0,0.5,1,1,0.25",
+        "D\t2020-01-03\t3\t0\t0.5\t10\t2\t0,0,0.5,1,1,0.25",
+        "D\t2020-01-03\t3\t0\t0.5\t10\t1\t-4,0,0.5,1,1,0.25",
+        "D\t2020-01-03\tx\t0\t0.5\t10\t1\t0,0,0.5,1,1,0.25",
+        "D\t2020-01-03\t3\t0\t0.5\t10\t0\t0,0,0.5,1,1,0.25",
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        FILE *f = fopen(p, "wb");
+        fprintf(f, "KTJ1 abc\n%s\t%08x\n", good, (unsigned)kt_crc32(good, strlen(good)));
+        long keep = ftell(f);
+        fprintf(f, "%s\t%08x\n", bad[k], (unsigned)kt_crc32(bad[k], strlen(bad[k])));
+        long all = ftell(f);
+        fclose(f);
+        kt_journal *j;
+        kt_date_result *recs;
+        int n;
+        long torn;
+        char err[512];
+        ck_assert_int_eq(kt_journal_open(dir, "abc", &j, &recs, &n, &torn, err, sizeof err), 0);
+        ck_assert_int_eq(n, 1);
+        ck_assert_str_eq(recs[0].date, "2020-01-02");
+        ck_assert_int_eq(torn, all - keep);
+        ck_assert_int_eq(file_size(), keep);
+        kt_journal_free_records(recs, n);
+        kt_journal_close(j);
+    }
+    remove(p);
+}
+END_TEST
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/kt-test-journal-XXXXXX");
@@ -125,6 +164,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_roundtrip_torn_corrupt);
     tcase_add_test(tc, test_crc);
+    tcase_add_test(tc, test_crc_valid_but_impossible);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

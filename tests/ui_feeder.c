@@ -271,7 +271,11 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
-    bindtextdomain(PACKAGE, LOCALEDIR);
+    /* Numbers in CSV/JSON outputs and parsed inputs always use '.'. */
+    setlocale(LC_NUMERIC, "C");
+    /* KRONOS_TUI_LOCALEDIR: catalogs of an uninstalled build (tests). */
+    const char *localedir = getenv("KRONOS_TUI_LOCALEDIR");
+    bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     textdomain(PACKAGE);
 
     kt_console_options opt;

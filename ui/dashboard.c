@@ -289,10 +289,10 @@ static void draw_device(const kt_ui *ui, const layout *L)
     if (d->blas_is_reference) {
         if (iw >= 60)
             snprintf(buf, sizeof buf, _("%s %s: about 30x slower, install OpenBLAS"), g->warn,
-                     d->blas[0] ? d->blas : "reference BLAS");
+                     d->blas[0] ? d->blas : _("reference BLAS"));
         else
             snprintf(buf, sizeof buf, _("%s %s (slow!)"), g->warn,
-                     d->blas[0] ? d->blas : "reference BLAS");
+                     d->blas[0] ? d->blas : _("reference BLAS"));
         kt_widget_pair(ui, y + 3, x, iw, _("BLAS"), KT_ROLE_WARN, buf);
     } else {
         kt_widget_pair(ui, y + 3, x, iw, _("BLAS"), KT_ROLE_VALUE, d->blas[0] ? d->blas : g->dash);
@@ -330,7 +330,7 @@ static void draw_metrics(const kt_ui *ui, const layout *L)
     }
     static const int colw[] = {9, 7, 9, 9, 7, 7, 9, 7};
     const char *heads[] = {_("Horizon"), _("Dates"), _("Median"), _("Mean"), _("ICIR"),
-                           _("% pos"), _("Latest"), _("Flags")};
+                           /* xgettext:no-c-format */ _("% pos"), _("Latest"), _("Flags")};
     int cx = x;
     for (int i = 0; i < 8; i++) {
         kt_crt_text(ui->crt, y + 1, cx, colw[i] - 1, KT_ROLE_LABEL, heads[i]);

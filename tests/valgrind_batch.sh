@@ -1,0 +1,35 @@
+#!/bin/sh
+# valgrind_batch.sh: a short --batch run (tiny golden model, 6 tickers,
+# 3 dates) under valgrind --leak-check=full. Fails on any definite or
+# indirect leak and on any memcheck error not covered by
+# tests/valgrind.supp. Not part of `make check` (several minutes: libtorch
+# under valgrind); run from the build directory:
+#   srcdir=SRC sh SRC/tests/valgrind_batch.sh
+set -u
+: "${srcdir:=.}"
+BIN=./kronos-tui
+T=$(mktemp -d "${TMPDIR:-/tmp}/kt-valgrind.XXXXXX")
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "valgrind not installed: skipped"; exit 77; }
+${CC:-cc} -shared -fPIC -O1 -o "$T/hwy_stub.so" "$srcdir/tests/valgrind_hwy_stub.c" || fail "stub"
+awk 'BEGIN {
+  print "date,ticker,open,high,low,close,volume"; s = 7;
+  for (k = 0; k < 6; k++) px[k] = 20 + k;
+  for (day = 1; day <= 64; day++) { wd = day % 7; if (wd >= 5) continue;
+    if (day <= 31) { m = 1; dd = day } else if (day <= 59) { m = 2; dd = day - 31 } else { m = 3; dd = day - 59 }
+    for (k = 0; k < 6; k++) { s = (s * 1103515245 + 12345) % 2147483648; u = s / 2147483648;
+      px[k] = px[k] * (1 + (u - 0.5) * 0.04);
+      printf "2019-%02d-%02d,T%02d,%.4f,%.4f,%.4f,%.4f,%d\n", m, dd, k, px[k], px[k]*1.01, px[k]*0.99, px[k], 1000 + k; } } }' > "$T/prices.csv"
+OMP_NUM_THREADS=1 LC_ALL=C LD_PRELOAD="$T/hwy_stub.so" \
+  valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible \
+    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+    --suppressions="$srcdir/tests/valgrind.supp" --num-callers=40 --log-file="$T/vg.txt" \
+    $BIN --prices "$T/prices.csv" --tokenizer "$srcdir/tests/data/tiny/tokenizer" \
+    --model "$srcdir/tests/data/tiny/model" --lookback 30 --horizons 1 --max-context 128 \
+    --batch --max-folds 1 --threads 1 --output-dir "$T/run" 2> "$T/err"
+rc=$?
+grep -E 'definitely lost|indirectly lost|possibly lost|still reachable|suppressed:|ERROR SUMMARY' "$T/vg.txt"
+[ $rc -eq 0 ] || { cat "$T/err"; KEEP=1; fail "exit $rc (99: memcheck errors or leaks), log $T/vg.txt"; }
+grep -q 'Finished in .*: 3 dates' "$T/err" || { cat "$T/err"; fail "the run did not score 3 dates"; }
+echo "valgrind_batch.sh: ok"
