@@ -51,13 +51,13 @@ for f in $REPORTS REPORT.md experiment_metadata.json; do [ -s "$T/ref/$f" ] || f
 : > "$T/plainfile"
 $BIN --prices "$T/prices.csv" $ARGS --output-dir "$T/plainfile/run" 2> "$T/err1"
 rc=$?; [ $rc -eq 6 ] || { cat "$T/err1"; fail "unwritable dir: exit $rc, expected 6"; }
-grep -qx "error: $T/plainfile/run: cannot create the run directory: Not a directory" "$T/err1" ||
+grep -qx "kronos-tui: $T/plainfile/run: cannot create the run directory: Not a directory" "$T/err1" ||
   { cat "$T/err1"; fail "unwritable dir: message"; }
 if [ "$(id -u)" -ne 0 ]; then
   mkdir "$T/ro" && chmod 555 "$T/ro"
   $BIN --prices "$T/prices.csv" $ARGS --output-dir "$T/ro/run" 2> "$T/err1b"
   rc=$?; [ $rc -eq 6 ] || { cat "$T/err1b"; fail "read-only dir: exit $rc, expected 6"; }
-  grep -qx "error: $T/ro/run: cannot create the run directory: Permission denied" "$T/err1b" ||
+  grep -qx "kronos-tui: $T/ro/run: cannot create the run directory: Permission denied" "$T/err1b" ||
     { cat "$T/err1b"; fail "read-only dir: message"; }
 fi
 
@@ -134,8 +134,8 @@ sed '500s/^\(2019-04-26,T00,[^,]*,[^,]*,[^,]*\),[^,]*,/\1,21.0,/' "$T/live.csv" 
 cmp -s "$T/live.csv" "$T/live.new" && fail "replace: the edit did not change the CSV"
 mv "$T/live.new" "$T/live.csv"
 $BIN --prices "$T/live.csv" $ARGS --output-dir "$T/repl" 2> "$T/err5"
-rc=$?; [ $rc -eq 2 ] || { cat "$T/err5"; fail "replaced CSV: exit $rc, expected 2"; }
-grep -q "^error: $T/repl/journal.ktj: the journal belongs to a different run (header \"KTJ1 [0-9a-f-]*\", expected \"KTJ1 [0-9a-f-]*\"): the data or the settings differ; use another --output-dir\$" "$T/err5" ||
+rc=$?; [ $rc -eq 7 ] || { cat "$T/err5"; fail "replaced CSV: exit $rc, expected 7 (resume refused)"; }
+grep -q "^kronos-tui: $T/repl: the price data changed since the run was recorded: $T/live.csv has checksum fnv1a64:[0-9a-f]\{16\}, the run recorded fnv1a64:[0-9a-f]\{16\}; a resumed run must use the same data (use another --output-dir for new data)\$" "$T/err5" ||
   { cat "$T/err5"; fail "replaced CSV: message"; }
 for f in $(ls "$T/repl.before"); do cmp -s "$T/repl.before/$f" "$T/repl/$f" || fail "replaced CSV: $f was modified"; done
 [ "$(ls "$T/repl" | wc -l)" -eq "$(ls "$T/repl.before" | wc -l)" ] || fail "replaced CSV: files added"
