@@ -945,6 +945,12 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
         if (write_scores(&w) != 0 || write_pdm(&w, &c, &sum->metric_rows) != 0 ||
             write_folds_decay(&w, &c, fs) != 0 || write_churn(&w, &c, cs) != 0)
             goto out;
+    }
+    if (write_tripwires(&w, &c, shuf, lag, sum) != 0 ||
+        write_metadata(&w, sum, sum->score_rows) != 0)
+        goto out;
+    /* REPORT.md last: its presence means every other output is complete. */
+    if (!in->empty_reason) {
         FILE *f = wopen(&w, "REPORT.md");
         if (!f)
             goto out;
@@ -953,9 +959,6 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
             goto out;
         snprintf(sum->report_path, sizeof sum->report_path, "%s/REPORT.md", in->run_dir);
     }
-    if (write_tripwires(&w, &c, shuf, lag, sum) != 0 ||
-        write_metadata(&w, sum, sum->score_rows) != 0)
-        goto out;
     rc = 0;
 out:
     calc_free(&c);

@@ -451,6 +451,20 @@ int kt_worker_run(const kt_worker_args *a)
         code = fail(r, jr == 1 ? KT_EXIT_USAGE : KT_EXIT_IO, msg);
         goto out;
     }
+    /* The journal's fingerprint matched, but never index the price store
+     * with a number read from a file without checking it. */
+    for (int q = 0; q < n_recs; q++)
+        for (int i = 0; i < recs[q].n_rows; i++)
+            if (recs[q].rows[i].series < 0 || recs[q].rows[i].series >= r->p->n_series ||
+                recs[q].rows[i].h < 0 || recs[q].rows[i].h >= a->cfg->n_horizons) {
+                snprintf(msg, sizeof msg,
+                         _("%s/%s: record for %s names ticker %d / horizon %d, outside this "
+                           "run's %d tickers and %d horizons; use another --output-dir"),
+                         a->run_dir, KT_JOURNAL_FILE, recs[q].date, recs[q].rows[i].series,
+                         recs[q].rows[i].h, r->p->n_series, a->cfg->n_horizons);
+                code = fail(r, KT_EXIT_USAGE, msg);
+                goto out;
+            }
     {
         char *cj = kt_evalcfg_json(a->cfg), path[1100], tmp[1200];
         snprintf(path, sizeof path, "%s/config.json", a->run_dir);

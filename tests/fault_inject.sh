@@ -78,21 +78,23 @@ $BIN --prices "$T/prices.csv" $ARGS --output-dir "$T/full" 2> "$T/err2b" || { ca
 grep -q '^Finished in .*: 21 dates (21 resumed)\.' "$T/err2b" || { cat "$T/err2b"; fail "after disk full: not all resumed"; }
 for f in $REPORTS; do cmp -s "$T/ref/$f" "$T/full/$f" || fail "after disk full: $f differs"; done
 
-# 2b. the disk fills while experiment_metadata.json, the last file, is
-#     written (report.c writes scores, per-date, folds, decay, churn,
-#     REPORT.md, tripwires, then the metadata): exit 6, ENOSPC named,
-#     the metadata never renamed into place, no temporaries left.
+# 2b. the disk fills while REPORT.md, the last file, is written (report.c
+#     writes scores, per-date, folds, decay, churn, tripwires, the metadata,
+#     then REPORT.md, so a REPORT.md on disk means every output is complete):
+#     exit 6, ENOSPC named, REPORT.md never renamed into place, no
+#     temporaries left, every other output complete.
 total=0
-for f in $REPORTS REPORT.md; do total=$((total + $(wc -c < "$T/ref/$f"))); done
+for f in $REPORTS experiment_metadata.json; do total=$((total + $(wc -c < "$T/ref/$f"))); done
+[ "$(wc -c < "$T/ref/REPORT.md")" -gt 2000 ] || fail "reference REPORT.md is too short for the disk-full case"
 ASAN_OPTIONS="verify_asan_link_order=0:${ASAN_OPTIONS:-}" LD_PRELOAD="$SHIM" KT_FAULT_BYTES=$((total + 1000)) \
   $BIN --prices "$T/prices.csv" $ARGS --output-dir "$T/fu2" 2> "$T/err2c"
-rc=$?; [ $rc -eq 6 ] || { cat "$T/err2c"; fail "disk full (metadata): exit $rc, expected 6"; }
-grep -qx "error: $T/fu2/experiment_metadata.json: cannot write: No space left on device" "$T/err2c" ||
-  { cat "$T/err2c"; fail "disk full (metadata): message"; }
-[ -e "$T/fu2/experiment_metadata.json" ] && fail "disk full (metadata): partial file renamed into place"
-ls "$T/fu2" | grep -q '\.tmp' && fail "disk full (metadata): temporary files left"
-for f in $REPORTS; do cmp -s "$T/ref/$f" "$T/fu2/$f" || fail "disk full (metadata): $f incomplete"; done
-[ -s "$T/fu2/REPORT.md" ] || fail "disk full (metadata): REPORT.md missing"
+rc=$?; [ $rc -eq 6 ] || { cat "$T/err2c"; fail "disk full (report): exit $rc, expected 6"; }
+grep -qx "error: $T/fu2/REPORT.md: cannot write: No space left on device" "$T/err2c" ||
+  { cat "$T/err2c"; fail "disk full (report): message"; }
+[ -e "$T/fu2/REPORT.md" ] && fail "disk full (report): partial REPORT.md renamed into place"
+ls "$T/fu2" | grep -q '\.tmp' && fail "disk full (report): temporary files left"
+for f in $REPORTS; do cmp -s "$T/ref/$f" "$T/fu2/$f" || fail "disk full (report): $f incomplete"; done
+[ -s "$T/fu2/experiment_metadata.json" ] || fail "disk full (report): experiment_metadata.json missing"
 
 # 3. the journal cut 100 bytes into its last record (a kill -9 during the
 #    write): the torn record is discarded, only 2019-03-29 is recomputed.
