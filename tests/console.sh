@@ -66,7 +66,7 @@ EOF
 # wait_for TEXT [SECONDS]: poll the screen until TEXT (fixed string) shows.
 wait_for() {
     n=0
-    lim=$(( ${2:-15} * 10 ))
+    lim=$(( ${2:-45} * 10 ))
     while [ $n -lt $lim ]; do
         snap
         if grep -qF -- "$1" "$TMP/screen"; then

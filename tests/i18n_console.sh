@@ -119,7 +119,7 @@ EOS
 }
 wait_for() {
     n=0
-    while [ $n -lt 150 ]; do
+    while [ $n -lt 450 ]; do
         snap
         grep -qF -- "$1" "$TMP/screen" && return 0
         sleep 0.1

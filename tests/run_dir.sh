@@ -170,7 +170,7 @@ date_on() { grep -oE '20[0-9]{2}-[0-9]{2}-[0-9]{2} \([0-9]+/[0-9]+\)' "$T/screen
 wait_screen() { # SESSION TEXT
     i=0
     while shot "$1"; ! grep -qF -- "$2" "$T/screen.$1"; do
-        i=$((i + 1)); [ $i -gt 100 ] && { cat "$T/screen.$1" >&2; fail "$1: no \"$2\" on screen"; }
+        i=$((i + 1)); [ $i -gt 400 ] && { cat "$T/screen.$1" >&2; fail "$1: no \"$2\" on screen"; }
         sleep 0.1
     done
 }
