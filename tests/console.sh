@@ -91,9 +91,20 @@ wait_gone() {
     fail "still on screen: $1"
 }
 
+# expect TEXT...: every TEXT on the last screen; a screen caught in the
+# middle of a redraw is captured again (for up to 10 s) before failing.
 expect() {
-    for t in "$@"; do
-        grep -qF -- "$t" "$TMP/screen" || fail "missing: $t"
+    n=0
+    while :; do
+        missing=
+        for t in "$@"; do
+            grep -qF -- "$t" "$TMP/screen" || { missing=$t; break; }
+        done
+        [ -z "$missing" ] && return 0
+        [ $n -ge 100 ] && { fail "missing: $missing"; return 1; }
+        sleep 0.1
+        snap
+        n=$((n + 1))
     done
 }
 

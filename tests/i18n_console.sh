@@ -128,8 +128,18 @@ wait_for() {
     fail "timed out waiting for: $1"
     return 1
 }
+# expect TEXT...: a screen caught mid-redraw is captured again (up to 10 s).
 expect() {
-    for t in "$@"; do grep -qF -- "$t" "$TMP/screen" || fail "missing: $t"; done
+    n=0
+    while :; do
+        missing=
+        for t in "$@"; do grep -qF -- "$t" "$TMP/screen" || { missing=$t; break; }; done
+        [ -z "$missing" ] && return 0
+        [ $n -ge 100 ] && { fail "missing: $missing"; return 1; }
+        sleep 0.1
+        snap
+        n=$((n + 1))
+    done
 }
 # aligned W: polls (a frame may still be settling), then reports.
 aligned() {
