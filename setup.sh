@@ -90,9 +90,10 @@ case "$mode" in
       grep -h -E '^[0-9]+%: Checks: ' "$log" | sed "s|^|$(basename "$log" .log): |" || true
     done
     if [ -f test-suite.log ]; then
-      pass=$(grep -h '^:test-result: PASS' tests/*.trs 2>/dev/null | wc -l)
-      fail=$(grep -h -E '^:test-result: (FAIL|ERROR|XPASS)' tests/*.trs 2>/dev/null | wc -l)
-      skip=$(grep -h '^:test-result: SKIP' tests/*.trs 2>/dev/null | wc -l)
+      count() { cat tests/*.trs 2>/dev/null | grep -c -E "^:test-result: ($1)" || true; }
+      pass=$(count PASS)
+      fail=$(count 'FAIL|ERROR|XPASS')
+      skip=$(count SKIP)
       echo "$pass passed, $fail failed, $skip skipped"
     fi
     [ "$status" = 0 ] || cat test-suite.log >&2 || true
