@@ -12,18 +12,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # 12 tickers, weekday bars 2019-01-01 .. 2019-09-30 (deterministic walk)
-awk 'BEGIN {
-  print "date,ticker,open,high,low,close,volume";
-  split("31 28 31 30 31 30 31 31 30", dm, " "); wd = 1; s = 7;
-  for (k = 0; k < 12; k++) px[k] = 20 + k;
-  for (m = 1; m <= 9; m++) for (d = 1; d <= dm[m]; d++) {
-    if (wd < 5) for (k = 0; k < 12; k++) {
-      s = (s * 1103515245 + 12345) % 2147483648; u = s / 2147483648;
-      px[k] = px[k] * (1 + (u - 0.5) * 0.04);
-      printf "2019-%02d-%02d,T%02d,%.4f,%.4f,%.4f,%.4f,%d\n", m, d, k, px[k], px[k]*1.01, px[k]*0.99, px[k], 1000 + k;
-    }
-    wd = (wd + 1) % 7;
-  } }' > "$T/prices.csv"
+awk -f "$srcdir/tests/synth_prices.awk" > "$T/prices.csv"
 
 COMMON="--prices $T/prices.csv --tokenizer $TOK --model $MOD --lookback 30 --horizons 1,5 --max-context 128"
 
