@@ -158,6 +158,8 @@ int main(int argc, char **argv)
     s.sample_count = samples;
     s.seed = seed;
 
+    if (threads > 0)
+        kronos_set_threads(NULL, threads); /* the sgemm peak with as many threads */
     double peak = kronos_bench_sgemm_gflops(1024, 512, 1024, 20);
     double t0 = now_s(), c0 = cpu_s();
     rc = kronos_forecast(m, &b, &s, NULL, NULL, out, &e);

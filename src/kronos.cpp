@@ -25,6 +25,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -32,6 +33,7 @@
 #include <numeric>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "i18n.h"
@@ -683,6 +685,7 @@ struct kronos_model {
     std::string tok_dir, pred_dir;
     at::Tensor last_out;
     kronos_timing timing{};
+    int lanes = 1;  // compute threads (generate_lanes)
 };
 
 namespace {
@@ -760,18 +763,27 @@ std::vector<const at::Tensor *> all_tensors(const kronos_model *m)
     return v;
 }
 
-void set_threads(int n)
+// Threads: the engine's own lanes (generate_lanes) do the parallel work;
+// libtorch's OpenMP pool and OpenBLAS's pthread pool are set to one thread
+// each, once, the first time a model is opened or threads are set. The
+// default lane count is libtorch's default thread count (the cores, or
+// OMP_NUM_THREADS), read before that.
+void openblas_threads(int n)
 {
-    if (n <= 0)
-        return;
-    // (With libtorch's native thread pool this only works before the
-    // first parallel region; the device status shows what is in effect.)
-    if (at::get_num_threads() != n)
-        at::set_num_threads(n);
-    // OpenBLAS keeps its own pool; keep it in step when it is the BLAS.
     auto f = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
     if (f)
         f(n);
+}
+
+std::atomic<int> &default_lanes()
+{
+    static std::atomic<int> lanes{[] {
+        int n = std::max(1, at::get_num_threads());
+        at::set_num_threads(1);
+        openblas_threads(1);
+        return n;
+    }()};
+    return lanes;
 }
 
 void finish_open(kronos_model *m, const kronos_options *opt)
@@ -782,7 +794,8 @@ void finish_open(kronos_model *m, const kronos_options *opt)
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (opt)
         m->opt = *opt;
-    set_threads(m->opt.threads);
+    const int dl = default_lanes().load();  // also puts libtorch and OpenBLAS at one thread
+    m->lanes = m->opt.threads > 0 ? m->opt.threads : dl;
     int64_t total = 0;
     for (const at::Tensor *t : all_tensors(m))
         total += t->numel();
@@ -842,15 +855,23 @@ size_t chunk_bytes(const kronos_model *m, int64_t L0, int64_t P, int64_t mc)
     return (size_t)(4 * worst);
 }
 
+// Who reports progress and how lanes stop each other (see generate_lanes).
+struct LaneCtl {
+    kronos_progress_fn progress = nullptr;  // set on lane 0 only
+    void *user = nullptr;
+    int done_series = 0, total_series = 0;
+    std::atomic<bool> *stop = nullptr;  // another lane failed or was cancelled
+};
+struct LaneStopped {};
+
 // The reference's auto_regressive_inference for rows [B] of normalised,
 // clipped input x [B, L0, 6]; returns decoded forecasts [B, P, 6].
-at::Tensor generate(kronos_model *m, const at::Tensor &x, const at::Tensor &full_stamp, const kronos_sampling &s,
-                    std::vector<Rng> &rngs, size_t rng0, kronos_progress_fn progress, void *user, int done_series,
-                    int total_series)
+at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor &full_stamp,
+                    const kronos_sampling &s, std::vector<Rng> &rngs, size_t rng0, const LaneCtl &ctl,
+                    kronos_timing &tm)
 {
     const int64_t B = x.size(0), L0 = x.size(1), P = s.pred_len, mc = s.max_context, d = m->pc.d_model;
     const int64_t total = L0 + P;
-    kronos_timing &tm = m->timing;
     double t0 = now_s();
     at::Tensor s1_ctx, s2_ctx;
     at::Tensor full_s1 = at::zeros({B, total}, I64), full_s2 = at::zeros({B, total}, I64);
@@ -904,7 +925,9 @@ at::Tensor generate(kronos_model *m, const at::Tensor &x, const at::Tensor &full
             tm.generate_s += te - ts;
             tm.step_tokens += B * n_new;
         }
-        if (progress && progress(user, done_series, total_series))
+        if (ctl.stop && ctl.stop->load(std::memory_order_relaxed))
+            throw LaneStopped{};
+        if (ctl.progress && ctl.progress(ctl.user, ctl.done_series, ctl.total_series))
             fail(KRONOS_ECANCELLED, _("cancelled"));
     }
     double t2 = now_s();
@@ -917,8 +940,82 @@ at::Tensor generate(kronos_model *m, const at::Tensor &x, const at::Tensor &full
                                         full_s2.narrow(0, r0, nr).narrow(1, cs, total - cs));
         res.narrow(0, r0, nr).copy_(z.narrow(1, z.size(1) - P, P));
     }
-    m->last_out = res;
     tm.decode_s += now_s() - t2;
+    return res;
+}
+
+// A micro-batch's rows split over m->lanes lanes: each lane runs generate()
+// on its own contiguous rows in its own thread, with libtorch and OpenBLAS
+// single-threaded inside, and the calling thread is lane 0. Rows are
+// independent (own RNG stream, own cache), so lanes need no
+// synchronisation until the join; with one BLAS thread pool and one
+// OpenMP pool spinning against each other on two cores, the shared-memory
+// alternative spent most of its time in sched_yield. Lane 0 reports
+// progress; a lane that fails or is cancelled stops the others at their
+// next step, and the first real error is rethrown after the join.
+at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor &full_stamp,
+                          const kronos_sampling &s, std::vector<Rng> &rngs, size_t rng0, kronos_progress_fn progress,
+                          void *user, int done_series, int total_series)
+{
+    // At least two rows per lane: a one-row matrix product takes another
+    // BLAS path (different rounding), and the bytes must not depend on the
+    // thread count.
+    const int64_t B = x.size(0), lanes = std::max<int64_t>(1, std::min<int64_t>(m->lanes, B / 2));
+    std::atomic<bool> stop{false};
+    std::vector<kronos_timing> tms((size_t)lanes, kronos_timing{});
+    std::vector<at::Tensor> outs((size_t)lanes);
+    std::vector<std::exception_ptr> errs((size_t)lanes);
+    auto run = [&](int64_t k) {
+        const int64_t r0 = B * k / lanes, r1 = B * (k + 1) / lanes;
+        LaneCtl ctl;
+        ctl.stop = &stop;
+        if (k == 0) {
+            ctl.progress = progress;
+            ctl.user = user;
+            ctl.done_series = done_series;
+            ctl.total_series = total_series;
+        }
+        try {
+            c10::InferenceMode guard;
+            outs[(size_t)k] = generate(m, x.narrow(0, r0, r1 - r0), full_stamp.narrow(0, r0, r1 - r0), s, rngs,
+                                       rng0 + (size_t)r0, ctl, tms[(size_t)k]);
+        } catch (const LaneStopped &) {
+        } catch (...) {
+            errs[(size_t)k] = std::current_exception();
+            stop = true;
+        }
+    };
+    std::vector<std::thread> threads;
+    try {
+        for (int64_t k = 1; k < lanes; k++)
+            threads.emplace_back(run, k);
+    } catch (const std::system_error &) {
+        stop = true;  // could not start a thread: stop the started ones, report below
+        errs[0] = std::make_exception_ptr(KError{KRONOS_EINTERNAL, _("cannot start a compute thread")});
+    }
+    if (!errs[0])
+        run(0);
+    for (std::thread &t : threads)
+        t.join();
+    for (std::exception_ptr &e : errs)
+        if (e)
+            std::rethrow_exception(e);
+    kronos_timing &tm = m->timing;  // phases overlap: a phase lasts as long as its slowest lane
+    double enc = 0, pre = 0, gen = 0, dec = 0;
+    for (const kronos_timing &t : tms) {
+        enc = std::max(enc, t.encode_s);
+        pre = std::max(pre, t.prefill_s);
+        gen = std::max(gen, t.generate_s);
+        dec = std::max(dec, t.decode_s);
+        tm.prefill_tokens += t.prefill_tokens;
+        tm.step_tokens += t.step_tokens;
+    }
+    tm.encode_s += enc;
+    tm.prefill_s += pre;
+    tm.generate_s += gen;
+    tm.decode_s += dec;
+    at::Tensor res = lanes == 1 ? outs[0] : at::cat(outs, 0);
+    m->last_out = res;
     return res;
 }
 
@@ -990,7 +1087,7 @@ void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_samplin
     int64_t mb = m->opt.batch_size;
     if (mb <= 0) {
         size_t budget = m->opt.memory_budget_bytes ? m->opt.memory_budget_bytes : ((size_t)1 << 30);
-        size_t fixed = chunk_bytes(m, L0, P, s.max_context);
+        size_t fixed = chunk_bytes(m, L0, P, s.max_context) * (size_t)std::max(1, m->lanes);
         mb = budget > fixed ? (int64_t)((budget - fixed) / row_bytes(m, L0, P, s.max_context)) : 0;
         if (mb < 1)
             fail(KRONOS_ENOMEM, _("memory budget too small for one series"));
@@ -1006,7 +1103,8 @@ void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_samplin
         at::Tensor series = at::arange(r0, r0 + nb, I64).div(S, "floor");  // row -> series
         at::Tensor x = x_all.index_select(0, series);
         at::Tensor st = at::cat({xs_all.index_select(0, series), ys_all.index_select(0, series)}, 1);
-        at::Tensor z = generate(m, x, st, s, rngs, (size_t)r0, progress, user, (int)(r0 / S), (int)N).contiguous();
+        at::Tensor z =
+            generate_lanes(m, x, st, s, rngs, (size_t)r0, progress, user, (int)(r0 / S), (int)N).contiguous();
         const float *zp = z.data_ptr<float>();
         for (int64_t r = 0; r < nb; r++) {
             int64_t i = (r0 + r) / S;
@@ -1028,11 +1126,11 @@ void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_samplin
     m->timing.total_s = now_s() - t_start;
 }
 
-void fill_runtime(kronos_device_status *st)
+void fill_runtime(kronos_device_status *st, int lanes)
 {
     memset(st, 0, sizeof *st);
     snprintf(st->device, sizeof st->device, "cpu");
-    st->intra_threads = at::get_num_threads();
+    st->intra_threads = lanes;
     auto cfg = (char *(*)(void))dlsym(RTLD_DEFAULT, "openblas_get_config");
     if (cfg) {
         snprintf(st->blas, sizeof st->blas, "%s", cfg());
@@ -1207,7 +1305,7 @@ void kronos_runtime_status(kronos_device_status *st)
     if (!st)
         return;
     try {
-        fill_runtime(st);
+        fill_runtime(st, default_lanes().load());
         st->verified = 1;
     } catch (...) {
         snprintf(st->violation, sizeof st->violation, "%s", _("runtime status unavailable"));
@@ -1221,7 +1319,7 @@ int kronos_device_status_get(kronos_model *m, kronos_device_status *st, kronos_e
     int rc = guarded(err, [&] {
         if (!m)
             fail(KRONOS_EINVAL, _("NULL model"));
-        fill_runtime(st);
+        fill_runtime(st, m->lanes);
         st->params = m->tok_params + m->pred_params;
         st->bytes = m->bytes;
         std::vector<const at::Tensor *> ts = all_tensors(m);
@@ -1245,9 +1343,13 @@ int kronos_set_threads(kronos_model *m, int threads)
     if (threads < 1)
         return KRONOS_EINVAL;
     try {
-        set_threads(threads);
-        if (m)
+        std::atomic<int> &dl = default_lanes();
+        if (m) {
             m->opt.threads = threads;
+            m->lanes = threads;
+        } else {
+            dl = threads;
+        }
     } catch (...) {
         return KRONOS_EINTERNAL;
     }
@@ -1318,6 +1420,10 @@ double kronos_bench_sgemm_gflops(int mm, int k, int n, int reps)
 {
     try {
         c10::InferenceMode guard;
+        openblas_threads(default_lanes().load());  // the BLAS's own threads, for this measurement only
+        struct Restore {
+            ~Restore() { openblas_threads(1); }
+        } restore;
         at::Tensor a = at::randn({mm, k}, F32), b = at::randn({k, n}, F32);
         at::Tensor c = at::mm(a, b);  // warm-up
         double best = 1e30;

@@ -40,7 +40,8 @@ typedef struct kronos_error {
 typedef struct kronos_model kronos_model;
 
 typedef struct kronos_options {
-    int threads;                 /* intra-op threads; 0 = library default */
+    int threads;                 /* compute lanes (rows split across threads; libtorch and
+                                    OpenBLAS single-threaded inside); 0 = libtorch's default */
     size_t memory_budget_bytes;  /* activation budget per micro-batch; 0 = 1 GiB */
     int batch_size;              /* series*samples per micro-batch; 0 = from budget */
 } kronos_options;

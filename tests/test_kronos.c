@@ -487,6 +487,52 @@ static void add_extra(json_t *j)
                                                      "data_offsets", 0, 0));
 }
 
+/* Compute lanes (threads) split each micro-batch's rows. A lane count run
+ * twice gives the same bytes (no races); different lane counts agree with
+ * one thread to float rounding (a matrix product's rounding depends on
+ * how many rows it has, as with micro-batch sizes); cancelling from lane
+ * 0's progress stops them all; more lanes than rows is fine. */
+START_TEST(test_lanes_equal_one_thread)
+{
+    series s;
+    load_series("tiny", &s);
+    const int starts[5] = {10, 333, 700, 1111, 42}, L = 60, P = 15;
+    kronos_batch b;
+    make_batch(&s, starts, 5, L, P, &b);
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.pred_len = P;
+    sp.max_context = 64; /* the window slides too */
+    sp.sample_count = 3;
+    sp.top_k = 5;
+    sp.seed = 99;
+    double ref[5 * P * 6], got[5 * P * 6], again[5 * P * 6];
+    const int lanes[3] = {1, 2, 16};
+    for (int k = 0; k < 3; k++) {
+        kronos_model *m = NULL;
+        kronos_error e;
+        kronos_options o = {0};
+        o.threads = lanes[k];
+        o.batch_size = 7; /* 15 rows: micro-batches of 7, 7, 1 */
+        ck_assert_int_eq(kronos_open(fx_path("tiny", "tokenizer"), fx_path("tiny", "model"), &o, &m, &e),
+                         KRONOS_OK);
+        kronos_device_status ds;
+        ck_assert_int_eq(kronos_device_status_get(m, &ds, &e), KRONOS_OK);
+        ck_assert_int_eq(ds.intra_threads, lanes[k]);
+        ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, k ? got : ref, &e), KRONOS_OK);
+        if (k) {
+            ck_assert_msg(max_rel_diff_ok(ref, got, 5 * P * 6, 1e-5), "%d lanes differ from one", lanes[k]);
+            ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, again, &e), KRONOS_OK);
+            ck_assert_msg(memcmp(got, again, sizeof got) == 0, "%d lanes: two runs differ", lanes[k]);
+        }
+        int budget = 3;
+        ck_assert_int_eq(kronos_forecast(m, &b, &sp, cancel_after, &budget, got, &e), KRONOS_ECANCELLED);
+        kronos_close(m);
+    }
+    free_series(&s);
+}
+END_TEST
+
 START_TEST(test_strict_loading)
 {
     kronos_error e;
@@ -588,6 +634,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_parity_tiny_fixed_te);
     tcase_add_test(tc, test_cache_and_horizon_prefix);
     tcase_add_test(tc, test_batched_equals_per_series);
+    tcase_add_test(tc, test_lanes_equal_one_thread);
     tcase_add_test(tc, test_strict_loading);
     tcase_add_test(tc, test_status_names);
     tcase_set_timeout(tc, 120);
