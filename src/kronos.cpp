@@ -30,6 +30,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <numeric>
@@ -54,6 +55,17 @@ struct KError {
 };
 
 [[noreturn]] void fail(int code, const std::string &msg) { throw KError{code, msg}; }
+
+// printf into a std::string: whole translatable sentences, never fragments.
+__attribute__((format(printf, 1, 2))) std::string strf(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return buf;
+}
 
 std::string shape_str(at::IntArrayRef s)
 {
@@ -129,17 +141,17 @@ struct FileSource : Source {
     {
         const kt_st_tensor *t = kt_st_find(&st, name.c_str());
         if (!t)
-            fail(KRONOS_ESHAPE, path + ": " + _("tensor ") + name + _(" is missing"));
+            fail(KRONOS_ESHAPE, strf(_("%s: tensor %s is missing"), path.c_str(), name.c_str()));
         std::vector<int64_t> have(t->shape, t->shape + t->ndim);
         if (have != shape)
-            fail(KRONOS_ESHAPE, path + ": " + _("tensor ") + name + _(" has shape ") + shape_str(have) +
-                                    _(", config expects ") + shape_str(shape));
+            fail(KRONOS_ESHAPE, strf(_("%s: tensor %s has shape %s, config expects %s"), path.c_str(), name.c_str(),
+                                     shape_str(have).c_str(), shape_str(shape).c_str()));
         if (t->dtype != KT_ST_F32 && t->dtype != KT_ST_F16 && t->dtype != KT_ST_BF16)
-            fail(KRONOS_EFORMAT, path + ": " + _("tensor ") + name + _(" has dtype ") + kt_st_dtype_name(t->dtype) +
-                                     _(", expected F32, F16 or BF16"));
+            fail(KRONOS_EFORMAT, strf(_("%s: tensor %s has dtype %s, expected F32, F16 or BF16"), path.c_str(),
+                                      name.c_str(), kt_st_dtype_name(t->dtype)));
         at::Tensor x = at::empty(shape, F32);
         if (kt_st_to_f32(&st, t, x.data_ptr<float>()) != 0)
-            fail(KRONOS_EFORMAT, path + ": " + _("tensor ") + name + _(" could not be converted"));
+            fail(KRONOS_EFORMAT, strf(_("%s: tensor %s could not be converted"), path.c_str(), name.c_str()));
         used.insert(name);
         params += x.numel();
         return x;
@@ -152,7 +164,8 @@ struct FileSource : Source {
         for (size_t i = 0; i < st.n; i++) {
             std::string n = st.t[i].name;
             if (!used.count(n) && !buffers.count(n))
-                fail(KRONOS_ESHAPE, path + ": " + _("unexpected tensor ") + n + _(" (not in the configured model)"));
+                fail(KRONOS_ESHAPE,
+                     strf(_("%s: unexpected tensor %s (not in the configured model)"), path.c_str(), n.c_str()));
         }
     }
 };
