@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "progress.h"
+#include "check_run.h"
 
 static kt_event ev_of(kt_event_kind kind, double t)
 {
@@ -495,9 +496,5 @@ static Suite *channel_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(channel_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return kt_check_failures(channel_suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "evalcfg.h"
+#include "check_run.h"
 
 static char cfgpath[64];
 
@@ -120,10 +121,7 @@ int main(void)
     tcase_add_test(tc, test_precedence);
     tcase_add_test(tc, test_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int nf = kt_check_failures(s, CK_FORK_GETENV);
     remove(cfgpath);
     return nf ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -7,6 +7,7 @@
 
 #include "calendar.h"
 #include "folds.h"
+#include "check_run.h"
 
 /* Trading days Jan..Apr 2020 (weekdays) without the holidays 2020-01-20,
  * 2020-02-17 and a pretend closure on 2020-03-31 (a month end). Feb 29 and
@@ -158,9 +159,5 @@ int main(void)
     tcase_add_test(tc, test_future_stamps);
     tcase_add_test(tc, test_calendar_check);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+    return kt_check_failures(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

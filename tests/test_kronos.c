@@ -14,6 +14,7 @@
 #include "kronos.h"
 #include "kronos_internal.h"
 #include "ohlcv_csv.h"
+#include "check_run.h"
 
 static char *fx_path(const char *fx, const char *file)
 {
@@ -644,9 +645,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return kt_check_failures(suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "metrics.h"
+#include "check_run.h"
 
 #define EPS 1e-12
 #define ck_near(a, b) ck_assert_msg(fabs((a) - (b)) < EPS, "%.17g != %.17g", (double)(a), (double)(b))
@@ -190,9 +191,5 @@ int main(void)
     tcase_add_test(tc, test_ic_decay_8_9_10);
     tcase_add_test(tc, test_run_stats_retention);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+    return kt_check_failures(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -10,6 +10,7 @@
 
 #include "calendar.h"
 #include "prices.h"
+#include "check_run.h"
 
 static kt_prices *load_ok(const char *text)
 {
@@ -228,9 +229,5 @@ int main(void)
     tcase_add_test(tc, test_large_shuffled);
     tcase_add_test(tc, test_time);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+    return kt_check_failures(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -11,6 +11,7 @@
 
 #include "batchlog.h"
 #include "report.h"
+#include "check_run.h"
 
 START_TEST(test_sparkline)
 {
@@ -113,9 +114,5 @@ int main(void)
     tcase_add_test(tc, test_atomic);
     tcase_add_test(tc, test_batch_lines);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+    return kt_check_failures(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -15,6 +15,7 @@
 #include "exitcodes.h"
 #include "rundir.h"
 #include "snapshot_json.h"
+#include "check_run.h"
 
 static char dir[256];
 
@@ -191,9 +192,5 @@ int main(void)
     tcase_add_test(tc, status_stale_and_missing);
     tcase_add_test(tc, settings_diff);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return kt_check_failures(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

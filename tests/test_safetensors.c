@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "safetensors.h"
+#include "check_run.h"
 
 /* A safetensors image: 8-byte length, header, data. */
 static unsigned char *make(const char *header, const void *data, size_t dlen, size_t *len)
@@ -207,9 +208,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return kt_check_failures(suite(), CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -15,6 +15,7 @@
 #include "kronos.h"
 #include "st_write.h"
 #include "train.h"
+#include "check_run.h"
 
 int kt_cmd_train(int argc, char **argv);
 
@@ -451,10 +452,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return kt_check_failures(suite(), CK_NOFORK) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

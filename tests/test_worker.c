@@ -26,6 +26,7 @@
 #include "progress.h"
 #include "test_scorer.h"
 #include "worker.h"
+#include "check_run.h"
 
 static char tmpdir[256];
 
@@ -540,11 +541,7 @@ int main(void)
     tcase_add_test(tc, test_torn_record_and_foreign_journal);
     tcase_add_test(tc, test_thread_with_batch_log);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int nf = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int nf = kt_check_failures(s, CK_NOFORK);
     if (nf == 0) {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
