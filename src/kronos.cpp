@@ -24,6 +24,7 @@
 
 #include <dlfcn.h>
 #include <malloc.h>
+#include <sched.h>
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -836,9 +837,7 @@ std::vector<const at::Tensor *> all_tensors(const kronos_model *m)
 
 // Threads: the engine's own lanes (generate_lanes) do the parallel work;
 // libtorch's OpenMP pool and OpenBLAS's pthread pool are set to one thread
-// each, once, the first time a model is opened or threads are set. The
-// default lane count is libtorch's default thread count (the cores, or
-// OMP_NUM_THREADS), read before that.
+// each, once, the first time a model is opened or threads are set.
 void openblas_threads(int n)
 {
     auto f = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
@@ -873,7 +872,15 @@ std::atomic<int> &default_lanes()
 {
     static std::atomic<int> lanes{[] {
         c10::SetCPUAllocator(new HugePageAllocator, 10);  // libtorch owns it from here
-        int n = std::max(1, at::get_num_threads());
+        // OMP_NUM_THREADS if set, else the CPUs this process may run on
+        // (libtorch's own default counts 1 on some virtual machines).
+        int n = 0;
+        if (const char *e = getenv("OMP_NUM_THREADS"))
+            n = atoi(e);
+        cpu_set_t set;
+        if (n < 1 && sched_getaffinity(0, sizeof set, &set) == 0)
+            n = CPU_COUNT(&set);
+        n = std::max(1, std::min(n, 256));
         at::set_num_threads(1);
         openblas_threads(1);
         return n;
