@@ -5,7 +5,10 @@
  * against the realised h-day return, per date and as a median, plus the same
  * with the scores shuffled within each date (fixed seed).
  *
- * Usage: kronos-demo-rankic PRICES TOKENIZER_DIR PREDICTOR_DIR FIRST_DATE N_DATES STEP [LOOKBACK] */
+ * Usage: kronos-demo-rankic PRICES TOKENIZER_DIR PREDICTOR_DIR FIRST_DATE N_DATES STEP [LOOKBACK]
+ *        kronos-demo-rankic --tokcheck PRICES TOKENIZER_DIR FIRST_DATE N_DATES STEP [LOOKBACK]
+ * The second form checks the tokenizer alone: how well a round trip keeps the
+ * pressure-event bars (direction, shadow, volume, close) next to other bars. */
 #include "config.h"
 
 #include <csv.h>
