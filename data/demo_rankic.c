@@ -5,7 +5,10 @@
  * against the realised h-day return, per date and as a median, plus the same
  * with the scores shuffled within each date (fixed seed).
  *
- * Usage: kronos-demo-rankic PRICES TOKENIZER_DIR PREDICTOR_DIR FIRST_DATE N_DATES STEP [LOOKBACK] */
+ * Usage: kronos-demo-rankic PRICES TOKENIZER_DIR PREDICTOR_DIR FIRST_DATE N_DATES STEP [LOOKBACK]
+ *        kronos-demo-rankic --tokcheck PRICES TOKENIZER_DIR FIRST_DATE N_DATES STEP [LOOKBACK]
+ * The second form checks the tokenizer alone: how well a round trip keeps the
+ * pressure-event bars (direction, shadow, volume, close) next to other bars. */
 #include "config.h"
 
 #include <csv.h>
@@ -17,6 +20,7 @@
 
 #include "i18n.h"
 #include "kronos.h"
+#include "train.h"
 
 #define MAX_T 1024
 #define MAX_D 8192
@@ -178,6 +182,98 @@ static double spearman(const double *a, const double *b, int n)
     return saa > 0 && sbb > 0 ? sab / sqrt(saa * sbb) : 0.0;
 }
 
+
+static int cmp_d(const void *a, const void *b);
+
+/* --tokcheck: does the tokenizer keep the pressure events? Windows of LOOKBACK
+ * bars ending on N_DATES dates (every STEP), encoded and decoded; event bars
+ * (volume > 2.5x the median of the 20 bars before, a shadow > 4 %) are
+ * compared with ordinary bars. */
+
+static double shadow_dir(const double *b)
+{
+    double lo_sh = fmin(b[0], b[3]) - b[2], up_sh = b[1] - fmax(b[0], b[3]);
+    return (lo_sh - up_sh) / b[3];
+}
+
+static int tokcheck(store *s, const char *tokdir, int d0, int n_eval, int step, int lookback)
+{
+    long n_ev = 0, n_ok = 0, n_norm = 0;
+    double ev_sh_in = 0, ev_sh_rec = 0, ev_v_in = 0, ev_v_rec = 0, norm_sh_rec = 0, norm_v_rec = 0;
+    double ev_cerr = 0, norm_cerr = 0, norm_sh_abs = 0, ev_j_in = 0, ev_j_rec = 0;
+    long n_jok = 0;
+    for (int e = 0; e < n_eval; e++) {
+        int d = d0 + e * step;
+        if (d >= s->n_dates)
+            break;
+        int idx[MAX_T], n = 0;
+        for (int k = 0; k < s->n_tickers; k++) {
+            const double *p = s->px + (size_t)k * s->n_dates * 6;
+            int ok = d + 1 >= lookback;
+            for (int t = d - lookback + 1; ok && t <= d; t++)
+                ok = !isnan(p[t * 6 + 3]);
+            if (ok)
+                idx[n++] = k;
+        }
+        if (!n)
+            continue;
+        double *x = malloc(sizeof(double) * (size_t)n * lookback * 6);
+        double *rec = malloc(sizeof(double) * (size_t)n * lookback * 6);
+        for (int i = 0; i < n; i++)
+            memcpy(x + (size_t)i * lookback * 6, s->px + ((size_t)idx[i] * s->n_dates + d - lookback + 1) * 6,
+                   sizeof(double) * lookback * 6);
+        char err[256];
+        if (kt_train_reconstruct(tokdir, n, lookback, x, rec, err, sizeof err)) {
+            fprintf(stderr, "%s\n", err);
+            return 4;
+        }
+        for (int i = 0; i < n; i++)
+            for (int t = 20; t < lookback; t++) {
+                const double *b = x + ((size_t)i * lookback + t) * 6, *r = rec + ((size_t)i * lookback + t) * 6;
+                double v[20];
+                for (int j = 0; j < 20; j++)
+                    v[j] = x[((size_t)i * lookback + t - 20 + j) * 6 + 4];
+                qsort(v, 20, sizeof *v, cmp_d);
+                double med = 0.5 * (v[9] + v[10]);
+                double sd_in = shadow_dir(b), sd_rec = shadow_dir(r);
+                double cerr = fabs(r[3] / b[3] - 1);
+                if (b[4] > 2.5 * med && fabs(sd_in) > 0.04) {
+                    n_ev++;
+                    n_ok += (sd_in > 0) == (sd_rec > 0);
+                    ev_sh_in += fabs(sd_in);
+                    ev_sh_rec += sd_in > 0 ? sd_rec : -sd_rec;
+                    ev_v_in += b[4] / med;
+                    ev_v_rec += r[4] / med;
+                    ev_cerr += cerr;
+                    double sgn = sd_in > 0 ? 1 : -1, j_in = b[3] / b[3 - 6] - 1, j_rec = r[3] / r[3 - 6] - 1;
+                    ev_j_in += sgn * j_in;
+                    ev_j_rec += sgn * j_rec;
+                    n_jok += (j_rec > 0) == (sgn > 0);
+                } else {
+                    n_norm++;
+                    norm_sh_rec += sd_rec;
+                    norm_sh_abs += fabs(sd_rec - sd_in);
+                    norm_v_rec += r[4] / med;
+                    norm_cerr += cerr;
+                }
+            }
+        free(x);
+        free(rec);
+    }
+    if (!n_ev || !n_norm)
+        return 1;
+    printf("event bars %ld: direction kept %.1f %%, |shadow diff| in %.4f rec (signed to truth) %.4f, "
+           "volume/median in %.2f rec %.2f, |close err| %.4f\n",
+           n_ev, 100.0 * n_ok / n_ev, ev_sh_in / n_ev, ev_sh_rec / n_ev, ev_v_in / n_ev, ev_v_rec / n_ev,
+           ev_cerr / n_ev);
+    printf("event bars: close-to-close move in the event direction: in %.4f rec %.4f, sign kept %.1f %%\n",
+           ev_j_in / n_ev, ev_j_rec / n_ev, 100.0 * n_jok / n_ev);
+    printf("other bars %ld: mean rec shadow diff %.4f, mean |rec - in| shadow diff %.4f, volume/median rec %.2f, "
+           "|close err| %.4f\n",
+           n_norm, norm_sh_rec / n_norm, norm_sh_abs / n_norm, norm_v_rec / n_norm, norm_cerr / n_norm);
+    return 0;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -192,11 +288,21 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
-    if (argc < 7) {
+    int tokonly = argc > 1 && !strcmp(argv[1], "--tokcheck");
+    if (tokonly) {
+        argv++;
+        argc--;
+    }
+    if (tokonly && argc < 7) {
+        fprintf(stderr, _("Usage: %s --tokcheck PRICES TOKENIZER_DIR FIRST_DATE N_DATES STEP [LOOKBACK]\n"), argv[0]);
+        return 2;
+    }
+    if (!tokonly && argc < 7) {
         fprintf(stderr, _("Usage: %s PRICES TOKENIZER_DIR PREDICTOR_DIR FIRST_DATE N_DATES STEP [LOOKBACK]\n"), argv[0]);
         return 2;
     }
-    int n_eval = atoi(argv[5]), step = atoi(argv[6]), lookback = argc > 7 ? atoi(argv[7]) : 252;
+    int n_eval = tokonly ? 0 : atoi(argv[5]), step = tokonly ? 1 : atoi(argv[6]);
+    int lookback = !tokonly && argc > 7 ? atoi(argv[7]) : 252;
     static store s;
     if (parse(&s, argv[1]))
         return 3;
@@ -206,6 +312,12 @@ int main(int argc, char **argv)
     if (parse(&s, argv[1]))
         return 3;
     int d0 = 0;
+    if (tokonly) {
+        int t0 = 0;
+        while (t0 < s.n_dates && strcmp(s.dates[t0], argv[3]) < 0)
+            t0++;
+        return tokcheck(&s, argv[2], t0, atoi(argv[4]), atoi(argv[5]), argc > 6 ? atoi(argv[6]) : 128);
+    }
     while (d0 < s.n_dates && strcmp(s.dates[d0], argv[4]) < 0)
         d0++;
     kronos_model *model = NULL;

@@ -3,9 +3,10 @@
  * Writes a long-format price store (date,ticker,open,high,low,close,volume,amount)
  * for about 100 tickers over six years of trading days (US-style holidays).
  * Log prices are the sum of a market factor, a sector factor, an idiosyncratic
- * random walk and the planted signal: a per-ticker Ornstein-Uhlenbeck
- * deviation (mean reversion with a half-life of about two weeks) that shows in
- * each ticker's own price history and pays back over the following weeks.
+ * random walk and a mild per-ticker Ornstein-Uhlenbeck deviation. The planted
+ * signal is a "pressure event": a 5-7.5 % move on 3-5x volume with a long
+ * shadow on the other side, followed by a drift in the same direction for 20
+ * days, all visible in the ticker's own price history.
  * data/README.md documents the model and its parameters.
  *
  * Same seed -> same bytes: a private xoshiro256** generator, integer calendar
@@ -153,6 +154,7 @@ typedef struct params {
     double ev_prob;        /* probability of a pressure event per ticker and day */
     double ev_drift;       /* log drift per day after an event, in its direction */
     int ev_days;           /* days the drift lasts */
+    double ev_jump;        /* log return of the event day itself, in its direction (times 1..1.5) */
 } params;
 
 static const char *const sector_code[N_SECTORS] = {
@@ -162,7 +164,7 @@ static const char *const sector_code[N_SECTORS] = {
 static int usage(FILE *out, const char *prog)
 {
     fprintf(out, _("Usage: %s [--seed N] [--years Y0-Y1] [--event-prob P] [--event-drift D]\n"
-                   "       [--halflife DAYS] [--signal SD] [-o FILE]\n"
+                   "       [--event-days N] [--event-jump J] [--halflife DAYS] [--signal SD] [-o FILE]\n"
                    "Write the demo market (long CSV) to FILE or standard output.\n"),
             prog);
     return out == stdout ? 0 : 2;
@@ -262,8 +264,11 @@ static int generate(const params *p, FILE *out)
                 drift_left[i]--;
             }
             int event = listed && t > 0 && ev_u < p->ev_prob;
+            int dir = ev_d < 0.5 ? 1 : -1;
+            /* the event day's own move in its direction (0 by default) */
+            double jump = event ? dir * p->ev_jump * (1.0 + 0.5 * ev_r) : 0.0;
             double vr = mkt_vol / 0.010;
-            double de = vol_idio[i] * sqrt(vr) * eps_e + drift;
+            double de = vol_idio[i] * sqrt(vr) * eps_e + drift + jump;
             double u_new = phi * u[i] + ou_innov * eps_u;
             double du = u_new - u[i];
             u[i] = u_new;
@@ -279,10 +284,10 @@ static int generate(const params *p, FILE *out)
             vnoise[i] = 0.8 * vnoise[i] + 0.25 * eps_v;
             double volume = base_vol[i] * exp(vnoise[i] + 8.0 * fabs(ret) + 0.3 * (vr - 1.0));
             if (event) {
-                /* hammer (dir +1: long lower shadow, close near the high) or
-                 * shooting star (dir -1: long upper shadow, close near the low)
-                 * on 3-5x volume; the close-to-close return is unaffected */
-                int dir = ev_d < 0.5 ? 1 : -1;
+                /* buying pressure (dir +1: long lower shadow, close near the
+                 * high) or selling pressure (dir -1: long upper shadow, close
+                 * near the low) on 3-5x volume; the close-to-close return
+                 * carries `jump` (above) */
                 double shadow = 0.05 + 0.04 * ev_r, top = fmax(open, close), bot = fmin(open, close);
                 if (dir > 0) {
                     lo = bot * exp(-shadow);
@@ -316,7 +321,7 @@ static int generate(const params *p, FILE *out)
 
 int main(int argc, char **argv)
 {
-    params p = { 20250601ULL, 2018, 2023, 15.0, 0.03, 0.03, 0.004, 20 };
+    params p = { 20250601ULL, 2018, 2023, 15.0, 0.06, 0.03, 0.004, 20, 0.05 };
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -362,6 +367,18 @@ int main(int argc, char **argv)
                 fprintf(stderr, _("%s: --event-drift: expected 0 .. 0.05: %s\n"), argv[0], v);
                 return 2;
             }
+        } else if (!strcmp(a, "--event-jump")) {
+            if (parse_double(v, 0.0, 0.2, &p.ev_jump)) {
+                fprintf(stderr, _("%s: --event-jump: expected 0 .. 0.2: %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--event-days")) {
+            double dd;
+            if (parse_double(v, 1.0, 250.0, &dd) || dd != (int)dd) {
+                fprintf(stderr, _("%s: --event-days: expected a whole number 1 .. 250: %s\n"), argv[0], v);
+                return 2;
+            }
+            p.ev_days = (int)dd;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             path = v;
         } else {

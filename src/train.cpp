@@ -971,3 +971,37 @@ extern "C" int kt_train_forecast_greedy(const char *tok_dir, const char *pred_di
         return -1;
     }
 }
+
+extern "C" int kt_train_reconstruct(const char *tok_dir, int n_series, int len, const double *x,
+                                    double *rec, char *err, size_t errlen)
+{
+    try {
+        if (n_series < 1 || len < 2)
+            fail(_("invalid reconstruction arguments"));
+        at::NoGradGuard ng;
+        Tokenizer T;
+        load_tokenizer(T, tok_dir);
+        std::vector<float> xv((size_t)n_series * len * 6);
+        std::vector<double> mean((size_t)n_series * 6), sd((size_t)n_series * 6);
+        for (int b = 0; b < n_series; b++)
+            normalise(x + (size_t)b * len * 6, len, xv, &mean[(size_t)b * 6], &sd[(size_t)b * 6], len, b);
+        auto xt = at::from_blob(xv.data(), { n_series, len, 6 }, f32()).clone();
+        at::Tensor s1, s2;
+        T.encode(xt, s1, s2);
+        auto z = T.decode(s1, s2).contiguous().to(at::kDouble);
+        const double *zp = z.data_ptr<double>();
+        for (int b = 0; b < n_series; b++)
+            for (int t = 0; t < len; t++)
+                for (int f = 0; f < 6; f++) {
+                    size_t o = ((size_t)b * len + t) * 6 + f;
+                    rec[o] = zp[o] * (sd[(size_t)b * 6 + f] + 1e-5) + mean[(size_t)b * 6 + f];
+                }
+        return 0;
+    } catch (const std::exception &e) {
+        copy_err(err, errlen, e.what());
+        return -1;
+    } catch (...) {
+        copy_err(err, errlen, "unexpected error");
+        return -1;
+    }
+}

@@ -85,6 +85,12 @@ int kt_train_forecast_greedy(const char *tok_dir, const char *pred_dir, int n_se
                              const kronos_stamp *y_stamp, int pred_len, double *out,
                              char *err, size_t errlen);
 
+/* Tokenizer round trip (a diagnostic): each window of x [n_series][len][6]
+ * is normalised over its own len bars as in training, encoded to (s1, s2)
+ * and decoded; rec [n_series][len][6] is the reconstruction in price space. */
+int kt_train_reconstruct(const char *tok_dir, int n_series, int len, const double *x,
+                         double *rec, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif
