@@ -166,7 +166,8 @@ static void on_console_tick(void *user)
 }
 
 /* TEST ONLY: KRONOS_TUI_TEST_DELAY_MS=N (1..10000) makes the scorer sleep
- * N ms after every micro-batch, so that the tmux tests (tests/console_real.sh,
+ * N ms after every micro-batch (when the count of series done grows; the
+ * progress calls of the decode steps in between do not sleep), so that the tmux tests (tests/console_real.sh,
  * tests/console_resize_storm.sh) can watch a run of the tiny model without
  * burning CPU. Not a user setting: it is not in --help, and it changes only
  * the pace, never an output byte. */
@@ -178,15 +179,19 @@ typedef struct throttle {
 
 typedef struct throttle_call {
     long delay_ms;
+    int last_done;
     kronos_progress_fn progress;
     void *user;
 } throttle_call;
 
 static int throttle_progress(void *user, int done, int total)
 {
-    const throttle_call *tc = user;
-    struct timespec ts = {tc->delay_ms / 1000, (tc->delay_ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    throttle_call *tc = user;
+    if (done > tc->last_done) {
+        struct timespec ts = {tc->delay_ms / 1000, (tc->delay_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        }
+        tc->last_done = done;
     }
     return tc->progress ? tc->progress(tc->user, done, total) : 0;
 }
@@ -195,7 +200,7 @@ static int throttle_score(kt_scorer *self, const kt_score_request *req, kronos_p
                           void *user, double *pred_close, int64_t *tokens, char *err, size_t errlen)
 {
     throttle *t = (throttle *)self;
-    throttle_call tc = {t->delay_ms, progress, user};
+    throttle_call tc = {t->delay_ms, 0, progress, user};
     int rc = t->inner->score(t->inner, req, throttle_progress, &tc, pred_close, tokens, err, errlen);
     t->base.device = t->inner->device;
     return rc;
