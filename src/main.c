@@ -167,9 +167,9 @@ static void on_console_tick(void *user)
 
 /* TEST ONLY: KRONOS_TUI_TEST_DELAY_MS=N (1..10000) makes the scorer sleep
  * N ms after every micro-batch (when the count of series done grows; the
- * progress calls of the decode steps in between do not sleep), so that the tmux tests (tests/console_real.sh,
- * tests/console_resize_storm.sh) can watch a run of the tiny model without
- * burning CPU. Not a user setting: it is not in --help, and it changes only
+ * progress calls of the decode steps in between do not sleep), so that the
+ * console tests (tests/console_real.sh, tests/console_resize_storm.sh) can
+ * watch a run of the tiny model without burning CPU. Not a user setting: it is not in --help, and it changes only
  * the pace, never an output byte. */
 typedef struct throttle {
     kt_scorer base;
