@@ -169,8 +169,8 @@ static void on_console_tick(void *user)
  * N ms after every micro-batch (when the count of series done grows; the
  * progress calls of the decode steps in between do not sleep), so that the
  * console tests (tests/console_real.sh, tests/console_resize_storm.sh) can
- * watch a run of the tiny model without burning CPU. Not a user setting: it is not in --help, and it changes only
- * the pace, never an output byte. */
+ * watch a run of the tiny model without burning CPU. Not a user setting:
+ * it is not in --help, and it changes only the pace, never an output byte. */
 typedef struct throttle {
     kt_scorer base;
     kt_scorer *inner;
@@ -201,7 +201,8 @@ static int throttle_score(kt_scorer *self, const kt_score_request *req, kronos_p
 {
     throttle *t = (throttle *)self;
     throttle_call tc = {t->delay_ms, 0, progress, user};
-    int rc = t->inner->score(t->inner, req, throttle_progress, &tc, pred_close, tokens, err, errlen);
+    int rc =
+        t->inner->score(t->inner, req, throttle_progress, &tc, pred_close, tokens, err, errlen);
     t->base.device = t->inner->device;
     return rc;
 }

@@ -234,8 +234,9 @@ static int storm(drv *d, double seconds, double rate, const char *wait_file,
             pump(d, due - now());
         while (now() < due);
         if (d->exited) {
-            fprintf(stderr, "pty_driver: the program ended during the storm after %d resizes (%s)\n",
-                    i + 1, exit_desc(d->status, b, sizeof b));
+            fprintf(stderr,
+                    "pty_driver: the program ended during the storm after %d resizes (%s)\n", i + 1,
+                    exit_desc(d->status, b, sizeof b));
             return 1;
         }
     }
@@ -243,8 +244,9 @@ static int storm(drv *d, double seconds, double rate, const char *wait_file,
     printf("storm: %d resizes in %.1f s (%.1f/s); the program was alive after every one\n", steps,
            took, steps / took);
     if (wait_file)
-        printf("%s\n", file_has(wait_file, wait_txt) ? "the run had finished when the storm ended"
-                                                    : "the run was still going when the storm ended");
+        printf("%s\n", file_has(wait_file, wait_txt)
+                           ? "the run had finished when the storm ended"
+                           : "the run was still going when the storm ended");
     size_t off = d->len;
     set_size(d, 120, 40);
     if (wait_clear(d, off, 30) < 0 || wait_text(d, off, "CPU verified", 30) < 0) {
