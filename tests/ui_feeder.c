@@ -174,8 +174,8 @@ static void script_normal(feeder *f, int ref_blas)
     e.batch_total = 10;
     snprintf(e.date, sizeof e.date, "2024-03-14");
     emit(f, &e);
-    metrics(f, 5, 51, 0.0412, 0.0387, 0.52, 61.2, 0.0);
-    metrics(f, 20, 51, 0.0250, 0.0198, 0.31, 55.0, 1.0);
+    metrics(f, 5, 51, 0.0412, 0.0387, 0.52, 0.612, 0.0);
+    metrics(f, 20, 51, 0.0250, 0.0198, 0.31, 0.550, 1.0);
     e = blank(KT_EV_BATCH_PROGRESS);
     e.batch_done = 9;
     e.batch_total = 10;

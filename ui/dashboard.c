@@ -357,7 +357,8 @@ static void draw_metrics(const kt_ui *ui, const layout *L)
         kt_fmt_num(ui, cell[2], sizeof cell[2], hs->median, 4);
         kt_fmt_num(ui, cell[3], sizeof cell[3], hs->mean, 4);
         kt_fmt_num(ui, cell[4], sizeof cell[4], hs->icir, 2);
-        kt_fmt_num(ui, cell[5], sizeof cell[5], isnan(hs->pct_positive) ? NAN : hs->pct_positive, 1);
+        /* pct_positive is a share (0..1, evaluation.md); the column is in % */
+        kt_fmt_num(ui, cell[5], sizeof cell[5], 100 * hs->pct_positive, 1);
         kt_fmt_num(ui, cell[6], sizeof cell[6], hs->latest, 4);
         int nf = count_flags(s, hs->horizon);
         if (nf > 0)
