@@ -34,7 +34,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 export LC_ALL=C
 SEED=${SIGINT_SEED:-9}
 TRIALS=${SIGINT_TRIALS:-20}
-EARLY=3
+EARLY=$(( (TRIALS * 3 + 19) / 20 ))   # 3 of 20 from the spawn
 
 awk -f "$srcdir/tests/synth_prices.awk" > "$T/prices.csv"
 RUN="--prices $T/prices.csv --tokenizer $TOK --model $MOD --max-context 128 --lookback 30
