@@ -49,7 +49,7 @@ START="env --default-signal=INT $BIN"
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # wait_file FILE: until FILE exists or the run ($PID) has ended
 wait_file() {
-    while [ ! -s "$1" ] && kill -0 "$PID" 2>/dev/null; do sleep 0.01; done
+    while [ ! -s "$1" ] && kill -0 "$PID" 2>/dev/null; do sleep 0.02; done
 }
 
 # ---- the reference run, timed: start-up (spawn -> events.jsonl) and run
@@ -87,7 +87,7 @@ while read -r from delay; do
     if [ "$from" != spawn ]; then
         wait_file "$d/events.jsonl"
         while [ "$(grep -c '"event":"date_done"' "$d/events.jsonl" 2>/dev/null)" -lt "$from" ] &&
-              kill -0 "$PID" 2>/dev/null; do sleep 0.01; done
+              kill -0 "$PID" 2>/dev/null; do sleep 0.02; done
     fi
     sleep "$(awk -v m="$delay" 'BEGIN { printf "%.3f", m / 1000 }')"
     kill -INT "$PID" 2>/dev/null
@@ -139,7 +139,7 @@ echo "sigint_resume.sh: $TRIALS trials (seed $SEED; reference: start-up ${startu
 # shellcheck disable=SC2086
 $START $RUN --output-dir "$T/late" 2> "$T/late.err" &
 PID=$!
-while ! grep -q '^Finished in ' "$T/late.err" && kill -0 "$PID" 2>/dev/null; do :; done
+while ! grep -q '^Finished in ' "$T/late.err" && kill -0 "$PID" 2>/dev/null; do sleep 0.005; done
 kill -INT "$PID" 2>/dev/null
 wait "$PID"; rc=$?; PID=""
 [ $rc -eq 0 ] || { cat "$T/late.err"; fail "SIGINT after the Finished line: exit $rc (want 0)"; }
