@@ -455,8 +455,13 @@ static int run_eval(int argc, char **argv)
 out:
     kt_recorder_close(rec);
     kt_rundir_unlock(lock);
-    if (sigfd >= 0)
+    if (sigfd >= 0) {
+        /* the run is over and recorded: a late SIGINT/SIGTERM must not
+         * write to a pipe without a reader (SIGPIPE, exit 141) */
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
         close(sigfd);
+    }
     if (scorer)
         scorer->destroy(scorer);
     kt_channel_free(ch);

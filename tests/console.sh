@@ -371,13 +371,25 @@ done
 # ---- attach to a status file (read-only, stale heartbeat) ------------
 current="attach"
 if "$FEEDER" normal --write-status "$TMP/status.json"; then
+    # Like a live run, rewrite the heartbeat (updated_unix) every 0.5 s
+    # until the fresh screen is checked: the status is stale 3 s after
+    # the last rewrite, and an ASan feeder (libtorch linked) alone takes
+    # ~4 s to start, so a file written once is stale before the first frame.
+    ( while [ ! -f "$TMP/stop-heartbeat" ]; do
+        sed "s/\"updated_unix\": [0-9.e+]*/\"updated_unix\": $(date +%s).0/" \
+            "$TMP/status.json" > "$TMP/status.tmp" && mv "$TMP/status.tmp" "$TMP/status.json"
+        sleep 0.5
+    done ) &
+    beat=$!
     start 120 40 LC_ALL=$UTF8 -- --attach "$TMP/status.json"
     wait_for "batch 9/10" && {
-        expect "(attached" "fold_03 (3/109)" "ETA (average) 01:33:15" \
+        expect "(attached, read-only)" "fold_03 (3/109)" "ETA (average) 01:33:15" \
             "✓ CPU verified (412 tensors)"
-        expect_not "p Pause"
+        expect_not "p Pause" "STALE"
     }
-    # heartbeat 1 s in the feeder: stale after 3 s without a rewrite
+    touch "$TMP/stop-heartbeat"
+    wait "$beat"
+    # heartbeat 1 s in the file: stale 3 s after the last rewrite
     wait_for "STALE: no update for" 20
     $TM send-keys -t kt q
     wait_for "console exited with code 0"

@@ -24,18 +24,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 [ -f "$SHIM" ] || fail "$SHIM not built"
 
 # 6 tickers, weekday bars 2019-01-01 .. 2019-05-31 (deterministic walk)
-awk 'BEGIN {
-  print "date,ticker,open,high,low,close,volume";
-  split("31 28 31 30 31", dm, " "); wd = 1; s = 7;
-  for (k = 0; k < 6; k++) px[k] = 20 + k;
-  for (m = 1; m <= 5; m++) for (d = 1; d <= dm[m]; d++) {
-    if (wd < 5) for (k = 0; k < 6; k++) {
-      s = (s * 1103515245 + 12345) % 2147483648; u = s / 2147483648;
-      px[k] = px[k] * (1 + (u - 0.5) * 0.04);
-      printf "2019-%02d-%02d,T%02d,%.4f,%.4f,%.4f,%.4f,%d\n", m, d, k, px[k], px[k]*1.01, px[k]*0.99, px[k], 1000 + k;
-    }
-    wd = (wd + 1) % 7;
-  } }' > "$T/prices.csv"
+awk -v tickers=6 -v last=2019-05-31 -f "$srcdir/tests/synth_prices.awk" > "$T/prices.csv"
 
 ARGS="--tokenizer $TOK --model $MOD --lookback 30 --horizons 1,5 --max-context 128 --batch --max-folds 1"
 REPORTS="scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv leak_tripwires.json"

@@ -13,14 +13,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind not installed: skipped"; exit 77; }
 ${CC:-cc} -shared -fPIC -O1 -o "$T/hwy_stub.so" "$srcdir/tests/valgrind_hwy_stub.c" || fail "stub"
-awk 'BEGIN {
-  print "date,ticker,open,high,low,close,volume"; s = 7;
-  for (k = 0; k < 6; k++) px[k] = 20 + k;
-  for (day = 1; day <= 64; day++) { wd = day % 7; if (wd >= 5) continue;
-    if (day <= 31) { m = 1; dd = day } else if (day <= 59) { m = 2; dd = day - 31 } else { m = 3; dd = day - 59 }
-    for (k = 0; k < 6; k++) { s = (s * 1103515245 + 12345) % 2147483648; u = s / 2147483648;
-      px[k] = px[k] * (1 + (u - 0.5) * 0.04);
-      printf "2019-%02d-%02d,T%02d,%.4f,%.4f,%.4f,%.4f,%d\n", m, dd, k, px[k], px[k]*1.01, px[k]*0.99, px[k], 1000 + k; } } }' > "$T/prices.csv"
+awk -v tickers=6 -v last=2019-03-05 -f "$srcdir/tests/synth_prices.awk" > "$T/prices.csv"
 OMP_NUM_THREADS=1 LC_ALL=C LD_PRELOAD="$T/hwy_stub.so" \
   valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible \
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
