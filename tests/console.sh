@@ -16,6 +16,7 @@ if [ ! -x "$FEEDER" ]; then
 fi
 
 SOCK="kt-console-$$"
+: "${srcdir:=.}"
 TM="tmux -L $SOCK -f /dev/null"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-console.XXXXXX")
 cleanup() {
@@ -37,7 +38,7 @@ fail() {
     echo "----------------"
 }
 
-snap() { $TM capture-pane -p -t kt > "$TMP/screen" 2>/dev/null; }
+. "$srcdir/tests/tmux_screen.sh"
 
 # start W H ENV... -- ARGS...: run the feeder in a fresh session.
 start() {
@@ -61,104 +62,6 @@ EOF
     $TM new-session -d -s kt -x "$w" -y "$h" "sh $TMP/run.sh"
     $TM set-option -t kt status off >/dev/null 2>&1
     checks=$((checks + 1))
-}
-
-# wait_for TEXT [SECONDS]: poll the screen until TEXT (fixed string) shows.
-wait_for() {
-    n=0
-    lim=$(( ${2:-45} * 10 ))
-    while [ $n -lt $lim ]; do
-        snap
-        if grep -qF -- "$1" "$TMP/screen"; then
-            return 0
-        fi
-        sleep 0.1
-        n=$((n + 1))
-    done
-    fail "timed out waiting for: $1"
-    return 1
-}
-
-# wait_gone TEXT: poll until TEXT is no longer on the screen.
-wait_gone() {
-    n=0
-    while [ $n -lt 150 ]; do
-        snap
-        grep -qF -- "$1" "$TMP/screen" || return 0
-        sleep 0.1
-        n=$((n + 1))
-    done
-    fail "still on screen: $1"
-}
-
-# expect TEXT...: every TEXT on the last screen; a screen caught in the
-# middle of a redraw is captured again (for up to 10 s) before failing.
-expect() {
-    n=0
-    while :; do
-        missing=
-        for t in "$@"; do
-            grep -qF -- "$t" "$TMP/screen" || { missing=$t; break; }
-        done
-        [ -z "$missing" ] && return 0
-        [ $n -ge 100 ] && { fail "missing: $missing"; return 1; }
-        sleep 0.1
-        snap
-        n=$((n + 1))
-    done
-}
-
-expect_re() {
-    grep -qE -- "$1" "$TMP/screen" || fail "no line matches: $1"
-}
-
-expect_not() {
-    for t in "$@"; do
-        grep -qF -- "$t" "$TMP/screen" && fail "unexpected: $t"
-    done
-}
-
-# Every line of a box must be exactly W columns wide (borders aligned).
-# Polls for a while: just after a resize the old frame may still show.
-misaligned() {
-    bad=0
-    while IFS= read -r line; do
-        case "$line" in
-        "│"* | "┌"* | "└"* | "|"* | "+"*)
-            lw=$(printf '%s\n' "$line" | LC_ALL=$UTF8 wc -L)
-            [ "$lw" -eq "$1" ] || bad=$((bad + 1))
-            ;;
-        esac
-    done < "$TMP/screen"
-    echo $bad
-}
-
-borders_aligned() {
-    n=0
-    while [ $n -lt 30 ]; do
-        snap
-        bad=$(misaligned "$1")
-        [ "$bad" -eq 0 ] && return 0
-        sleep 0.2
-        n=$((n + 1))
-    done
-    fail "$bad box line(s) not $1 columns wide"
-}
-
-# SGR colour parameters (30-38, 40-48, 90-97, 100-107) in capture -e.
-colour_codes() {
-    $TM capture-pane -e -p -t kt | grep -o "$(printf '\033')\[[0-9;]*m" |
-        tr -d '\033[m' | tr ';' '\n' | grep -cE '^(3[0-8]|4[0-8]|9[0-7]|10[0-7])$'
-}
-
-terminal_restored() {
-    wait_for "KT_EXIT=" 20 || return
-    alt=$($TM display -p -t kt '#{alternate_on}')
-    [ "$alt" = "0" ] || fail "alternate screen still on"
-    n=0
-    while [ ! -s "$TMP/stty" ] && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
-    grep -qE '(^| )icanon( |$)' "$TMP/stty" || fail "terminal left without icanon"
-    grep -qE '(^| )echo( |$)' "$TMP/stty" || fail "terminal left without echo"
 }
 
 # ---- panels and values at 120x40 -------------------------------------
