@@ -751,6 +751,21 @@ void normalise(const double *x, int L, std::vector<float> &out, double mean[6], 
     }
 }
 
+// Undo normalise(): z [n_series, len, 6] in normalised space -> out in
+// price space, with each series' mean and population std.
+void denormalise(const at::Tensor &z_in, int n_series, int len, const std::vector<double> &mean,
+                 const std::vector<double> &sd, double *out)
+{
+    auto z = z_in.contiguous().to(at::kDouble);
+    const double *zp = z.data_ptr<double>();
+    for (int b = 0; b < n_series; b++)
+        for (int t = 0; t < len; t++)
+            for (int f = 0; f < 6; f++) {
+                size_t o = ((size_t)b * len + t) * 6 + f;
+                out[o] = zp[o] * (sd[(size_t)b * 6 + f] + 1e-5) + mean[(size_t)b * 6 + f];
+            }
+}
+
 } // namespace
 
 extern "C" void kt_train_config_defaults(kt_train_config *c)
@@ -954,14 +969,7 @@ extern "C" int kt_train_forecast_greedy(const char *tok_dir, const char *pred_di
             s1 = at::cat({ s1, n1 }, 1);
             s2 = at::cat({ s2, n2 }, 1);
         }
-        auto z = T.decode(s1, s2).narrow(1, lookback, pred_len).contiguous().to(at::kDouble);
-        const double *zp = z.data_ptr<double>();
-        for (int b = 0; b < n_series; b++)
-            for (int t = 0; t < pred_len; t++)
-                for (int f = 0; f < 6; f++) {
-                    size_t o = ((size_t)b * pred_len + t) * 6 + f;
-                    out[o] = zp[o] * (sd[(size_t)b * 6 + f] + 1e-5) + mean[(size_t)b * 6 + f];
-                }
+        denormalise(T.decode(s1, s2).narrow(1, lookback, pred_len), n_series, pred_len, mean, sd, out);
         return 0;
     } catch (const std::exception &e) {
         copy_err(err, errlen, e.what());
@@ -988,14 +996,7 @@ extern "C" int kt_train_reconstruct(const char *tok_dir, int n_series, int len, 
         auto xt = at::from_blob(xv.data(), { n_series, len, 6 }, f32()).clone();
         at::Tensor s1, s2;
         T.encode(xt, s1, s2);
-        auto z = T.decode(s1, s2).contiguous().to(at::kDouble);
-        const double *zp = z.data_ptr<double>();
-        for (int b = 0; b < n_series; b++)
-            for (int t = 0; t < len; t++)
-                for (int f = 0; f < 6; f++) {
-                    size_t o = ((size_t)b * len + t) * 6 + f;
-                    rec[o] = zp[o] * (sd[(size_t)b * 6 + f] + 1e-5) + mean[(size_t)b * 6 + f];
-                }
+        denormalise(T.decode(s1, s2), n_series, len, mean, sd, rec);
         return 0;
     } catch (const std::exception &e) {
         copy_err(err, errlen, e.what());
