@@ -12,6 +12,7 @@ realised 20-day return. A model that learned the planted events correlates
 positively with the oracle; an untrained one behaves like the naive score.
 """
 import sys, math, collections
+from rankstats import spearman
 mk, sc = sys.argv[1], sys.argv[2]
 rows = collections.defaultdict(list)
 with open(mk) as f:
@@ -33,18 +34,6 @@ for t, bars in rows.items():
         if d < '2023-01-01' or d > '2023-04-01': continue
         orc[(d, t)] = sum(ev[k-j]*(20-j) for j in range(20) if ev[k-j])
         naive[(d, t)] = -(lc[k] - sum(lc[k-127:k+1])/128)
-def rank(x):
-    idx = sorted(range(len(x)), key=lambda i: x[i]); r = [0.0]*len(x); i = 0
-    while i < len(idx):
-        j = i
-        while j+1 < len(idx) and x[idx[j+1]] == x[idx[i]]: j += 1
-        for k in range(i, j+1): r[idx[k]] = (i+j)/2
-        i = j+1
-    return r
-def sp(a, b):
-    ra, rb = rank(a), rank(b); n = len(a); ma = sum(ra)/n; mb = sum(rb)/n
-    sab = sum((x-ma)*(y-mb) for x, y in zip(ra, rb)); saa = sum((x-ma)**2 for x in ra); sbb = sum((y-mb)**2 for y in rb)
-    return sab/math.sqrt(saa*sbb) if saa > 0 and sbb > 0 else 0
 by = collections.defaultdict(list)
 with open(sc) as f:
     next(f)
@@ -55,7 +44,7 @@ with open(sc) as f:
 res = collections.defaultdict(list)
 for d, L in by.items():
     m = [x[0] for x in L]; o = [x[1] for x in L]; nv = [x[2] for x in L]; lab = [x[3] for x in L]
-    res['model~oracle'].append(sp(m, o)); res['model~naive128'].append(sp(m, nv))
-    res['oracle~label20'].append(sp(o, lab)); res['naive128~label20'].append(sp(nv, lab)); res['model~label20'].append(sp(m, lab))
+    res['model~oracle'].append(spearman(m, o)); res['model~naive128'].append(spearman(m, nv))
+    res['oracle~label20'].append(spearman(o, lab)); res['naive128~label20'].append(spearman(nv, lab)); res['model~label20'].append(spearman(m, lab))
 for k, v in res.items():
     v = sorted(v); print('%-18s median %+.3f mean %+.3f (%d dates)' % (k, v[len(v)//2], sum(v)/len(v), len(v)))

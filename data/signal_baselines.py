@@ -18,6 +18,7 @@ dates of the per-date Spearman correlation (RankIC) with the realised 5- and
 import collections
 import math
 import sys
+from rankstats import spearman
 path = sys.argv[1]; ev_days = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 rows = collections.defaultdict(list)
 dates = set()
@@ -29,19 +30,6 @@ with open(path) as f:
         dates.add(d)
 dates = sorted(dates); di = {d: i for i, d in enumerate(dates)}
 # per ticker arrays indexed by its own bars
-def rank(x):
-    idx = sorted(range(len(x)), key=lambda i: x[i]); r = [0.0]*len(x)
-    i = 0
-    while i < len(idx):
-        j = i
-        while j + 1 < len(idx) and x[idx[j+1]] == x[idx[i]]: j += 1
-        for k in range(i, j+1): r[idx[k]] = (i + j) / 2
-        i = j + 1
-    return r
-def spear(a, b):
-    ra, rb = rank(a), rank(b); n = len(a); ma = sum(ra)/n; mb = sum(rb)/n
-    sab = sum((x-ma)*(y-mb) for x, y in zip(ra, rb)); saa = sum((x-ma)**2 for x in ra); sbb = sum((y-mb)**2 for y in rb)
-    return sab / math.sqrt(saa*sbb) if saa > 0 and sbb > 0 else 0
 feat = {}  # (date index) -> list of (naive128, naive64, oracle, r5, r20)
 per_date = collections.defaultdict(list)
 for t, bars in rows.items():
@@ -64,7 +52,7 @@ for d, L in per_date.items():
     if len(L) < 50: continue
     for name, fi in (('naive128', 0), ('naive64', 1), ('oracle', 2)):
         for h, li in ((5, 3), (20, 4)):
-            res[(name, h)].append(spear([x[fi] for x in L], [x[li] for x in L]))
+            res[(name, h)].append(spearman([x[fi] for x in L], [x[li] for x in L]))
 for k in sorted(res):
     v = sorted(res[k]); m = v[len(v)//2]; mean = sum(v)/len(v)
     print(k, 'median %.4f mean %.4f n %d' % (m, mean, len(v)))
