@@ -80,4 +80,17 @@ args="--tokenizer $d/tokenizer --model $d/model --input $d/input.csv --start 10 
 $bin forecast $args --seed 42 >"$tmp/a" && $bin forecast $args --seed 42 >"$tmp/b" && $bin forecast $args --seed 43 >"$tmp/c" || fail=1
 cmp -s "$tmp/a" "$tmp/b" || { echo "FAIL: --seed 42 twice differs"; fail=1; }
 cmp -s "$tmp/a" "$tmp/c" && { echo "FAIL: --seed 42 and 43 agree"; fail=1; }
+# The default thread count: OMP_NUM_THREADS, else the CPUs in the affinity
+# mask (libtorch's own default is 1 on some virtual machines); --threads wins.
+threads_of() { grep -E '^ +intra threads:' | awk '{print $NF}'; }
+t=$(OMP_NUM_THREADS=3 $bin device | threads_of)
+[ "$t" = 3 ] || { echo "FAIL: OMP_NUM_THREADS=3 gave $t threads"; fail=1; }
+t=$(OMP_NUM_THREADS=3 $bin device --threads 2 | threads_of)
+[ "$t" = 2 ] || { echo "FAIL: --threads 2 gave $t threads"; fail=1; }
+if command -v taskset >/dev/null 2>&1; then
+    t=$(env -u OMP_NUM_THREADS taskset -c 0 $bin device | threads_of)
+    [ "$t" = 1 ] || { echo "FAIL: one CPU in the affinity mask gave $t threads"; fail=1; }
+fi
+t=$($bin device --tokenizer "$d/tokenizer" --model "$d/model" --threads 3 | threads_of)
+[ "$t" = 3 ] || { echo "FAIL: device with a model and --threads 3 gave $t threads"; fail=1; }
 exit $fail
