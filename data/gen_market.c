@@ -3,10 +3,14 @@
  * Writes a long-format price store (date,ticker,open,high,low,close,volume,amount)
  * for about 100 tickers over six years of trading days (US-style holidays).
  * Log prices are the sum of a market factor, a sector factor, an idiosyncratic
- * random walk and a mild per-ticker Ornstein-Uhlenbeck deviation. The planted
- * signal is a "pressure event": a 5-7.5 % move on 3-5x volume with a long
- * shadow on the other side, followed by a drift in the same direction for 20
- * days, all visible in the ticker's own price history.
+ * random walk and an optional per-ticker Ornstein-Uhlenbeck deviation (off by
+ * default). The planted signal has two kinds of events, all visible in the
+ * ticker's own price history: a "pressure event", a 3-4.5 % move on 3-5x
+ * volume with a long shadow on the other side, followed by a drift in the
+ * same direction for 20 days, and an "overreaction", a 10-15 % move on
+ * ordinary volume followed by a drift against it. The two are sized so that
+ * betting on reversion to the window mean (what an untrained model does)
+ * has no edge.
  * data/README.md documents the model and its parameters.
  *
  * Same seed -> same bytes: a private xoshiro256** generator, integer calendar
@@ -155,6 +159,10 @@ typedef struct params {
     double ev_drift;       /* log drift per day after an event, in its direction */
     int ev_days;           /* days the drift lasts */
     double ev_jump;        /* log return of the event day itself, in its direction (times 1..1.5) */
+    double ov_share;       /* share of events that are overreactions instead */
+    double ov_jump;        /* an overreaction's own log return (times 1..1.5); its drift is reversed */
+    double sec_vol;        /* daily vol of the sector factors */
+    double beta_spread;    /* betas in 1 +- beta_spread */
 } params;
 
 static const char *const sector_code[N_SECTORS] = {
@@ -164,7 +172,9 @@ static const char *const sector_code[N_SECTORS] = {
 static int usage(FILE *out, const char *prog)
 {
     fprintf(out, _("Usage: %s [--seed N] [--years Y0-Y1] [--event-prob P] [--event-drift D]\n"
-                   "       [--event-days N] [--event-jump J] [--halflife DAYS] [--signal SD] [-o FILE]\n"
+                   "       [--event-days N] [--event-jump J] [--overreaction-share P]\n"
+                   "       [--overreaction-jump J] [--sector-vol V] [--beta-spread B]\n"
+                   "       [--halflife DAYS] [--signal SD] [-o FILE]\n"
                    "Write the demo market (long CSV) to FILE or standard output.\n"),
             prog);
     return out == stdout ? 0 : 2;
@@ -204,9 +214,9 @@ static int generate(const params *p, FILE *out)
     int drift_left[N_TICKERS], drift_dir[N_TICKERS];
     int first[N_TICKERS], last[N_TICKERS], gap0[N_TICKERS], gap1[N_TICKERS];
     for (int i = 0; i < N_TICKERS; i++) {
-        beta[i] = 0.6 + 0.8 * rng_unif(&r);
+        beta[i] = 1.0 + p->beta_spread * (2.0 * rng_unif(&r) - 1.0);
         gsec[i] = 0.5 + 0.7 * rng_unif(&r);
-        vol_idio[i] = 0.006 + 0.006 * rng_unif(&r);
+        vol_idio[i] = 0.005 + 0.004 * rng_unif(&r);
         lp[i] = log(15.0) + log(20.0) * rng_unif(&r); /* 15 .. 300 */
         base_vol[i] = exp(log(2e5) + log(100.0) * rng_unif(&r));
         range_k[i] = 0.6 + 0.5 * rng_unif(&r);
@@ -244,7 +254,7 @@ static int generate(const params *p, FILE *out)
         mkt += dm;
         double ds[N_SECTORS];
         for (int s = 0; s < N_SECTORS; s++) {
-            ds[s] = 0.007 * rng_norm(&r);
+            ds[s] = p->sec_vol * rng_norm(&r);
             sec[s] += ds[s];
         }
         int y, m, d;
@@ -256,6 +266,7 @@ static int generate(const params *p, FILE *out)
             double eps_h = rng_norm(&r), eps_l = rng_norm(&r), eps_v = rng_norm(&r);
             double eps_a = rng_norm(&r);
             double ev_u = rng_unif(&r), ev_d = rng_unif(&r), ev_r = rng_unif(&r), ev_v = rng_unif(&r);
+            double ev_k = rng_unif(&r);
             int listed = !(t < first[i] || t > last[i] || (t >= gap0[i] && t <= gap1[i]));
             /* the planted signal: drift after a pressure event */
             double drift = 0.0;
@@ -265,8 +276,10 @@ static int generate(const params *p, FILE *out)
             }
             int event = listed && t > 0 && ev_u < p->ev_prob;
             int dir = ev_d < 0.5 ? 1 : -1;
-            /* the event day's own move in its direction (0 by default) */
-            double jump = event ? dir * p->ev_jump * (1.0 + 0.5 * ev_r) : 0.0;
+            /* an overreaction: a bigger move on ordinary volume, given back */
+            int over = event && ev_k < p->ov_share;
+            /* the event day's own move in its direction */
+            double jump = !event ? 0.0 : dir * (over ? p->ov_jump : p->ev_jump) * (1.0 + 0.5 * ev_r);
             double vr = mkt_vol / 0.010;
             double de = vol_idio[i] * sqrt(vr) * eps_e + drift + jump;
             double u_new = phi * u[i] + ou_innov * eps_u;
@@ -283,7 +296,11 @@ static int generate(const params *p, FILE *out)
             double lo = fmin(open, close) * exp(-range_k[i] * sig * fabs(eps_l) * 0.6);
             vnoise[i] = 0.8 * vnoise[i] + 0.25 * eps_v;
             double volume = base_vol[i] * exp(vnoise[i] + 8.0 * fabs(ret) + 0.3 * (vr - 1.0));
-            if (event) {
+            if (over) {
+                /* no extra volume, no long shadow; the drift runs against the move */
+                drift_dir[i] = -dir;
+                drift_left[i] = p->ev_days;
+            } else if (event) {
                 /* buying pressure (dir +1: long lower shadow, close near the
                  * high) or selling pressure (dir -1: long upper shadow, close
                  * near the low) on 3-5x volume; the close-to-close return
@@ -321,7 +338,7 @@ static int generate(const params *p, FILE *out)
 
 int main(int argc, char **argv)
 {
-    params p = { 20250601ULL, 2018, 2023, 15.0, 0.06, 0.03, 0.004, 20, 0.05 };
+    params p = { 1ULL, 2018, 2023, 15.0, 0.0, 0.02, 0.007, 20, 0.03, 0.5, 0.10, 0.005, 0.2 };
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -370,6 +387,26 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--event-jump")) {
             if (parse_double(v, 0.0, 0.2, &p.ev_jump)) {
                 fprintf(stderr, _("%s: --event-jump: expected 0 .. 0.2: %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--overreaction-share")) {
+            if (parse_double(v, 0.0, 1.0, &p.ov_share)) {
+                fprintf(stderr, _("%s: --overreaction-share: expected 0 .. 1: %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--overreaction-jump")) {
+            if (parse_double(v, 0.0, 0.3, &p.ov_jump)) {
+                fprintf(stderr, _("%s: --overreaction-jump: expected 0 .. 0.3: %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--sector-vol")) {
+            if (parse_double(v, 0.0, 0.05, &p.sec_vol)) {
+                fprintf(stderr, _("%s: --sector-vol: expected 0 .. 0.05: %s\n"), argv[0], v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--beta-spread")) {
+            if (parse_double(v, 0.0, 0.9, &p.beta_spread)) {
+                fprintf(stderr, _("%s: --beta-spread: expected 0 .. 0.9: %s\n"), argv[0], v);
                 return 2;
             }
         } else if (!strcmp(a, "--event-days")) {

@@ -8,7 +8,7 @@ rm -rf "$d" && mkdir -p "$d"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 $gen -o "$d/a.csv"
-$gen --seed 20250601 > "$d/b.csv"
+$gen --seed 1 > "$d/b.csv"
 cmp "$d/a.csv" "$d/b.csv" || fail "same seed, different bytes"
 $gen --seed 7 -o "$d/c.csv"
 cmp -s "$d/a.csv" "$d/c.csv" && fail "different seeds, same bytes"
@@ -31,12 +31,14 @@ short=$(cut -d, -f2 "$d/a.csv" | sed 1d | sort | uniq -c | awk -v n="$ndates" '$
 # OHLC consistency: low <= min(open, close) <= max(open, close) <= high, volume > 0
 awk -F, 'NR > 1 && ($5 > $3 || $5 > $6 || $4 < $3 || $4 < $6 || $7 <= 0 || $5 <= 0) { bad++ } END { exit bad > 0 }' \
     "$d/a.csv" || fail "inconsistent OHLC rows"
-# the planted signal: pressure events (a move of more than 4.5 % on more than
-# 2.5x the mean volume of the 20 bars before) are followed by a drift in their
-# direction: 20 bars later, up events have gained about 7 %, down events lost
-# about 4.5 % (the market drifts up). Measured on the default market:
-# 1663 up and 1655 down events, +0.0688 / -0.0450.
-awk -F, '
+# the planted signal (data/README.md): pressure events (a close-to-close move
+# of 3-7.5 % on more than 2.5x the mean volume of the 20 bars before) are
+# followed by a drift in their direction, overreactions (a move of more than
+# 7.5 %) by a drift against it. Measured on the default market: 503 / 508
+# pressure events up / down, 20 bars later +0.0953 / -0.0975; 689 / 743
+# overreactions up / down, 20 bars later -0.1157 / +0.1129.
+events() {
+    awk -F, '
 NR > 1 { t = $2; n = ++cnt[t]; c[t, n] = $6; v[t, n] = $7 }
 END {
     for (t in cnt)
@@ -44,36 +46,40 @@ END {
             s = 0
             for (j = k - 20; j < k; j++) s += v[t, j]
             r = log(c[t, k] / c[t, k - 1])
-            if (v[t, k] > 2.5 * s / 20 && (r > 0.045 || r < -0.045)) {
-                f = log(c[t, k + 20] / c[t, k])
-                if (r > 0) { up += f; nu++ } else { dn += f; nd++ }
+            f = log(c[t, k + 20] / c[t, k])
+            if (r > 0.075 || r < -0.075) {
+                if (r > 0) { ou += f; nou++ } else { od += f; nod++ }
+            } else if (v[t, k] > 2.5 * s / 20 && (r > 0.03 || r < -0.03)) {
+                if (r > 0) { pu += f; npu++ } else { pd += f; npd++ }
             }
         }
-    printf "%d %d %.4f %.4f\n", nu, nd, up / nu, dn / nd
-}' "$d/a.csv" > "$d/events"
-read nu nd up dn < "$d/events"
-[ "$nu" -gt 1400 ] && [ "$nu" -lt 1900 ] && [ "$nd" -gt 1400 ] && [ "$nd" -lt 1900 ] ||
-    fail "pressure events: $nu up, $nd down (expected about 1660 each)"
-awk -v u="$up" -v d="$dn" 'BEGIN { exit !(u > 0.05 && d < -0.03 && u - d > 0.09) }' ||
-    fail "no drift after pressure events: 20-bar return +$up after up events, $dn after down events"
-# without the planted signal the same statistic shows nothing (few, noisy events)
+    printf "%d %d %d %d %.4f %.4f %.4f %.4f\n", npu, npd, nou, nod,
+        pu / (npu + !npu), pd / (npd + !npd), ou / (nou + !nou), od / (nod + !nod)
+}' "$1"
+}
+events "$d/a.csv" > "$d/events"
+read npu npd nou nod pu pd ou od < "$d/events"
+for n in "$npu" "$npd"; do
+    [ "$n" -gt 400 ] && [ "$n" -lt 620 ] || fail "pressure events: $npu up, $npd down (expected about 505 each)"
+done
+for n in "$nou" "$nod"; do
+    [ "$n" -gt 580 ] && [ "$n" -lt 850 ] || fail "overreactions: $nou up, $nod down (expected about 715 each)"
+done
+awk -v a="$pu" -v b="$pd" 'BEGIN { exit !(a > 0.07 && b < -0.07) }' ||
+    fail "no drift after pressure events: 20-bar return $pu after up events, $pd after down events"
+awk -v a="$ou" -v b="$od" 'BEGIN { exit !(a < -0.08 && b > 0.08) }' ||
+    fail "overreactions not given back: 20-bar return $ou after up moves, $od after down moves"
+# without the planted signal the same rule finds few, uninformative bars
+# (measured: 74 + 107 pressure-like bars, 2 overreaction-like)
 $gen --event-prob 0 -o "$d/flat.csv"
-awk -F, '
-NR > 1 { t = $2; n = ++cnt[t]; c[t, n] = $6; v[t, n] = $7 }
-END {
-    for (t in cnt)
-        for (k = 21; k <= cnt[t]; k++) {
-            s = 0
-            for (j = k - 20; j < k; j++) s += v[t, j]
-            r = log(c[t, k] / c[t, k - 1])
-            if (v[t, k] > 2.5 * s / 20 && (r > 0.045 || r < -0.045)) ne++
-        }
-    print ne + 0
-}' "$d/flat.csv" > "$d/flat_events"
-[ "$(cat "$d/flat_events")" -lt 800 ] || fail "$(cat "$d/flat_events") pressure-like bars without events (450 measured)"
+events "$d/flat.csv" > "$d/flat_events"
+read npu npd nou nod pu pd ou od < "$d/flat_events"
+[ $((npu + npd)) -lt 400 ] && [ $((nou + nod)) -lt 20 ] ||
+    fail "$npu + $npd pressure-like and $nou + $nod overreaction-like bars without events"
 # bad option values are refused
 if $gen --halflife 0 > /dev/null 2>&1; then fail "--halflife 0 accepted"; fi
 if $gen --event-jump 0.5 > /dev/null 2>&1; then fail "--event-jump 0.5 accepted"; fi
 if $gen --event-days 2.5 > /dev/null 2>&1; then fail "--event-days 2.5 accepted"; fi
+if $gen --overreaction-share 1.5 > /dev/null 2>&1; then fail "--overreaction-share 1.5 accepted"; fi
 rm -rf "$d"
 echo "PASS: gen_market"
