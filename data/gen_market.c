@@ -191,6 +191,21 @@ static int parse_double(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
+/* the options that take a bounded real number */
+typedef struct double_option {
+    const char *name;
+    double lo, hi;
+    double *dst;
+} double_option;
+
+static const double_option *find_double_option(const double_option *opts, const char *name)
+{
+    for (; opts->name; opts++)
+        if (!strcmp(opts->name, name))
+            return opts;
+    return NULL;
+}
+
 static int generate(const params *p, FILE *out)
 {
     static long cal[MAX_DAYS];
@@ -340,6 +355,14 @@ int main(int argc, char **argv)
 {
     params p = { 1ULL, 2018, 2023, 15.0, 0.0, 0.02, 0.007, 20, 0.03, 0.5, 0.10, 0.005, 0.2 };
     const char *path = NULL;
+    const double_option dopts[] = {
+        { "--halflife", 0.5, 1000.0, &p.ou_halflife },   { "--signal", 0.0, 1.0, &p.ou_sd },
+        { "--event-prob", 0.0, 0.5, &p.ev_prob },        { "--event-drift", 0.0, 0.05, &p.ev_drift },
+        { "--event-jump", 0.0, 0.2, &p.ev_jump },        { "--overreaction-share", 0.0, 1.0, &p.ov_share },
+        { "--overreaction-jump", 0.0, 0.3, &p.ov_jump }, { "--sector-vol", 0.0, 0.05, &p.sec_vol },
+        { "--beta-spread", 0.0, 0.9, &p.beta_spread },   { NULL, 0.0, 0.0, NULL },
+    };
+    const double_option *dopt;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -364,49 +387,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, _("%s: --years: expected Y0-Y1 (at most 13 years): %s\n"), argv[0], v);
                 return 2;
             }
-        } else if (!strcmp(a, "--halflife")) {
-            if (parse_double(v, 0.5, 1000.0, &p.ou_halflife)) {
-                fprintf(stderr, _("%s: --halflife: expected 0.5 .. 1000 days: %s\n"), argv[0], v);
-                return 2;
-            }
-        } else if (!strcmp(a, "--signal")) {
-            if (parse_double(v, 0.0, 1.0, &p.ou_sd)) {
-                fprintf(stderr, _("%s: --signal: expected 0 .. 1: %s\n"), argv[0], v);
-                return 2;
-            }
-        } else if (!strcmp(a, "--event-prob")) {
-            if (parse_double(v, 0.0, 0.5, &p.ev_prob)) {
-                fprintf(stderr, _("%s: --event-prob: expected 0 .. 0.5: %s\n"), argv[0], v);
-                return 2;
-            }
-        } else if (!strcmp(a, "--event-drift")) {
-            if (parse_double(v, 0.0, 0.05, &p.ev_drift)) {
-                fprintf(stderr, _("%s: --event-drift: expected 0 .. 0.05: %s\n"), argv[0], v);
-                return 2;
-            }
-        } else if (!strcmp(a, "--event-jump")) {
-            if (parse_double(v, 0.0, 0.2, &p.ev_jump)) {
-                fprintf(stderr, _("%s: --event-jump: expected 0 .. 0.2: %s\n"), argv[0], v);
-                return 2;
-            }
-        } else if (!strcmp(a, "--overreaction-share")) {
-            if (parse_double(v, 0.0, 1.0, &p.ov_share)) {
-                fprintf(stderr, _("%s: --overreaction-share: expected 0 .. 1: %s\n"), argv[0], v);
-                return 2;
-            }
-        } else if (!strcmp(a, "--overreaction-jump")) {
-            if (parse_double(v, 0.0, 0.3, &p.ov_jump)) {
-                fprintf(stderr, _("%s: --overreaction-jump: expected 0 .. 0.3: %s\n"), argv[0], v);
-                return 2;
-            }
-        } else if (!strcmp(a, "--sector-vol")) {
-            if (parse_double(v, 0.0, 0.05, &p.sec_vol)) {
-                fprintf(stderr, _("%s: --sector-vol: expected 0 .. 0.05: %s\n"), argv[0], v);
-                return 2;
-            }
-        } else if (!strcmp(a, "--beta-spread")) {
-            if (parse_double(v, 0.0, 0.9, &p.beta_spread)) {
-                fprintf(stderr, _("%s: --beta-spread: expected 0 .. 0.9: %s\n"), argv[0], v);
+        } else if ((dopt = find_double_option(dopts, a)) != NULL) {
+            if (parse_double(v, dopt->lo, dopt->hi, dopt->dst)) {
+                fprintf(stderr, _("%s: %s: expected %g .. %g: %s\n"), argv[0], a, dopt->lo, dopt->hi, v);
                 return 2;
             }
         } else if (!strcmp(a, "--event-days")) {
