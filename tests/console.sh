@@ -30,13 +30,6 @@ fails=0
 checks=0
 current=""
 
-fail() {
-    fails=$((fails + 1))
-    echo "FAIL [$current]: $*"
-    echo "---- screen ----"
-    cat "$TMP/screen"
-    echo "----------------"
-}
 
 . "$srcdir/tests/tmux_screen.sh"
 

@@ -39,13 +39,6 @@ CFG="--prices $TMP/prices.csv --tokenizer $TOK --model $MOD --max-context 128 --
 --horizons 1,5 --max-folds 3 --batch-size 4 --threads 1 --name console-real"
 DELAY=KRONOS_TUI_TEST_DELAY_MS=150
 
-fail() {
-    fails=$((fails + 1))
-    echo "FAIL [$current]: $*"
-    echo "---- screen ----"
-    cat "$TMP/screen"
-    echo "----------------"
-}
 . "$srcdir/tests/tmux_screen.sh"
 
 # start W H ENV... -- ARGS...: the real binary in a fresh tmux session, on a

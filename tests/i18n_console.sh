@@ -100,12 +100,7 @@ PY
 
 fails=0
 current=""
-fail() {
-    fails=$((fails + 1))
-    echo "FAIL [$current]: $*"
-    echo "---- screen ----"; cat "$TMP/screen"; echo "----------------"
-}
-snap() { $TM capture-pane -p -t kt > "$TMP/screen" 2>/dev/null; }
+. "$srcdir/tests/tmux_screen.sh"
 start() {   # start W H LANG ARGS...
     w=$1 h=$2 lang=$3
     shift 3
@@ -116,30 +111,6 @@ sleep 600
 EOS
     $TM new-session -d -s kt -x "$w" -y "$h" "sh $TMP/run.sh"
     $TM set-option -t kt status off >/dev/null 2>&1
-}
-wait_for() {
-    n=0
-    while [ $n -lt 450 ]; do
-        snap
-        grep -qF -- "$1" "$TMP/screen" && return 0
-        sleep 0.1
-        n=$((n + 1))
-    done
-    fail "timed out waiting for: $1"
-    return 1
-}
-# expect TEXT...: a screen caught mid-redraw is captured again (up to 10 s).
-expect() {
-    n=0
-    while :; do
-        missing=
-        for t in "$@"; do grep -qF -- "$t" "$TMP/screen" || { missing=$t; break; }; done
-        [ -z "$missing" ] && return 0
-        [ $n -ge 100 ] && { fail "missing: $missing"; return 1; }
-        sleep 0.1
-        snap
-        n=$((n + 1))
-    done
 }
 # aligned W: polls (a frame may still be settling), then reports.
 aligned() {

@@ -1,9 +1,19 @@
 # tests/tmux_screen.sh: screen helpers shared by the console tests that
-# drive a program inside tmux (console.sh, console_real.sh). Sourced; the
-# caller defines TM (the tmux command with its socket), TMP (a scratch
-# directory), UTF8 (a UTF-8 locale name) and fail MESSAGE. The program runs
-# in the tmux session "kt"; its script echoes KT_EXIT=<status> and writes
-# `stty -a` to $TMP/stty when it ends.
+# drive a program inside tmux (console.sh, console_real.sh, i18n_console.sh).
+# Sourced; the caller defines TM (the tmux command with its socket), TMP (a
+# scratch directory), UTF8 (a UTF-8 locale name, for misaligned), fails (the
+# failure count) and current (the check's name). The program runs in the
+# tmux session "kt"; its script echoes KT_EXIT=<status> and writes `stty -a`
+# to $TMP/stty when it ends.
+
+# fail MESSAGE: count a failure and show the screen it was seen on
+fail() {
+    fails=$((fails + 1))
+    echo "FAIL [$current]: $*"
+    echo "---- screen ----"
+    cat "$TMP/screen"
+    echo "----------------"
+}
 
 snap() { $TM capture-pane -p -t kt > "$TMP/screen" 2>/dev/null; }
 
