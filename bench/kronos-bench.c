@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "blas.h"
 #include "exitcodes.h"
 #include "i18n.h"
 #include "kronos.h"
@@ -56,6 +57,7 @@ int main(int argc, char **argv)
         {"samples", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
         {"tokenizer", required_argument, NULL, 't'}, {"model", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    kt_blas_select(argv); /* a kernel that matches the CPU (blas.h); may re-execute */
     int tickers = 100, lookback = 252, threads = 0, batch_size = 0, samples = 1, c;
     long budget_mb = 2048;
     unsigned long long seed = 1;
@@ -200,8 +202,13 @@ int main(int argc, char **argv)
            pc->ff_dim, pc->s1_bits, pc->s2_bits, (long long)(info.predictor_params + info.tokenizer_params));
     printf("  tokenizer:        d_model %d, %d heads, %d+%d layers, ff %d\n", tc->d_model, tc->n_heads,
            tc->n_enc_layers, tc->n_dec_layers, tc->ff_dim);
-    printf("  device:           %s (verified %d, %lld tensors), %d threads, %s, %s\n", ds.device, ds.verified,
+    char kernel[128], warn[512];
+    kt_blas_kernel_label(&ds, kernel, sizeof kernel);
+    printf("  device:           %s (verified %d, %lld tensors), %d threads, %s, SIMD %s\n", ds.device, ds.verified,
            (long long)ds.tensors_checked, ds.intra_threads, ds.blas, ds.simd);
+    printf("  BLAS kernel:      %s\n", kernel);
+    if (kt_blas_warning(&ds, warn, sizeof warn))
+        printf("  warning:          %s\n", warn);
     printf("  workload:         %d tickers x %d samples, lookback %d, horizons %s (one generation of %d)\n", tickers,
            samples, lookback, horizons, pred_len);
     printf("  micro-batches:    %d of up to %d rows (memory budget %ld MB)\n", tm.micro_batches, tm.batch_rows, budget_mb);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "blas.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "i18n.h"
@@ -29,11 +30,16 @@ static void print_status(const kronos_device_status *st)
     printf(_("  tensors checked: %lld\n"), (long long)st->tensors_checked);
     printf(_("  intra threads:   %d\n"), st->intra_threads);
     printf(_("  BLAS:            %s%s\n"), st->blas, st->blas_is_reference ? _(" (slow reference BLAS!)") : "");
+    char kernel[128], warn[512];
+    kt_blas_kernel_label(st, kernel, sizeof kernel);
+    printf(_("  BLAS kernel:     %s\n"), kernel);
     printf(_("  SIMD:            %s\n"), st->simd);
     printf(_("  parameters:      %lld\n"), (long long)st->params);
     printf(_("  bytes:           %lld\n"), (long long)st->bytes);
     if (st->violation[0])
         printf(_("  violation:       %s\n"), st->violation);
+    if (kt_blas_warning(st, warn, sizeof warn))
+        fprintf(stderr, _("kronos-tui device: warning: %s\n"), warn);
 }
 
 int kt_cmd_device(int argc, char **argv)

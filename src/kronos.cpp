@@ -40,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "blas.h"
 #include "i18n.h"
 #include "kronos.h"
 #include "kronos_internal.h"
@@ -1233,29 +1234,15 @@ void fill_runtime(kronos_device_status *st, int lanes)
     memset(st, 0, sizeof *st);
     snprintf(st->device, sizeof st->device, "cpu");
     st->intra_threads = lanes;
-    auto cfg = (char *(*)(void))dlsym(RTLD_DEFAULT, "openblas_get_config");
-    if (cfg) {
-        snprintf(st->blas, sizeof st->blas, "%s", cfg());
-    } else {
-        // Which libblas did the dynamic linker pick? (/etc/alternatives)
-        std::string found;
-        if (FILE *f = fopen("/proc/self/maps", "r")) {
-            char line[1024];
-            while (fgets(line, sizeof line, f)) {
-                if (strstr(line, "libmkl")) {
-                    found = "MKL";
-                    break;
-                }
-                if (strstr(line, "libblas.so") || strstr(line, "libopenblas"))
-                    found = strstr(line, "openblas") ? "OpenBLAS" : "reference BLAS";
-            }
-            fclose(f);
-        }
-        if (found.empty())
-            found = "reference BLAS";
-        snprintf(st->blas, sizeof st->blas, "%s", found.c_str());
-        st->blas_is_reference = found == "reference BLAS";
-    }
+    kt_blas_info b;
+    kt_blas_describe(&b);
+    snprintf(st->blas, sizeof st->blas, "%s", b.library);
+    st->blas_is_reference = b.is_reference;
+    snprintf(st->blas_kernel, sizeof st->blas_kernel, "%s", b.kernel);
+    snprintf(st->blas_kernel_source, sizeof st->blas_kernel_source, "%s", b.source);
+    snprintf(st->blas_kernel_replaced, sizeof st->blas_kernel_replaced, "%s", b.replaced);
+    snprintf(st->blas_kernel_best, sizeof st->blas_kernel_best, "%s", b.best);
+    st->blas_kernel_slow = b.slow;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
     const char *simd = __builtin_cpu_supports("avx512f") ? "AVX512"

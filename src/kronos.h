@@ -69,8 +69,13 @@ typedef struct kronos_device_status {
     int verified;             /* 1: every tensor checked is on the CPU */
     int64_t tensors_checked;
     int intra_threads;
-    char blas[64];            /* e.g. "OpenBLAS 0.3.21 (pthread)" or "reference BLAS" */
+    char blas[64];            /* e.g. "OpenBLAS 0.3.21" or "reference BLAS" */
     int blas_is_reference;    /* 1: the slow reference BLAS is in use */
+    char blas_kernel[32];     /* OpenBLAS's sgemm kernel ("Haswell"); "" for another BLAS */
+    char blas_kernel_source[16];   /* "openblas", "env" (OPENBLAS_CORETYPE) or "kronos-tui" */
+    char blas_kernel_replaced[32]; /* source "kronos-tui": the kernel OpenBLAS had picked */
+    char blas_kernel_best[32];     /* the kernel matching the CPU when the one in use is below it */
+    int blas_kernel_slow;     /* 1: the kernel is below an AVX2/AVX-512 CPU (see blas.h) */
     char simd[32];            /* e.g. "AVX2" */
     int64_t params;           /* tokenizer + predictor parameters */
     int64_t bytes;

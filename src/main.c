@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "batchlog.h"
+#include "blas.h"
 #include "calendar.h"
 #include "commands.h"
 #include "console.h"
@@ -617,6 +618,7 @@ static int run_demo_or_eval(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    kt_blas_select(argv); /* a BLAS kernel that matches the CPU (blas.h); may re-execute */
     setlocale(LC_ALL, "");
     /* Numbers in CSV/JSON outputs and parsed inputs always use '.'. */
     setlocale(LC_NUMERIC, "C");

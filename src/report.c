@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blas.h"
 #include "i18n.h"
 
 FILE *kt_atomic_open(const char *path, char *tmp, size_t tmplen)
@@ -631,13 +632,19 @@ static int write_metadata(wctx *w, const kt_report_summary *sum, long score_rows
                   "model_dir", cfg->model, "parameters", (json_int_t)in->params,
                   "tokenizer_checksums", "config.json", h1, "model.safetensors", h2,
                   "model_checksums", "config.json", h3, "model.safetensors", h4));
-    if (in->device)
-        json_object_set_new(o, "device",
-                            json_pack("{s:s,s:b,s:I,s:i,s:s,s:s}", "device", in->device->device,
-                                      "verified", in->device->verified, "tensors_checked",
-                                      (json_int_t)in->device->tensors_checked, "threads",
-                                      in->device->intra_threads, "blas", in->device->blas,
-                                      "simd", in->device->simd));
+    if (in->device) {
+        const kronos_device_status *d = in->device;
+        char warn[512];
+        kt_blas_warning(d, warn, sizeof warn);
+        json_object_set_new(
+            o, "device",
+            json_pack("{s:s,s:b,s:I,s:i,s:s,s:s,s:s,s:s,s:b,s:s,s:s}", "device", d->device, "verified",
+                      d->verified, "tensors_checked", (json_int_t)d->tensors_checked, "threads",
+                      d->intra_threads, "blas", d->blas, "blas_kernel", d->blas_kernel,
+                      "blas_kernel_source", d->blas_kernel_source, "blas_kernel_replaced",
+                      d->blas_kernel_replaced, "blas_kernel_slow", d->blas_kernel_slow, "blas_warning", warn,
+                      "simd", d->simd));
+    }
     char csvv[32];
     snprintf(csvv, sizeof csvv, "%d.%d.%d", CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
     json_object_set_new(o, "software",
@@ -744,10 +751,15 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
         fprintf(f, "- %s: %s\n", _("benchmark"), cfg->benchmark);
     fprintf(f, "- %s: %s (%" PRId64 " %s)\n", _("model"), in->model_desc ? in->model_desc : "?",
             in->params, _("parameters"));
-    if (in->device)
-        fprintf(f, "- %s: %s (%s), %s %d, BLAS %s, SIMD %s\n", _("device"), in->device->device,
+    if (in->device) {
+        char kernel[128], warn[512];
+        kt_blas_kernel_label(in->device, kernel, sizeof kernel);
+        fprintf(f, "- %s: %s (%s), %s %d, BLAS %s, %s %s, SIMD %s\n", _("device"), in->device->device,
                 in->device->verified ? _("verified") : _("NOT verified"), _("threads"),
-                in->device->intra_threads, in->device->blas, in->device->simd);
+                in->device->intra_threads, in->device->blas, _("kernel"), kernel, in->device->simd);
+        if (kt_blas_warning(in->device, warn, sizeof warn))
+            fprintf(f, "- **%s**: %s\n", _("warning"), warn);
+    }
     fprintf(f, "- %s: T=%g top_k=%d top_p=%g samples=%d seed=%" PRIu64 "\n\n", _("sampling"),
             cfg->temperature, cfg->top_k, cfg->top_p, cfg->sample_count, cfg->seed);
 

@@ -61,6 +61,11 @@ static json_t *device_to_json(const kronos_device_status *d)
     PUT_INT(o, d, intra_threads);
     PUT_STR(o, d, blas);
     PUT_INT(o, d, blas_is_reference);
+    PUT_STR(o, d, blas_kernel);
+    PUT_STR(o, d, blas_kernel_source);
+    PUT_STR(o, d, blas_kernel_replaced);
+    PUT_STR(o, d, blas_kernel_best);
+    PUT_INT(o, d, blas_kernel_slow);
     PUT_STR(o, d, simd);
     PUT_INT(o, d, params);
     PUT_INT(o, d, bytes);
@@ -348,6 +353,11 @@ int kt_snapshot_from_json(const json_t *j, kt_snapshot *s, double *updated_unix,
         GET_INT(d, ds, intra_threads);
         GET_STR(d, ds, blas);
         GET_INT(d, ds, blas_is_reference);
+        GET_STR(d, ds, blas_kernel);
+        GET_STR(d, ds, blas_kernel_source);
+        GET_STR(d, ds, blas_kernel_replaced);
+        GET_STR(d, ds, blas_kernel_best);
+        GET_INT(d, ds, blas_kernel_slow);
         GET_STR(d, ds, simd);
         GET_I64(d, ds, params);
         GET_I64(d, ds, bytes);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "blas.h"
 #include "exitcodes.h"
 #include "folds.h"
 #include "i18n.h"
@@ -498,6 +499,8 @@ int kt_worker_run(const kt_worker_args *a)
         ev.fold_total = r->plan.n;
         publish(r, &ev);
     }
+    if (kt_blas_warning(&a->scorer->device, msg, sizeof msg))
+        publish_text(r, KT_EV_WARNING, msg);
     if (torn > 0) {
         snprintf(msg, sizeof msg,
                  ngettext("journal: discarded %ld byte of an incomplete last record (interrupted write)",

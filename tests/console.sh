@@ -69,7 +69,7 @@ wait_for "batch 9/10" && {
         "ETA (average) 01:33:15" "ETA (last 5 dates) 01:36:59" \
         "Last 3.00 s  Median 2.50 s" "p90 3.00 s  Dates timed 9" \
         "Tickers/s 36.0  Tokens/s 4000" "✓ CPU verified (412 tensors)" \
-        "Threads 2   SIMD AVX2" "BLAS OpenBLAS 0.3.21 (pthread)" "Model 94.2 MiB" \
+        "Threads 2   SIMD AVX2" "BLAS Haswell, OpenBLAS 0.3.21" "Model 94.2 MiB" \
         "IC decay flags:  fold_02 20d RAPID_DECAY" \
         "⚠ BRK.B skipped on 2024-03-14: 3 missing bars in the lookback" \
         "Resuming from the journal: 42 dates already scored" \
@@ -96,7 +96,7 @@ start 80 24 LC_ALL=$UTF8 -- normal
 wait_for "batch 9/10" && {
     expect "fold_03 (3/109)" "2024-03-14 (10/21)  scored 78  skipped 11  batch 9/10" \
         "ETA (average) 01:33:15" "ETA (last 5 dates) 01:36:59" "Median 2.50 s" \
-        "✓ CPU verified (412 tensors)" "BLAS OpenBLAS" "24.7M params, context 512, lookback 252" \
+        "✓ CPU verified (412 tensors)" "BLAS Haswell, OpenBLAS" "24.7M params, context 512, lookback 252" \
         "BRK.B skipped" "?/F1 Help" "q Quit"
     expect_re "^│  5d +51 +0\.0412 +0\.0387 +0\.52 +61\.2"
     expect_re "^│  20d +51 +0\.0250 .* ⚠1 "
@@ -198,6 +198,13 @@ wait_for "2016-02-01 (1/21)" && expect "ETA (average) —" "ETA (last 5 dates) �
 current="reference BLAS"
 start 80 24 LC_ALL=$UTF8 -- refblas
 wait_for "BLAS ⚠ reference BLAS (slow!)"
+# a generic OpenBLAS kernel on an AVX-512 CPU: the kernel name is never cut
+current="slow BLAS kernel 80x24"
+start 80 24 LC_ALL=$UTF8 -- slowkernel
+wait_for "BLAS ⚠ Prescott (slow kernel!)"
+current="slow BLAS kernel 120x40"
+start 120 40 LC_ALL=$UTF8 -- slowkernel
+wait_for "BLAS ⚠ Prescott (slow): set OPENBLAS_CORETYPE=SkylakeX"
 current="device violation"
 start 120 40 LC_ALL=$UTF8 -- violation
 wait_for "NOT VERIFIED: tensor predictor.head.weight is on" &&

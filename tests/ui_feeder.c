@@ -2,7 +2,7 @@
  * scripted run on a worker thread and opens the console on it, so the
  * console can be driven in tmux without a model (tests/console.sh).
  *
- *   ui_feeder [normal|finish|empty|fresh|violation|refblas] [--no-color]
+ *   ui_feeder [normal|finish|empty|fresh|violation|refblas|slowkernel] [--no-color]
  *             [--ascii] [--cjk] [--refresh S] [--delay MS]
  *   ui_feeder SCENARIO --write-status FILE   (replay into status.json, exit)
  *   ui_feeder --attach FILE                  (console on a status file)
@@ -54,7 +54,8 @@ static kt_event blank(kt_event_kind kind)
     return e;
 }
 
-static void run_started(feeder *f, int dates_total, int folds, int ref_blas)
+/* blas: 0 a matching kernel, 1 the reference BLAS, 2 a generic OpenBLAS kernel */
+static void run_started(feeder *f, int dates_total, int folds, int blas)
 {
     kt_event e = blank(KT_EV_RUN_STARTED);
     kt_run_header *h = &e.header;
@@ -81,9 +82,19 @@ static void run_started(feeder *f, int dates_total, int folds, int ref_blas)
     d->verified = 1;
     d->tensors_checked = 412;
     d->intra_threads = 2;
-    snprintf(d->blas, sizeof d->blas, "%s", ref_blas ? "reference BLAS" : "OpenBLAS 0.3.21 (pthread)");
-    d->blas_is_reference = ref_blas;
-    snprintf(d->simd, sizeof d->simd, "AVX2");
+    snprintf(d->blas, sizeof d->blas, "%s", blas == 1 ? "reference BLAS" : "OpenBLAS 0.3.21");
+    d->blas_is_reference = blas == 1;
+    snprintf(d->simd, sizeof d->simd, "%s", blas == 2 ? "AVX512" : "AVX2");
+    if (blas == 0) {
+        snprintf(d->blas_kernel, sizeof d->blas_kernel, "Haswell");
+        snprintf(d->blas_kernel_source, sizeof d->blas_kernel_source, "kronos-tui");
+        snprintf(d->blas_kernel_replaced, sizeof d->blas_kernel_replaced, "Prescott");
+    } else if (blas == 2) {
+        snprintf(d->blas_kernel, sizeof d->blas_kernel, "Prescott");
+        snprintf(d->blas_kernel_source, sizeof d->blas_kernel_source, "openblas");
+        snprintf(d->blas_kernel_best, sizeof d->blas_kernel_best, "SkylakeX");
+        d->blas_kernel_slow = 1;
+    }
     d->params = 24700000;
     d->bytes = 98800000;
     snprintf(e.text, sizeof e.text, "Run started: 98 tickers, %d dates", dates_total);
@@ -118,9 +129,9 @@ static void metrics(feeder *f, int horizon, int n, double median, double mean, d
     emit(f, &e);
 }
 
-static void script_normal(feeder *f, int ref_blas)
+static void script_normal(feeder *f, int blas)
 {
-    run_started(f, 2289, 109, ref_blas);
+    run_started(f, 2289, 109, blas);
     kt_event e = blank(KT_EV_LOG);
     snprintf(e.text, sizeof e.text, "Resuming from the journal: 42 dates already scored");
     emit(f, &e);
@@ -234,7 +245,7 @@ static int run_script(feeder *f)
     if (strcmp(sc, "fresh") == 0)
         script_fresh(f);
     else
-        script_normal(f, strcmp(sc, "refblas") == 0);
+        script_normal(f, strcmp(sc, "refblas") == 0 ? 1 : strcmp(sc, "slowkernel") == 0 ? 2 : 0);
     if (strcmp(sc, "finish") == 0) {
         kt_event e = blank(KT_EV_FINISHED);
         snprintf(e.text, sizeof e.text, "/tmp/kt-feeder-run/REPORT.md");

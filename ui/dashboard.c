@@ -286,6 +286,8 @@ static void draw_device(const kt_ui *ui, const layout *L)
     used += 3;
     kt_widget_pair(ui, y + 2, x + used, iw - used, _("SIMD"), KT_ROLE_VALUE,
                    d->simd[0] ? d->simd : g->dash);
+    /* The kernel comes first so that a narrow panel cuts the version, never
+     * the kernel name. */
     if (d->blas_is_reference) {
         if (iw >= 60)
             snprintf(buf, sizeof buf, _("%s %s: about 30x slower, install OpenBLAS"), g->warn,
@@ -294,6 +296,16 @@ static void draw_device(const kt_ui *ui, const layout *L)
             snprintf(buf, sizeof buf, _("%s %s (slow!)"), g->warn,
                      d->blas[0] ? d->blas : _("reference BLAS"));
         kt_widget_pair(ui, y + 3, x, iw, _("BLAS"), KT_ROLE_WARN, buf);
+    } else if (d->blas_kernel_slow) {
+        if (iw >= 52)
+            snprintf(buf, sizeof buf, _("%s %s (slow): set OPENBLAS_CORETYPE=%s"), g->warn, d->blas_kernel,
+                     d->blas_kernel_best);
+        else
+            snprintf(buf, sizeof buf, _("%s %s (slow kernel!)"), g->warn, d->blas_kernel);
+        kt_widget_pair(ui, y + 3, x, iw, _("BLAS"), KT_ROLE_WARN, buf);
+    } else if (d->blas_kernel[0]) {
+        snprintf(buf, sizeof buf, "%s, %s", d->blas_kernel, d->blas);
+        kt_widget_pair(ui, y + 3, x, iw, _("BLAS"), KT_ROLE_VALUE, buf);
     } else {
         kt_widget_pair(ui, y + 3, x, iw, _("BLAS"), KT_ROLE_VALUE, d->blas[0] ? d->blas : g->dash);
     }
