@@ -19,6 +19,9 @@ MOD="$srcdir/tests/data/tiny/model"
 LC_ALL=C
 export LC_ALL
 unset KRONOS_TUI_BLAS_REPLACED
+# the shim is preloaded before the sanitizer runtime of an ASan build
+ASAN_OPTIONS="verify_asan_link_order=0:${ASAN_OPTIONS:-}"
+export ASAN_OPTIONS
 T=$(mktemp -d "${TMPDIR:-/tmp}/kt-blas.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
