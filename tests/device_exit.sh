@@ -65,5 +65,5 @@ expect_line "$T/err4" 'kronos-tui device: device_plant: no tensor named "predict
 # 5. the product itself, same data: verified and the run goes through
 $BIN device --tokenizer "$TOK" --model "$MOD" > "$T/out5" || fail "kronos-tui device: exit $?"
 expect_line "$T/out5" "  verified:        yes"
-$BIN $RUN --output-dir "$T/run5" 2> "$T/err5" || { cat "$T/err5"; fail "kronos-tui --batch: exit $?"; }
+$BIN $RUN --output-dir "$T/run5" 2> "$T/err5" || { rc=$?; cat "$T/err5"; fail "kronos-tui --batch: exit $rc"; }
 echo "device_exit.sh: ok"

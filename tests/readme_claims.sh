@@ -30,7 +30,7 @@ OPTS="--tokenizer $TOK --model $MOD --lookback 30 --horizons 1,5 --max-context 1
 OUTS="scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv leak_tripwires.json"
 run() { # NAME CSV: run on CSV into $T/NAME, stderr in $T/NAME.err; must exit 0
     $BIN --prices "$2" $OPTS --output-dir "$T/$1" 2> "$T/$1.err" ||
-        { cat "$T/$1.err" >&2; fail "$1: exit $?"; }
+        { rc=$?; cat "$T/$1.err" >&2; fail "$1: exit $rc"; }
 }
 same_outputs() { # A B: every output CSV byte-identical
     for f in $OUTS; do cmp -s "$T/$1/$f" "$T/$2/$f" || fail "$2: $f differs from $1"; done
@@ -113,7 +113,7 @@ tail -n 1 "$T/failed/events.jsonl" | grep -qF '"event":"failed"' || fail "events
 
 # ---- 3. --resume refused when the model changed ------------------------------
 # a finished run resumes with nothing to redo while the model is the same
-$BIN --resume "$T/ref" 2> "$T/res0.err" || { cat "$T/res0.err"; fail "resume, same model: exit $?"; }
+$BIN --resume "$T/ref" --batch 2> "$T/res0.err" || { rc=$?; cat "$T/res0.err"; fail "resume, same model: exit $rc"; }
 grep -q '^Finished in .*: 21 dates (21 resumed)\.' "$T/res0.err" || { cat "$T/res0.err"; fail "resume, same model: not all resumed"; }
 cp -R "$T/ref" "$T/ref.before"
 cp "$MOD/model.safetensors" "$T/model.orig"
@@ -137,5 +137,5 @@ echo >> "$TOK/config.json"
 refused tokcfg "$TOK/config.json"
 cp "$T/tokcfg.orig" "$TOK/config.json"
 # the recorded model back: the resume goes through
-$BIN --resume "$T/ref" --batch 2> "$T/res1.err" || { cat "$T/res1.err"; fail "resume, model restored: exit $?"; }
+$BIN --resume "$T/ref" --batch 2> "$T/res1.err" || { rc=$?; cat "$T/res1.err"; fail "resume, model restored: exit $rc"; }
 echo "readme_claims.sh: ok"
