@@ -800,39 +800,66 @@ template <class F> int guarded(kronos_error *err, F f)
     }
 }
 
-// Every parameter and buffer of the model.
-std::vector<const at::Tensor *> all_tensors(const kronos_model *m)
+// Every parameter and buffer of the model, with the name it has in its
+// checkpoint ("tokenizer embed.weight", "predictor norm.weight"); the fused
+// q/k/v and w1/w3 matrices are named after their parts, the recomputed
+// rotary tables after the buffer they replace.
+struct NamedTensor {
+    std::string name;
+    const at::Tensor *t;
+};
+
+std::vector<NamedTensor> all_tensors(const kronos_model *m)
 {
-    std::vector<const at::Tensor *> v;
-    auto lin = [&](const Linear &l) {
-        v.push_back(&l.w);
+    std::vector<NamedTensor> v;
+    std::string part;
+    auto add = [&](const std::string &n, const at::Tensor &t) { v.push_back({part + n, &t}); };
+    auto lin = [&](const std::string &p, const Linear &l) {
+        add(p + ".weight", l.w);
         if (l.b.defined())
-            v.push_back(&l.b);
+            add(p + ".bias", l.b);
     };
-    auto blk = [&](const Block &b) {
-        v.push_back(&b.norm1);
-        v.push_back(&b.norm2);
-        lin(b.attn.qkv);
-        lin(b.attn.out);
-        v.push_back(&b.attn.inv_freq);
-        v.push_back(&b.w13);
-        v.push_back(&b.w2);
+    auto blk = [&](const std::string &p, const Block &b) {
+        add(p + ".norm1.weight", b.norm1);
+        add(p + ".norm2.weight", b.norm2);
+        lin(p + ".self_attn.{q,k,v}_proj", b.attn.qkv);
+        lin(p + ".self_attn.out_proj", b.attn.out);
+        add(p + ".self_attn.rotary.inv_freq", b.attn.inv_freq);
+        add(p + ".ffn.{w1,w3}.weight", b.w13);
+        add(p + ".ffn.w2.weight", b.w2);
     };
     const Tokenizer &t = m->tok;
-    for (const Linear *l : {&t.embed, &t.head, &t.quant_embed, &t.post_quant_embed, &t.post_quant_embed_pre})
-        lin(*l);
-    for (const Block &b : t.encoder)
-        blk(b);
-    for (const Block &b : t.decoder)
-        blk(b);
+    part = "tokenizer ";
+    lin("embed", t.embed);
+    lin("head", t.head);
+    lin("quant_embed", t.quant_embed);
+    lin("post_quant_embed", t.post_quant_embed);
+    lin("post_quant_embed_pre", t.post_quant_embed_pre);
+    for (size_t i = 0; i < t.encoder.size(); i++)
+        blk("encoder." + std::to_string(i), t.encoder[i]);
+    for (size_t i = 0; i < t.decoder.size(); i++)
+        blk("decoder." + std::to_string(i), t.decoder[i]);
     const Predictor &p = m->pred;
-    for (const at::Tensor *x : {&p.emb_s1, &p.emb_s2, &p.minute, &p.hour, &p.weekday, &p.day, &p.month, &p.norm,
-                                &p.dep_norm})
-        v.push_back(x);
-    for (const Linear *l : {&p.fusion, &p.dep_q, &p.dep_k, &p.dep_v, &p.dep_o, &p.proj_s1, &p.proj_s2})
-        lin(*l);
-    for (const Block &b : p.layers)
-        blk(b);
+    part = "predictor ";
+    const std::string te = m->pc.learn_te ? ".weight" : ".emb.weight";
+    add("embedding.emb_s1.weight", p.emb_s1);
+    add("embedding.emb_s2.weight", p.emb_s2);
+    add("time_emb.minute_embed" + te, p.minute);
+    add("time_emb.hour_embed" + te, p.hour);
+    add("time_emb.weekday_embed" + te, p.weekday);
+    add("time_emb.day_embed" + te, p.day);
+    add("time_emb.month_embed" + te, p.month);
+    add("norm.weight", p.norm);
+    add("dep_layer.norm.weight", p.dep_norm);
+    lin("embedding.fusion_proj", p.fusion);
+    lin("dep_layer.cross_attn.q_proj", p.dep_q);
+    lin("dep_layer.cross_attn.k_proj", p.dep_k);
+    lin("dep_layer.cross_attn.v_proj", p.dep_v);
+    lin("dep_layer.cross_attn.out_proj", p.dep_o);
+    lin("head.proj_s1", p.proj_s1);
+    lin("head.proj_s2", p.proj_s2);
+    for (size_t i = 0; i < p.layers.size(); i++)
+        blk("transformer." + std::to_string(i), p.layers[i]);
     return v;
 }
 
@@ -900,8 +927,8 @@ void finish_open(kronos_model *m, const kronos_options *opt)
     const int dl = default_lanes().load();  // also puts libtorch and OpenBLAS at one thread
     m->lanes = m->opt.threads > 0 ? m->opt.threads : dl;
     int64_t total = 0;
-    for (const at::Tensor *t : all_tensors(m))
-        total += t->numel();
+    for (const NamedTensor &n : all_tensors(m))
+        total += n.t->numel();
     m->bytes = total * 4;
 }
 
@@ -1411,14 +1438,15 @@ int kronos_device_status_get(kronos_model *m, kronos_device_status *st, kronos_e
         fill_runtime(st, m->lanes);
         st->params = m->tok_params + m->pred_params;
         st->bytes = m->bytes;
-        std::vector<const at::Tensor *> ts = all_tensors(m);
+        std::vector<NamedTensor> ts = all_tensors(m);
         if (m->last_out.defined())
-            ts.push_back(&m->last_out);
-        for (const at::Tensor *t : ts) {
+            ts.push_back({"last_forecast_output", &m->last_out});
+        for (const NamedTensor &n : ts) {
+            const at::Tensor *t = n.t;
             st->tensors_checked++;
             if (!t->defined() || !t->device().is_cpu() || !t->is_cpu()) {
-                snprintf(st->violation, sizeof st->violation, _("tensor %lld is on %s, not the CPU"),
-                         (long long)st->tensors_checked, t->defined() ? t->device().str().c_str() : "nothing");
+                snprintf(st->violation, sizeof st->violation, _("tensor %s is on %s, not the CPU"),
+                         n.name.c_str(), t->defined() ? t->device().str().c_str() : "nothing");
                 fail(KRONOS_EDEVICE, st->violation);
             }
         }
@@ -1455,6 +1483,21 @@ void kronos_debug_set_kv_cache(kronos_model *m, int enable)
 {
     if (m)
         m->kv_cache = enable != 0;
+}
+
+int kronos_debug_move_tensor(kronos_model *m, const char *name, const char *device, kronos_error *err)
+{
+    return guarded(err, [&] {
+        if (!m || !name || !device)
+            fail(KRONOS_EINVAL, _("NULL argument"));
+        for (const NamedTensor &n : all_tensors(m))
+            if (n.name == name) {
+                at::Tensor *t = const_cast<at::Tensor *>(n.t);
+                *t = t->to(at::Device(std::string(device)));
+                return;
+            }
+        fail(KRONOS_EINVAL, strf("no tensor named \"%s\"", name));
+    });
 }
 
 void kronos_debug_timing(const kronos_model *m, kronos_timing *t)

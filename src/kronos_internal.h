@@ -20,6 +20,12 @@ int kronos_open_random(const kronos_tokenizer_config *tc, const kronos_predictor
 /* 1 (default): KV cache while the window grows; 0: recompute every step. */
 void kronos_debug_set_kv_cache(kronos_model *m, int enable);
 
+/* Moves the tensor the device check calls `name` ("tokenizer embed.weight",
+ * as in kronos_device_status's violation) to `device` ("meta"): lets a test
+ * plant a tensor off the CPU (libtorch here has no other device).
+ * KRONOS_EINVAL when no tensor has that name. */
+int kronos_debug_move_tensor(kronos_model *m, const char *name, const char *device, kronos_error *err);
+
 /* Tokenizer encode of one normalised series x[L][6] -> s1[L], s2[L]. */
 int kronos_debug_encode(kronos_model *m, const float *x, int L, int64_t *s1, int64_t *s2, kronos_error *err);
 /* Tokenizer decode of ids[L] -> out[L][6] (normalised space). */

@@ -905,6 +905,8 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
             fprintf(f, "  - %s: %ld\n", kt_prices_drop_name(r), ps->dropped[r]);
     if (ps->volume_filled)
         fprintf(f, "  - %s: %ld\n", _("missing volume set to 0"), ps->volume_filled);
+    if (ps->amount_filled)
+        fprintf(f, "  - %s: %ld\n", _("missing amount set to 0"), ps->amount_filled);
 }
 
 int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err, size_t errlen)

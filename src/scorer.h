@@ -43,7 +43,8 @@ struct kt_scorer {
 };
 
 /* The Kronos scorer (src/scorer_kronos.c). Returns 0, or -1 with err set
- * (model/checkpoint problem). */
+ * (model/checkpoint problem). A tensor found off the CPU is not an error
+ * here: check (*out)->device.verified (0: device.violation says which). */
 int kt_scorer_kronos_open(const char *tokenizer_dir, const char *model_dir,
                           const kronos_options *opt, const kronos_sampling *sampling,
                           kt_scorer **out, char *err, size_t errlen);

@@ -134,7 +134,11 @@ int kt_scorer_kronos_open(const char *tokenizer_dir, const char *model_dir,
              "Kronos d_model=%d layers=%d heads=%d s1=%d s2=%d (%s)", info.predictor.d_model,
              info.predictor.n_layers, info.predictor.n_heads, info.predictor.s1_bits,
              info.predictor.s2_bits, model_dir);
-    if (kronos_device_status_get(k->m, &k->base.device, &e) != KRONOS_OK) {
+    /* a tensor off the CPU is not a checkpoint error: the scorer is
+     * returned with device.verified 0 and the violation, for the caller
+     * to refuse (exit 5) */
+    int st = kronos_device_status_get(k->m, &k->base.device, &e);
+    if (st != KRONOS_OK && st != KRONOS_EDEVICE) {
         snprintf(err, errlen, "%s", e.msg);
         kdestroy(&k->base);
         return -1;
