@@ -22,10 +22,14 @@ VALIDATE="$srcdir/tests/validate_events.py"
 TOK="$srcdir/tests/data/tiny/tokenizer"
 MOD="$srcdir/tests/data/tiny/model"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-command -v python3 > /dev/null 2>&1 ||
-    { echo "SKIP: python3 is missing (Debian packages: python3 python3-jsonschema)"; exit 77; }
-python3 -c 'import jsonschema' 2> /dev/null ||
-    { echo "SKIP: the Python jsonschema package is missing (Debian package: python3-jsonschema)"; exit 77; }
+# Debian's python3-jsonschema is seen by /usr/bin/python3; another python3
+# first on PATH (a virtualenv, pyenv) may have its own.
+PY=
+for p in /usr/bin/python3 python3; do
+    if command -v "$p" > /dev/null 2>&1 && "$p" -c 'import jsonschema' 2> /dev/null; then PY=$p; break; fi
+done
+[ -n "$PY" ] ||
+    { echo "SKIP: no python3 with the jsonschema package (Debian packages: python3 python3-jsonschema)"; exit 77; }
 command -v tmux > /dev/null 2>&1 ||
     { echo "SKIP: tmux is missing (Debian package: tmux): paused/resumed come only from the console"; exit 77; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/kt-events-schema.XXXXXX")
@@ -38,9 +42,9 @@ export LC_ALL
 sed -n '/static const char \*ev_name/,/^}/p' "$srcdir/src/batchlog.c" | sed -n '/names\[\] = {/,/};/p' |
     grep -o '"[a-z_]*"' | tr -d '"' | sort > "$T/kinds.code"
 [ "$(wc -l < "$T/kinds.code")" -eq 17 ] || { cat "$T/kinds.code"; fail "expected 17 event names in src/batchlog.c"; }
-python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print("\n".join(sorted(s["properties"]["event"]["enum"])))' \
+"$PY" -c 'import json, sys; s = json.load(open(sys.argv[1])); print("\n".join(sorted(s["properties"]["event"]["enum"])))' \
     "$SCHEMA" > "$T/kinds.enum" || fail "$SCHEMA: no event enum"
-python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print("\n".join(sorted(s["$defs"])))' \
+"$PY" -c 'import json, sys; s = json.load(open(sys.argv[1])); print("\n".join(sorted(s["$defs"])))' \
     "$SCHEMA" > "$T/kinds.defs" || fail "$SCHEMA: no \$defs"
 diff "$T/kinds.code" "$T/kinds.enum" > "$T/d1" || { cat "$T/d1"; fail "the schema's event enum differs from src/batchlog.c (< code, > schema)"; }
 diff "$T/kinds.code" "$T/kinds.defs" > "$T/d2" || { cat "$T/d2"; fail "the schema's \$defs differ from src/batchlog.c (< code, > schema)"; }
@@ -102,7 +106,7 @@ done
 [ "$(cat "$T/con.rc")" = KT_EXIT=130 ] || fail "console: $(cat "$T/con.rc"), expected KT_EXIT=130"
 
 # ---- every line of every file against the schema; every kind seen ------------
-python3 "$VALIDATE" "$SCHEMA" "$T/run.json" "$T/resume.json" "$T/run/events.jsonl" \
+"$PY" "$VALIDATE" "$SCHEMA" "$T/run.json" "$T/resume.json" "$T/run/events.jsonl" \
     "$T/empty.json" "$T/empty/events.jsonl" "$T/failed.json" "$T/failed/events.jsonl" "$EV" > "$T/seen"
 rc=$?
 [ $rc -eq 0 ] || { cat "$T/seen"; fail "a line does not match $SCHEMA (exit $rc)"; }
@@ -114,7 +118,7 @@ diff "$T/kinds.reachable" "$T/kinds.seen" > "$T/d3" ||
 line=$(grep -m 1 '"event":"date_done"' "$T/run.json")
 bad() { # NAME JSON EXPECTED-MESSAGE
     printf '%s\n' "$2" > "$T/bad.$1"
-    python3 "$VALIDATE" "$SCHEMA" "$T/bad.$1" > "$T/bad.$1.out"; rc=$?
+    "$PY" "$VALIDATE" "$SCHEMA" "$T/bad.$1" > "$T/bad.$1.out"; rc=$?
     [ $rc -eq 1 ] || { cat "$T/bad.$1.out"; fail "bad.$1: validator exit $rc, expected 1"; }
     grep -qxF -- "$T/bad.$1:1: $3" "$T/bad.$1.out" || { cat "$T/bad.$1.out"; fail "bad.$1: message"; }
 }
