@@ -1548,6 +1548,21 @@ int kronos_debug_last_logits(kronos_model *m, const int64_t *s1, const int64_t *
     });
 }
 
+int kronos_debug_sample(const float *logits, int n, const kronos_sampling *s, uint64_t seed, uint64_t stream,
+                        int count, int64_t *out, kronos_error *err)
+{
+    return guarded(err, [&] {
+        if (!logits || !s || !out || n < 1 || count < 0 || !(s->temperature >= 0) || s->top_k < 0 ||
+            !(s->top_p > 0 && s->top_p <= 1.0))
+            fail(KRONOS_EINVAL, _("invalid sampling settings (n >= 1; T >= 0; top_k >= 0; 0 < top_p <= 1)"));
+        Rng rng(seed, stream);
+        std::vector<double> buf;
+        std::vector<int64_t> idx;
+        for (int i = 0; i < count; i++)
+            out[i] = sample_row(logits, n, *s, rng, buf, idx);
+    });
+}
+
 double kronos_bench_sgemm_gflops(int mm, int k, int n, int reps)
 {
     try {

@@ -37,6 +37,13 @@ int kronos_debug_decode(kronos_model *m, const int64_t *s1, const int64_t *s2, i
 int kronos_debug_last_logits(kronos_model *m, const int64_t *s1, const int64_t *s2, const kronos_stamp *stamps,
                              int L, int64_t s1_cond, float *s1_logits, float *s2_logits, kronos_error *err);
 
+/* The sampler of every generation step, on one row of n logits: `count`
+ * draws from the RNG stream (seed, stream) that kronos_forecast gives a row
+ * (stream = sample index), with s's temperature, top_k and top_p (the other
+ * fields are ignored). For the sampling property tests. */
+int kronos_debug_sample(const float *logits, int n, const kronos_sampling *s, uint64_t seed, uint64_t stream,
+                        int count, int64_t *out, kronos_error *err);
+
 /* Timing of the last kronos_forecast call. */
 typedef struct kronos_timing {
     double encode_s, prefill_s, generate_s, decode_s, total_s;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # eval_batch.sh: kronos-tui --batch end to end with the tiny golden model:
 # log lines, output files, the empty case, exit codes, SIGINT + resume
-# with byte-identical outputs.
+# with byte-identical outputs; the outputs of a 3-fold run recomputed
+# independently (tests/recompute_run.py).
 set -u
 : "${srcdir:=.}"
 BIN=./kronos-tui
@@ -51,6 +52,19 @@ $BIN --help | grep -q '130  interrupted' || fail "--help exit codes"
 
 # 4. SIGINT mid-run -> 130, then the same command resumes; bytes equal a clean run
 $BIN $COMMON --batch --max-folds 3 --output-dir "$T/ref" 2>/dev/null || fail "reference run"
+# The reference run's outputs recomputed independently from its scores.csv
+# and the price store (tests/recompute_run.py: per-date RankIC/IC/spreads,
+# fold summaries, IC decay, churn, the REPORT.md and metadata headline).
+command -v python3 >/dev/null 2>&1 || fail "python3 is needed for tests/recompute_run.py (setup.sh installs it)"
+python3 "$srcdir/tests/recompute_run.py" "$T/ref" --prices "$T/prices.csv" || fail "recomputed outputs disagree"
+# Ties: T00..T03 copied as U00..U03 give identical series, so tied scores
+# and labels on a date (average ranks, top-K and quintile tie-breaks).
+awk -F, -v OFS=, 'NR == 1 { print; next } { print } $2 ~ /^T0[0-3]$/ { sub(/^T/, "U", $2); print }' \
+  "$T/prices.csv" > "$T/prices_ties.csv"
+$BIN --prices "$T/prices_ties.csv" --tokenizer "$TOK" --model "$MOD" --lookback 30 --horizons 1,5 \
+  --max-context 128 --batch --max-folds 1 --output-dir "$T/ties" 2>/dev/null || fail "tied run"
+python3 "$srcdir/tests/recompute_run.py" "$T/ties" --prices "$T/prices_ties.csv" --expect-ties ||
+  fail "recomputed outputs of the tied run disagree"
 $BIN $COMMON --batch --max-folds 3 --output-dir "$T/int" 2> "$T/err4" &
 pid=$!
 i=0

@@ -68,12 +68,21 @@ grep -q "line 2: column close" "$tmp/err" || { echo "FAIL: error does not name l
 expect 3 "lookback past the end" $bin forecast --tokenizer "$d/tokenizer" --model "$d/model" --input "$d/input.csv" --start 1400 --lookback 500 --pred-len 2
 expect 4 "missing model dir" $bin forecast --tokenizer "$d/tokenizer" --model "$tmp" --input "$d/input.csv" --lookback 8 --pred-len 2
 
-# Past the end of the file the timestamps continue on weekdays (daily bars).
+# Past the end of the file the timestamps continue on weekdays (daily bars):
+# the file ends on Friday 2022-02-18, so 6 steps skip two weekends.
 n=$(($(wc -l <"$d/input.csv") - 1))
-expect 0 "future past end of file" $bin forecast --tokenizer "$d/tokenizer" --model "$d/model" --input "$d/input.csv" \
-    --start $((n - 20)) --lookback 20 --pred-len 3 --max-context 128 --seed 7
 last=$(tail -n 1 "$d/input.csv" | cut -d, -f1)
-echo "last input row $last; forecast timestamps: $(tail -n +2 "$tmp/out" | cut -d, -f1 | tr '\n' ' ')"
+[ "$last" = 2022-02-18 ] || { echo "FAIL: the fixture's last row is $last, this check expects 2022-02-18"; fail=1; }
+expect 0 "future past end of file" $bin forecast --tokenizer "$d/tokenizer" --model "$d/model" --input "$d/input.csv" \
+    --start $((n - 20)) --lookback 20 --pred-len 6 --max-context 128 --seed 7
+got=$(tail -n +2 "$tmp/out" | cut -d, -f1 | tr '\n' ' ')
+want='2022-02-21 00:00:00 2022-02-22 00:00:00 2022-02-23 00:00:00 2022-02-24 00:00:00 2022-02-25 00:00:00 2022-02-28 00:00:00 '
+if [ "$got" = "$want" ]; then
+    echo "ok future timestamps after $last: $got"
+else
+    echo "FAIL: future timestamps after $last: $got, want $want"
+    fail=1
+fi
 
 # --seed reproduces a sampled forecast; another seed changes it.
 args="--tokenizer $d/tokenizer --model $d/model --input $d/input.csv --start 10 --lookback 40 --pred-len 5 --max-context 128 --sample-count 3"

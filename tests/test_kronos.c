@@ -26,15 +26,20 @@ static char *fx_path(const char *fx, const char *file)
     return p;
 }
 
-static kronos_model *open_fx(const char *fx)
+static kronos_model *open_dirs(const char *tok, const char *mod)
 {
     kronos_model *m = NULL;
     kronos_error e;
     kronos_options o = {0};
     o.threads = 1;
-    int rc = kronos_open(fx_path(fx, "tokenizer"), fx_path(fx, "model"), &o, &m, &e);
-    ck_assert_msg(rc == KRONOS_OK, "open %s: %s", fx, e.msg);
+    int rc = kronos_open(tok, mod, &o, &m, &e);
+    ck_assert_msg(rc == KRONOS_OK, "open %s, %s: %s", tok, mod, e.msg);
     return m;
+}
+
+static kronos_model *open_fx(const char *fx)
+{
+    return open_dirs(fx_path(fx, "tokenizer"), fx_path(fx, "model"));
 }
 
 /* Numbers from a whitespace-separated text file. */
@@ -163,9 +168,10 @@ static void normalise(const double *x, int L, float *out)
     }
 }
 
-static void check_parity(const char *fx)
+/* Parity of the checkpoint in tok/mod with the golden files of fixture fx. */
+static void check_parity_dirs(const char *fx, const char *tok, const char *mod)
 {
-    kronos_model *m = open_fx(fx);
+    kronos_model *m = open_dirs(tok, mod);
     gcase *cs = calloc(8, sizeof *cs);
     int nc = read_cases(fx, cs);
     ck_assert_int_ge(nc, 2);
@@ -260,6 +266,11 @@ static void check_parity(const char *fx)
     free_series(&s);
     free(cs);
     kronos_close(m);
+}
+
+static void check_parity(const char *fx)
+{
+    check_parity_dirs(fx, fx_path(fx, "tokenizer"), fx_path(fx, "model"));
 }
 
 START_TEST(test_parity_tiny) { check_parity("tiny"); }
@@ -465,14 +476,18 @@ static void edit_header(const char *part, void (*fn)(json_t *))
     free(b);
 }
 
+static int buffers_dropped;
+
 static void drop_buffers(json_t *j)
 {
     const char *k;
     json_t *v;
     void *tmp;
     json_object_foreach_safe(j, tmp, k, v) {
-        if (strstr(k, "inv_freq") || strstr(k, "bsq"))
+        if (strstr(k, "inv_freq") || strstr(k, "bsq")) {
             json_object_del(j, k);
+            buffers_dropped++;
+        }
     }
 }
 
@@ -538,11 +553,23 @@ START_TEST(test_strict_loading)
 {
     kronos_error e;
     char cmd[1024];
-    /* Buffers absent: recomputed, and the parity still holds (ids exact). */
+    /* Buffers absent (the fixture has 6 in the tokenizer: 4 rotary
+     * inv_freq, bsq.basis, bsq.group_basis; 3 inv_freq in the predictor):
+     * recomputed, and the parity with the golden files still holds (ids
+     * exact, logits, decode and greedy forecasts within 1e-4). */
     fresh_copy();
+    buffers_dropped = 0;
     edit_header("tokenizer", drop_buffers);
+    ck_assert_int_eq(buffers_dropped, 6);
     edit_header("model", drop_buffers);
+    ck_assert_int_eq(buffers_dropped, 9);
     ck_assert_msg(open_copy(&e) == KRONOS_OK, "%s", e.msg);
+    {
+        char t[512], p[512];
+        snprintf(t, sizeof t, "%s/tokenizer", tmpdir);
+        snprintf(p, sizeof p, "%s/model", tmpdir);
+        check_parity_dirs("tiny", t, p);
+    }
     remove_copy();
 
     fresh_copy(); /* truncated file */
@@ -627,6 +654,199 @@ START_TEST(test_status_names)
 }
 END_TEST
 
+/* ---- sampling properties (kronos_debug_sample: the generation sampler) -- */
+
+/* Argmax written out here (first index on ties). */
+static int argmax_f(const float *x, int n)
+{
+    int b = 0;
+    for (int j = 1; j < n; j++)
+        if (x[j] > x[b])
+            b = j;
+    return b;
+}
+
+static float lcg_normalish(uint64_t *st)
+{
+    /* sum of 4 uniforms, centred: a fixed, smooth spread of logits */
+    double a = 0;
+    for (int k = 0; k < 4; k++) {
+        *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+        a += (double)(*st >> 11) / 9007199254740992.0;
+    }
+    return (float)((a - 2.0) * 1.7);
+}
+
+/* top-p -> 0 is greedy: with top_p below the top token's probability the
+ * nucleus is that token alone, so every draw is the argmax, at any
+ * temperature; T = 0 and top_k = 1 are the argmax too. */
+START_TEST(test_top_p_to_zero_is_greedy)
+{
+    enum { N = 1024, DRAWS = 40 };
+    float lg[N];
+    int64_t out[DRAWS];
+    kronos_error e;
+    uint64_t st = 2024;
+    const double temps[3] = {0.3, 1.0, 2.5};
+    int non_argmax_at_top_p_1 = 0;
+    for (int v = 0; v < 12; v++) {
+        for (int j = 0; j < N; j++)
+            lg[j] = lcg_normalish(&st);
+        const int am = argmax_f(lg, N);
+        for (int ti = 0; ti < 3; ti++) {
+            const double T = temps[ti];
+            /* p_max = 1 / sum_j exp((l_j - l_max) / T), in double */
+            double z = 0;
+            for (int j = 0; j < N; j++)
+                z += exp(((double)lg[j] - lg[am]) / T);
+            const double pmax = 1.0 / z;
+            const double tps[4] = {1e-300, 1e-9, 0.5 * pmax, 0.999 * pmax};
+            kronos_sampling sp;
+            kronos_sampling_defaults(&sp);
+            sp.temperature = T;
+            for (int k = 0; k < 4; k++) {
+                sp.top_k = 0;
+                sp.top_p = tps[k];
+                ck_assert_int_eq(kronos_debug_sample(lg, N, &sp, 7 + v, (uint64_t)k, DRAWS, out, &e), KRONOS_OK);
+                for (int i = 0; i < DRAWS; i++)
+                    ck_assert_msg(out[i] == am, "vector %d T %g top_p %g: draw %d is token %lld, argmax %d", v, T,
+                                  tps[k], i, (long long)out[i], am);
+            }
+            sp.top_p = 1.0;
+            sp.top_k = 1;
+            ck_assert_int_eq(kronos_debug_sample(lg, N, &sp, 1, 0, DRAWS, out, &e), KRONOS_OK);
+            for (int i = 0; i < DRAWS; i++)
+                ck_assert_msg(out[i] == am, "top_k 1 drew %lld, argmax %d", (long long)out[i], am);
+            /* not vacuous: without a filter the same logits are not greedy */
+            sp.top_k = 0;
+            ck_assert_int_eq(kronos_debug_sample(lg, N, &sp, 1, 0, DRAWS, out, &e), KRONOS_OK);
+            for (int i = 0; i < DRAWS; i++)
+                non_argmax_at_top_p_1 += out[i] != am;
+        }
+        kronos_sampling g;
+        kronos_sampling_defaults(&g);
+        g.temperature = 0;
+        ck_assert_int_eq(kronos_debug_sample(lg, N, &g, 3, 0, 4, out, &e), KRONOS_OK);
+        for (int i = 0; i < 4; i++)
+            ck_assert_int_eq(out[i], am);
+    }
+    /* p_max is 0.002 to 0.36 on these vectors (about 1360 of the 1440
+     * unfiltered draws are off the argmax); fewer than half would mean the
+     * filter leaks into top_p = 1 */
+    ck_assert_msg(non_argmax_at_top_p_1 > 720, "only %d of 1440 unfiltered draws were not the argmax",
+                  non_argmax_at_top_p_1);
+    /* top_p = 0 is outside the contract (0 < top_p <= 1) */
+    kronos_sampling bad;
+    kronos_sampling_defaults(&bad);
+    bad.top_p = 0;
+    ck_assert_int_eq(kronos_debug_sample(lg, N, &bad, 1, 0, 1, out, &e), KRONOS_EINVAL);
+}
+END_TEST
+
+/* Chi-square critical values at a false-failure probability of 1e-6, for
+ * 1..15 degrees of freedom: x with P(chi2_df > x) = 1e-6, from the
+ * regularised upper incomplete gamma function Q(df/2, x/2) (check: for
+ * df = 2, Q = exp(-x/2), x = 2 ln 1e6 = 27.63). */
+static const double chi2_crit_1e6[16] = {0,     23.93, 27.63, 30.66, 33.38, 35.89, 38.26, 40.52,
+                                         42.70, 44.81, 46.86, 48.87, 50.83, 52.75, 54.64, 56.49};
+
+/* Token frequencies on fixed logits follow the sampling distribution the
+ * reference defines (kronos-reference.md), computed here in double:
+ * softmax(l / T), restricted to the top k (top_p then ignored) or to the
+ * nucleus (descending order, tokens kept up to and including the first
+ * whose cumulative probability exceeds top_p), renormalised. 200000 draws
+ * from one fixed seed, so the test is deterministic; the bound is Pearson's
+ * chi-square over the kept tokens at a false-failure probability of 1e-6
+ * (were the sampler exact and the seed arbitrary, a new seed would fail
+ * with that probability; every expected count is >= 200, far above the
+ * usual >= 5 for the chi-square approximation). Tokens outside the kept
+ * set must never be drawn. Power: a 2 % relative error in a bin of
+ * probability 0.1 adds (0.002 * 200000)^2 / 20000 = 8 to the statistic;
+ * a token wrongly kept or dropped adds thousands. */
+static void check_frequencies(double T, int top_k, double top_p, int want_kept)
+{
+    enum { V = 16, DRAWS = 200000 };
+    static const float lg[V] = {1.7f, -0.4f, 0.9f, 2.3f,  -1.6f, 0.2f, 1.1f, -0.9f,
+                                0.5f, 1.9f,  -0.1f, -1.2f, 0.7f, 1.4f, -0.6f, 0.0f};
+    double p[V], mx = -INFINITY, tot = 0;
+    for (int j = 0; j < V; j++)
+        mx = fmax(mx, (double)lg[j] / T);
+    for (int j = 0; j < V; j++)
+        tot += p[j] = exp((double)lg[j] / T - mx);
+    for (int j = 0; j < V; j++)
+        p[j] /= tot;
+    int order[V];
+    for (int j = 0; j < V; j++)
+        order[j] = j;
+    for (int a = 1; a < V; a++) /* descending by probability (no ties here) */
+        for (int b = a; b > 0 && p[order[b]] > p[order[b - 1]]; b--) {
+            int t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
+    int kept = V;
+    if (top_k > 0) {
+        kept = top_k < V ? top_k : V;
+    } else if (top_p < 1.0) {
+        double cum = 0;
+        for (kept = 0; kept < V;) {
+            cum += p[order[kept++]];
+            /* far from the boundary, so float vs double logits cannot matter */
+            ck_assert_msg(fabs(cum - top_p) > 1e-3, "test logits too close to the nucleus boundary");
+            if (cum > top_p)
+                break;
+        }
+    }
+    ck_assert_int_eq(kept, want_kept);
+    double q[V] = {0}, qs = 0;
+    for (int r = 0; r < kept; r++)
+        qs += p[order[r]];
+    for (int r = 0; r < kept; r++)
+        q[order[r]] = p[order[r]] / qs;
+
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.temperature = T;
+    sp.top_k = top_k;
+    sp.top_p = top_p;
+    int64_t *out = malloc(sizeof *out * DRAWS);
+    kronos_error e;
+    ck_assert_int_eq(kronos_debug_sample(lg, V, &sp, 20240601, 0, DRAWS, out, &e), KRONOS_OK);
+    long cnt[V] = {0};
+    for (int i = 0; i < DRAWS; i++) {
+        ck_assert(out[i] >= 0 && out[i] < V);
+        cnt[out[i]]++;
+    }
+    free(out);
+    double chi2 = 0;
+    for (int j = 0; j < V; j++) {
+        if (q[j] == 0) {
+            ck_assert_msg(cnt[j] == 0, "T %g top_k %d top_p %g: token %d is filtered out but drawn %ld times", T,
+                          top_k, top_p, j, cnt[j]);
+            continue;
+        }
+        double ex = q[j] * DRAWS;
+        ck_assert(ex >= 200);
+        chi2 += (cnt[j] - ex) * (cnt[j] - ex) / ex;
+    }
+    const int df = kept - 1;
+    ck_assert(df >= 1 && df <= 15);
+    printf("sampling T %g top_k %d top_p %g: %d tokens kept, chi2 %.2f (df %d, bound %.2f at 1e-6)\n", T, top_k,
+           top_p, kept, chi2, df, chi2_crit_1e6[df]);
+    ck_assert_msg(chi2 < chi2_crit_1e6[df], "T %g top_k %d top_p %g: chi-square %.2f > %.2f (df %d)", T, top_k,
+                  top_p, chi2, chi2_crit_1e6[df], df);
+}
+
+START_TEST(test_frequencies_match_softmax)
+{
+    check_frequencies(1.0, 0, 1.0, 16); /* plain softmax */
+    check_frequencies(0.7, 0, 0.8, 5);  /* temperature and nucleus */
+    /* top_k 4 at T 1.3: the top 4 hold 0.56 > top_p 0.5, so applying
+     * top_p too would drop the 4th token */
+    check_frequencies(1.3, 4, 0.5, 4);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("kronos");
@@ -640,6 +860,11 @@ static Suite *suite(void)
     tcase_add_test(tc, test_status_names);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
+    TCase *ts = tcase_create("sampling");
+    tcase_add_test(ts, test_top_p_to_zero_is_greedy);
+    tcase_add_test(ts, test_frequencies_match_softmax);
+    tcase_set_timeout(ts, 60);
+    suite_add_tcase(s, ts);
     return s;
 }
 

@@ -161,13 +161,83 @@ START_TEST(test_fixture_and_truncations)
 }
 END_TEST
 
+/* Bytes of the fixture's JSON header that are free text: inside the quotes
+ * of a top-level key (a tensor name) or of any string inside
+ * "__metadata__". A byte 0x20..0x7f other than '"' and '\' there keeps
+ * the header valid JSON (RFC 8259 allows it unescaped; bytes >= 0x80 alone
+ * are not UTF-8) and changes only a name (or the ignored metadata). */
+static void free_text_regions(const unsigned char *b, size_t h, unsigned char *is_free)
+{
+    memset(is_free, 0, h);
+    int depth = 0, in_str = 0, in_meta = 0;
+    size_t str0 = 0;
+    for (size_t i = 0; i < h; i++) {
+        unsigned char ch = b[8 + i];
+        if (in_str) {
+            ck_assert_msg(ch != '\\', "the fixture's header has an escape; this classifier assumes none");
+            if (ch == '"') {
+                in_str = 0;
+                int is_key = depth == 1 && b[8 + i + 1] == ':';
+                if (is_key && i - str0 == 12 && memcmp(b + 8 + str0, "__metadata__", 12) == 0)
+                    in_meta = 1;
+                else if ((is_key && depth == 1) || (in_meta && depth == 2))
+                    memset(is_free + str0, 1, i - str0);
+            }
+            continue;
+        }
+        if (ch == '"') {
+            in_str = 1;
+            str0 = i + 1;
+        } else if (ch == '{' || ch == '[') {
+            depth++;
+        } else if (ch == '}' || ch == ']') {
+            if (--depth == 1)
+                in_meta = 0;
+        }
+    }
+}
+
+/* Random corruption of the fixture (3000 rounds, 1-4 random bytes each, a
+ * fixed LCG: deterministic). The outcome of every round is predicted from
+ * where the changed bytes are, independently of the reader:
+ *  - only in the data section: parses, with the original's 52 entries
+ *    (names, dtypes, shapes, offsets) and every tensor converted to
+ *    exactly the float32 values now stored in its bytes;
+ *  - only in the free text of the header (a name or metadata), each new
+ *    byte in 0x20..0x7f and not '"' or '\', names still distinct: parses, the
+ *    same entries with the names read from the changed header;
+ *  - anywhere else (the 8-byte length, the JSON structure, a dtype, a
+ *    shape, an offset, a byte that JSON forbids in a string): fails;
+ *  - a '\' written into free text may or may not make a valid escape:
+ *    either outcome, and a parse is checked as above minus the names.
+ * The counts of each kind are asserted too, so the rounds keep covering
+ * every kind. */
 START_TEST(test_random_corruption)
 {
     size_t len;
     unsigned char *b = read_fixture(&len);
-    uint64_t x = 12345;
     char err[256];
-    int ok = 0;
+    uint64_t h = 0;
+    for (int i = 7; i >= 0; i--)
+        h = h << 8 | b[i];
+    ck_assert(8 + h < len);
+    kt_safetensors orig;
+    ck_assert_int_eq(kt_st_parse(b, len, &orig, err, sizeof err), 0);
+    ck_assert_uint_eq(orig.n, 52);
+    /* the original's entries in header order, each with the position of its name */
+    size_t name_at[52];
+    for (size_t i = 0; i < orig.n; i++) {
+        char pat[300];
+        snprintf(pat, sizeof pat, "\"%s\":{", orig.t[i].name);
+        const unsigned char *q = memmem(b + 8, h, pat, strlen(pat));
+        ck_assert_ptr_nonnull(q);
+        name_at[i] = (size_t)(q - b) + 1;
+    }
+    unsigned char *is_free = malloc(h);
+    free_text_regions(b, h, is_free);
+    uint64_t x = 12345;
+    int n_data = 0, n_name = 0, n_fail = 0, n_escape = 0, parsed = 0;
+    float *want = malloc(1 << 16), *got = malloc(1 << 16);
     for (int round = 0; round < 3000; round++) {
         unsigned char *c = malloc(len);
         memcpy(c, b, len);
@@ -176,19 +246,83 @@ START_TEST(test_random_corruption)
             size_t pos = (size_t)(x >> 33) % (round % 2 ? 64 + 4872 : len);
             c[pos] = (unsigned char)(x >> 17);
         }
+        /* predict: 0 data only, 1 free text (printable), 2 escape, 3 fails */
+        int kind = 0;
+        for (size_t i = 0; i < 8 + h; i++) {
+            if (c[i] == b[i])
+                continue;
+            int k;
+            if (i < 8 || !is_free[i - 8] || c[i] < 0x20 || c[i] > 0x7f || c[i] == '"')
+                k = 3;
+            else
+                k = c[i] == '\\' ? 2 : 1;
+            kind = k > kind ? k : kind;
+        }
+        if (kind == 1) /* renamed entries must stay distinct */
+            for (size_t i = 0; i < orig.n && kind == 1; i++)
+                for (size_t j = i + 1; j < orig.n; j++) {
+                    size_t li = strlen(orig.t[i].name), lj = strlen(orig.t[j].name);
+                    if (li == lj && memcmp(c + name_at[i], c + name_at[j], li) == 0) {
+                        kind = 3;
+                        break;
+                    }
+                }
         kt_safetensors st;
-        if (kt_st_parse(c, len, &st, err, sizeof err) == 0) {
-            ok++;
-            float *dst = malloc(1 << 16);
-            for (size_t i = 0; i < st.n; i++)
-                if (st.t[i].nbytes <= (1 << 14))
-                    (void)kt_st_to_f32(&st, &st.t[i], dst);
-            free(dst);
+        int ok = kt_st_parse(c, len, &st, err, sizeof err) == 0;
+        if (kind == 3)
+            ck_assert_msg(!ok, "round %d: a structural corruption parsed", round);
+        else if (kind < 2)
+            ck_assert_msg(ok, "round %d: a corruption of %s failed: %s", round, kind ? "a name" : "data only", err);
+        n_data += kind == 0, n_name += kind == 1, n_escape += kind == 2, n_fail += kind == 3;
+        parsed += ok;
+        if (ok) {
+            ck_assert_uint_eq(st.n, orig.n);
+            for (size_t i = 0; i < orig.n; i++) {
+                const kt_st_tensor *o = &orig.t[i];
+                const kt_st_tensor *t = NULL;
+                char nm[300];
+                if (kind == 2) { /* names may have changed length: match by offset */
+                    for (size_t j = 0; j < st.n && !t; j++)
+                        if (st.t[j].offset == o->offset)
+                            t = &st.t[j];
+                } else {
+                    size_t l = strlen(o->name);
+                    memcpy(nm, c + name_at[i], l);
+                    nm[l] = '\0';
+                    t = kt_st_find(&st, nm);
+                }
+                ck_assert_msg(t != NULL, "round %d: entry %s lost", round, o->name);
+                ck_assert(t->dtype == o->dtype && t->ndim == o->ndim && t->offset == o->offset &&
+                          t->nbytes == o->nbytes);
+                ck_assert(memcmp(t->shape, o->shape, sizeof o->shape[0] * (size_t)o->ndim) == 0);
+                ck_assert_uint_le(t->nbytes, 1 << 16);
+                /* F32 little-endian bytes -> the exact float values */
+                ck_assert_int_eq(t->dtype, KT_ST_F32);
+                for (int64_t e = 0; e < t->numel; e++) {
+                    const unsigned char *p = c + 8 + h + t->offset + 4 * e;
+                    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+                    memcpy(&want[e], &u, 4);
+                }
+                ck_assert_int_eq(kt_st_to_f32(&st, t, got), 0);
+                ck_assert_msg(memcmp(want, got, (size_t)t->nbytes) == 0, "round %d: %s: values differ from its bytes",
+                              round, t->name);
+            }
             kt_st_free(&st);
         }
         free(c);
     }
-    ck_assert_int_gt(ok, 0); /* flips in the data section still parse */
+    /* The counts of this fixed sequence: every kind is covered. */
+    printf("corruption rounds: %d data only, %d names, %d escapes, %d structural; %d parsed\n", n_data, n_name,
+           n_escape, n_fail, parsed);
+    ck_assert_int_eq(n_data, 1405);
+    ck_assert_int_eq(n_name, 23);
+    ck_assert_int_eq(n_escape, 2);
+    ck_assert_int_eq(n_fail, 1570);
+    ck_assert_int_eq(parsed, 1429); /* 1405 + 23 + one of the two escapes */
+    free(want);
+    free(got);
+    free(is_free);
+    kt_st_free(&orig);
     free(b);
 }
 END_TEST
