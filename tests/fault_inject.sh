@@ -7,7 +7,7 @@
 #  3. the journal is cut inside its last record      -> resume discards it
 #     and recomputes only that date; outputs equal a clean run
 #  4. a checkpoint file loses its last byte          -> exit 4, file named
-#  5. the price CSV is replaced before a resume      -> refused (exit 2),
+#  5. the price CSV is replaced before a resume      -> refused (exit 7),
 #     the journal and the outputs are left untouched
 # Disk-full uses tests/fault_shim.so (LD_PRELOAD, built by make check).
 set -u
