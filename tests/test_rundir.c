@@ -193,11 +193,15 @@ START_TEST(status_stale_and_missing)
     s->heartbeat_interval = 2;
     char path[400], err[600];
     snprintf(path, sizeof path, "%s/status.json", dir);
-    double now = (double)time(NULL);
-    ck_assert_int_eq(kt_snapshot_write_file(s, path, now - 5, err, sizeof err), 0);
-    ck_assert_int_eq(kt_rundir_status(dir, dn), KT_EXIT_OK);       /* 5 s < 3 x 2 s */
-    ck_assert_int_eq(kt_snapshot_write_file(s, path, now - 7, err, sizeof err), 0);
-    ck_assert_int_eq(kt_rundir_status(dir, dn), KT_EXIT_ST_STALE); /* 7 s > 6 s */
+    /* stale after 3 heartbeats: 3000 s here, so that "live" has 100 s of
+     * margin for this process to reach the check however loaded the
+     * machine is, and "stale" can only grow staler */
+    s->heartbeat_interval = 1000;
+    double now = wall_time();
+    ck_assert_int_eq(kt_snapshot_write_file(s, path, now - 2900, err, sizeof err), 0);
+    ck_assert_int_eq(kt_rundir_status(dir, dn), KT_EXIT_OK);       /* 2900 s < 3 x 1000 s */
+    ck_assert_int_eq(kt_snapshot_write_file(s, path, now - 3100, err, sizeof err), 0);
+    ck_assert_int_eq(kt_rundir_status(dir, dn), KT_EXIT_ST_STALE); /* 3100 s > 3000 s */
     s->state = KT_RUN_CANCELLED;
     ck_assert_int_eq(kt_snapshot_write_file(s, path, now - 100, err, sizeof err), 0);
     ck_assert_int_eq(kt_rundir_status(dir, dn), KT_EXIT_ST_STOPPED);
