@@ -442,7 +442,10 @@ int kt_snapshot_write_file(const kt_snapshot *s, const char *path, double update
         snprintf(err, errlen, _("%s: path too long"), path);
         return -1;
     }
-    int rc = json_dump_file(j, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    /* 17 significant digits: every double reads back exactly. With 10,
+     * updated_unix (~1.7e9 s) lost its fraction, and a run with
+     * --heartbeat 0.1 (stale after 0.3 s) could be called stale while live. */
+    int rc = json_dump_file(j, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     json_decref(j);
     if (rc != 0) {
         snprintf(err, errlen, _("%s: cannot write: %s"), tmp, strerror(errno));

@@ -32,6 +32,7 @@ current=""
 
 
 . "$srcdir/tests/tmux_screen.sh"
+tmux_server
 
 # start W H ENV... -- ARGS...: run the feeder in a fresh session.
 start() {
@@ -43,7 +44,6 @@ start() {
         shift
     done
     [ "$1" = "--" ] && shift
-    $TM kill-session -t kt >/dev/null 2>&1
     rm -f "$TMP/pid" "$TMP/stty"
     # the inner shell records its pid, then becomes the feeder
     cat > "$TMP/run.sh" <<EOF
@@ -52,9 +52,8 @@ echo KT_EXIT=\$?
 stty -a > "$TMP/stty"
 sleep 600
 EOF
-    $TM new-session -d -s kt -x "$w" -y "$h" "sh $TMP/run.sh"
-    $TM set-option -t kt status off >/dev/null 2>&1
     checks=$((checks + 1))
+    new_session "$w" "$h" "sh $TMP/run.sh"
 }
 
 # ---- panels and values at 120x40 -------------------------------------
@@ -273,27 +272,28 @@ done
 
 # ---- attach to a status file (read-only, stale heartbeat) ------------
 current="attach"
+# set_status UPDATED HEARTBEAT: the status file's write time (Unix seconds)
+# and heartbeat interval; a viewer calls it stale 3 heartbeats after the
+# write time
+set_status() {
+    sed -e "s/\"updated_unix\": [0-9.e+]*/\"updated_unix\": $1/" \
+        -e "s/\"heartbeat_interval\": [0-9.e+]*/\"heartbeat_interval\": $2/" \
+        "$TMP/status.json" > "$TMP/status.tmp" && mv "$TMP/status.tmp" "$TMP/status.json"
+}
 if "$FEEDER" normal --write-status "$TMP/status.json"; then
-    # Like a live run, rewrite the heartbeat (updated_unix) every 0.5 s
-    # until the fresh screen is checked: the status is stale 3 s after
-    # the last rewrite, and an ASan feeder (libtorch linked) alone takes
-    # ~4 s to start, so a file written once is stale before the first frame.
-    ( while [ ! -f "$TMP/stop-heartbeat" ]; do
-        sed "s/\"updated_unix\": [0-9.e+]*/\"updated_unix\": $(date +%s).0/" \
-            "$TMP/status.json" > "$TMP/status.tmp" && mv "$TMP/status.tmp" "$TMP/status.json"
-        sleep 0.5
-    done ) &
-    beat=$!
+    # live: written now with a 1000 s heartbeat, so the screen is fresh
+    # however long the viewer takes to start (an ASan build alone takes
+    # seconds); then stale: written 100 s ago with a 1 s heartbeat
+    set_status "$(date +%s)" 1000
+    grep -q '"heartbeat_interval": 1000' "$TMP/status.json" || fail "could not set the heartbeat"
     start 120 40 LC_ALL=$UTF8 -- --attach "$TMP/status.json"
     wait_for "batch 9/10" && {
         expect "(attached, read-only)" "fold_03 (3/109)" "ETA (average) 01:33:15" \
             "✓ CPU verified (412 tensors)"
         expect_not "p Pause" "STALE"
     }
-    touch "$TMP/stop-heartbeat"
-    wait "$beat"
-    # heartbeat 1 s in the file: stale 3 s after the last rewrite
-    wait_for "STALE: no update for" 20
+    set_status "$(( $(date +%s) - 100 ))" 1
+    wait_for "STALE: no update for"
     $TM send-keys -t kt q
     wait_for "console exited with code 0"
 else

@@ -101,27 +101,20 @@ PY
 fails=0
 current=""
 . "$srcdir/tests/tmux_screen.sh"
+tmux_server
 start() {   # start W H LANG ARGS...
     w=$1 h=$2 lang=$3
     shift 3
-    $TM kill-session -t kt >/dev/null 2>&1
     cat > "$TMP/run.sh" <<EOS
 env -u LC_ALL -u LANGUAGE -u LC_MESSAGES TERM=tmux-256color LANG=$lang KRONOS_TUI_LOCALEDIR="$TMP/locale" "$FEEDER" $*
 sleep 600
 EOS
-    $TM new-session -d -s kt -x "$w" -y "$h" "sh $TMP/run.sh"
-    $TM set-option -t kt status off >/dev/null 2>&1
+    new_session "$w" "$h" "sh $TMP/run.sh"
 }
+boxes_ok() { out=$(python3 "$TMP/boxes.py" "$TMP/screen" "$1"); [ -z "$out" ]; }
 # aligned W: polls (a frame may still be settling), then reports.
 aligned() {
-    n=0
-    while [ $n -lt 20 ]; do
-        snap
-        out=$(python3 "$TMP/boxes.py" "$TMP/screen" "$1")
-        [ -z "$out" ] && return 0
-        sleep 0.2
-        n=$((n + 1))
-    done
+    within "$KT_WAIT" boxes_ok "$1" && return 0
     fail "borders not aligned: $out"
 }
 
@@ -160,7 +153,7 @@ current="zh_CN resize 120x40 -> 80x24 -> 120x40"
 start 120 40 zh_CN.UTF-8 normal --cjk
 wait_for "批次 9/10" && {
     $TM resize-window -t kt -x 80 -y 24
-    sleep 0.5; aligned 80
+    aligned 80
     $TM resize-window -t kt -x 60 -y 15
     wait_for "终端太小（60x15）。"
     $TM resize-window -t kt -x 120 -y 40

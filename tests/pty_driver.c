@@ -249,7 +249,7 @@ static int storm(drv *d, double seconds, double rate, const char *wait_file,
                            : "the run was still going when the storm ended");
     size_t off = d->len;
     set_size(d, 120, 40);
-    if (wait_clear(d, off, 30) < 0 || wait_text(d, off, "CPU verified", 30) < 0) {
+    if (wait_clear(d, off, 180) < 0 || wait_text(d, off, "CPU verified", 180) < 0) {
         fprintf(stderr, "pty_driver: no complete redraw at 120x40 after the storm\n");
         kill_child(d);
         return 1;
@@ -269,7 +269,7 @@ static int storm(drv *d, double seconds, double rate, const char *wait_file,
         if (write(d->master, "q", 1) != 1)
             fprintf(stderr, "pty_driver: cannot press q\n");
     }
-    double end = now() + 120;
+    double end = now() + 180;
     while (!d->exited && now() < end)
         pump(d, 0.1);
     if (!d->exited) {

@@ -3,50 +3,13 @@
 # status.json / events.jsonl (parsed with jansson by tests/check_jsonl),
 # --status lines and exit codes, kill -9 mid-date then --resume with
 # byte-identical CSVs, stale heartbeat, resume refused after the data or a
-# setting changed, a second writer refused, --attach to a live --batch run
-# inside tmux (progress advances; two viewers; quitting leaves the run
-# alone), and SIGHUP (tmux kill-session) to a console run: it goes on
-# detached and finishes.
-set -u
-: "${srcdir:=.}"
-BIN=./kronos-tui
-CHK=./tests/check_jsonl
-TOK="$srcdir/tests/data/tiny/tokenizer"
-MOD="$srcdir/tests/data/tiny/model"
-T=$(mktemp -d "${TMPDIR:-/tmp}/kt-run-dir.XXXXXX")
-TM="tmux -L kt-run-dir-$$ -f /dev/null"
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-    command -v tmux >/dev/null 2>&1 && $TM kill-server >/dev/null 2>&1
-    [ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-export LC_ALL=C
-
-# the same synthetic prices as eval_batch.sh: 12 tickers, weekday bars
-# 2019-01-01 .. 2019-09-30 (deterministic walk)
-awk -f "$srcdir/tests/synth_prices.awk" > "$T/prices.csv"
+# setting changed, a second writer refused, SIGTERM to a live run. The same
+# runs watched in tmux (--attach, SIGHUP) are in run_dir_tmux.sh; both
+# share tests/run_dir_lib.sh.
+. "${srcdir:-.}/tests/run_dir_lib.sh"
 cp "$T/prices.csv" "$T/p1.csv"
 
-M="--tokenizer $TOK --model $MOD --max-context 128"
 FAST="--lookback 30 --horizons 1,5 --max-folds 3"
-# slow enough to be watched (~0.5 s per date, 131 dates); always stopped early
-SLOW="--lookback 60 --horizons 1,5,20,60 --mode full --batch-size 1 --threads 1"
-
-count() { c=$(grep -c "\"event\":\"$1\"" "$2" 2>/dev/null); echo "${c:-0}"; }
-# wait_count EVENT FILE N [SECONDS]
-wait_count() {
-    i=0
-    while [ "$(count "$1" "$2")" -lt "$3" ]; do
-        i=$((i + 1)); [ $i -gt $(( ${4:-30} * 20 )) ] && fail "timed out waiting for $3 $1 in $2"
-        sleep 0.05
-    done
-}
-expect_line() { # FILE LINE: the exact line is in FILE
-    grep -qxF -- "$2" "$1" || { cat "$1" >&2; fail "expected line: $2"; }
-}
 
 # ---- 1. batch + --json: files, JSON lines, --status ----------------------
 $BIN --prices "$T/p1.csv" $M $FAST --batch --json --output-dir "$T/fast" > "$T/out.jsonl" 2> "$T/err1"
@@ -111,6 +74,7 @@ wait_count date_done "$T/kill/events.jsonl" 10
 # a micro-batch of the next date is done: the date is in flight
 n0=$(count batch_progress "$T/kill/events.jsonl")
 wait_count batch_progress "$T/kill/events.jsonl" $((n0 + 2))
+hold $pid   # stopped where it is: the kill lands mid-run whatever the pace
 kill -9 $pid; wait $pid 2>/dev/null
 done_k=$(count date_done "$T/kill/events.jsonl")
 [ "$done_k" -lt 43 ] || fail "the run finished before kill -9"
@@ -134,10 +98,8 @@ $BIN --status "$T/kill" > "$T/st3"; rc=$?
 [ $rc -eq 0 ] || fail "--status after resume: exit $rc"
 expect_line "$T/st3" "Dates:    43 of 43 done ($nres resumed)"
 
-# ---- 4. a second writer is refused ----------------------------------------
-$BIN --prices "$T/prices.csv" $M $SLOW --batch --heartbeat 0.5 --output-dir "$T/slow" 2> "$T/slow.err" &
-spid=$!; PIDS="$PIDS $spid"
-wait_count date_done "$T/slow/events.jsonl" 2
+# ---- 4. a second writer is refused; SIGTERM stops a live run resumably ------
+start_slow "$T/slow"   # held after its first date: alive until let go
 $BIN --prices "$T/prices.csv" $M $SLOW --batch --output-dir "$T/slow" 2> "$T/err6"; rc=$?
 [ $rc -eq 6 ] || { cat "$T/err6"; fail "second writer: exit $rc"; }
 grep -qF "$T/slow: the run directory is being written by another process (pid $spid," "$T/err6" ||
@@ -146,75 +108,16 @@ $BIN --resume "$T/slow" --batch 2>/dev/null; rc=$?
 [ $rc -eq 6 ] || fail "--resume of a live run: exit $rc"
 $BIN --status "$T/slow" > "$T/st4"; rc=$?
 [ $rc -eq 0 ] || { cat "$T/st4"; fail "--status of a live run: exit $rc"; }
-grep -q '^State:    running, live (heartbeat 0:0[0-9] ago, every 0.5 s)$' "$T/st4" || { cat "$T/st4"; fail "live line"; }
-
-# ---- 5. --attach to the live batch run inside tmux ---------------------------
-if ! command -v tmux >/dev/null 2>&1; then
-    echo "SKIP: tmux is not installed: --attach and SIGHUP checks skipped" >&2
-    kill -TERM $spid; wait $spid
-    exit 77
-fi
-shot() { $TM capture-pane -p -t "$1" > "$T/screen.$1" 2>/dev/null; }
-date_on() { grep -oE '20[0-9]{2}-[0-9]{2}-[0-9]{2} \([0-9]+/[0-9]+\)' "$T/screen.$1" | head -1; }
-wait_screen() { # SESSION TEXT
-    i=0
-    while shot "$1"; ! grep -qF -- "$2" "$T/screen.$1"; do
-        i=$((i + 1)); [ $i -gt 400 ] && { cat "$T/screen.$1" >&2; fail "$1: no \"$2\" on screen"; }
-        sleep 0.1
-    done
-}
-for v in v1 v2; do
-    $TM new-session -d -s $v -x 120 -y 40 "env TERM=screen $BIN --attach $T/slow --refresh 0.25; echo VIEWER_EXIT=\$?; sleep 60"
-done
-wait_screen v1 "attached, read-only"
-wait_screen v2 "attached, read-only"
-wait_screen v1 "RUNNING"
-d1=$(date_on v1)
-[ -n "$d1" ] || { cat "$T/screen.v1" >&2; fail "no date progress on the viewer's screen"; }
-i=0
-while d2=$(shot v1; date_on v1); [ "$d2" = "$d1" ]; do
-    i=$((i + 1)); [ $i -gt 100 ] && fail "the viewer's progress did not advance from $d1"
-    sleep 0.1
-done
-$TM send-keys -t v1 q
-wait_screen v1 "VIEWER_EXIT=0"
-n1=$(count date_done "$T/slow/events.jsonl")
-sleep 1
-kill -0 $spid 2>/dev/null || fail "quitting a viewer stopped the run"
-[ "$(count date_done "$T/slow/events.jsonl")" -gt "$n1" ] || fail "the run stopped advancing after the viewer quit"
-wait_screen v2 "RUNNING"
-# SIGTERM: the run stops resumably; the other viewer shows it
-kill -TERM $spid; wait $spid; rc=$?
-[ $rc -eq 130 ] || fail "SIGTERM exit $rc"
-wait_screen v2 "STOPPED"
+grep -q '^State:    running, live (heartbeat [0-9]*:[0-9][0-9] ago, every 1000 s)$' "$T/st4" ||
+    { cat "$T/st4"; fail "live line"; }
+finished "$T/slow" && fail "the slow run ended before SIGTERM"
+# the signal waits while the run is stopped; it lands once let go
+kill -TERM $spid || fail "SIGTERM: no process $spid"
+let_go $spid
+wait $spid; rc=$?
+[ $rc -eq 130 ] || { cat "$T/slow.err"; fail "SIGTERM exit $rc"; }
 $BIN --status "$T/slow" > "$T/st5"; rc=$?
 [ $rc -eq 11 ] || fail "--status of an interrupted run: exit $rc"
 expect_line "$T/st5" "State:    interrupted; resume with --resume $T/slow"
-$TM send-keys -t v2 q
-
-# ---- 6. console run in tmux; SIGHUP (kill-session) -> goes on detached --------
-HUP="--lookback 60 --horizons 1,5,20 --max-folds 1 --batch-size 1 --threads 1"
-$TM new-session -d -s con -x 120 -y 40 "env TERM=screen $BIN --prices $T/prices.csv $M $HUP --output-dir $T/hup; sleep 60"
-wait_screen con "RUNNING"
-wait_count date_done "$T/hup/events.jsonl" 3
-cpid=$(cat "$T/hup/.lock")
-PIDS="$PIDS $cpid"
-# nobody is attached to the tmux session: the run advances anyway
-n1=$(count date_done "$T/hup/events.jsonl")
-wait_count date_done "$T/hup/events.jsonl" $((n1 + 2))
-$TM kill-session -t con
-sleep 0.5
-kill -0 "$cpid" 2>/dev/null || fail "SIGHUP killed the console run"
-i=0
-while ! grep -q '"event":"finished"' "$T/hup/events.jsonl"; do
-    i=$((i + 1)); [ $i -gt 600 ] && fail "the detached run did not finish"
-    kill -0 "$cpid" 2>/dev/null || grep -q '"event":"finished"' "$T/hup/events.jsonl" ||
-        fail "the detached run died"
-    sleep 0.1
-done
-grep -q '"event":"cancelled"' "$T/hup/events.jsonl" && fail "SIGHUP cancelled the run"
-$BIN --status "$T/hup" > "$T/st6"; rc=$?
-[ $rc -eq 0 ] || fail "--status after the detached run: exit $rc"
-expect_line "$T/st6" "State:    finished"
-[ -s "$T/hup/REPORT.md" ] || fail "no REPORT.md after the detached run"
+grep -q '"event":"cancelled"' "$T/slow/events.jsonl" || fail "no cancelled event after SIGTERM"
 echo "run_dir.sh: ok"

@@ -38,6 +38,14 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
+/* the wall clock, to the nanosecond (time(NULL) cuts to whole seconds) */
+static double wall_time(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static uint64_t status_seq(kt_snapshot *s)
 {
     char path[400], err[600];
@@ -136,6 +144,45 @@ START_TEST(recorder_rate_limit_and_heartbeat)
 }
 END_TEST
 
+START_TEST(recorder_heartbeat_time_kept)
+{
+    /* --heartbeat 0.1: readers call the run stale 0.3 s after the last
+     * write, so status.json must carry the write time to well under 0.1 s.
+     * The time read back must lie between clock readings taken just
+     * before and just after the write (no assumption on speed). Start at
+     * mid-second, so that a time cut to whole seconds is outside. */
+    struct timespec ts;
+    do {
+        struct timespec nap = {0, 20000000L};
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (ts.tv_nsec >= 200000000L && ts.tv_nsec < 700000000L)
+            break;
+        nanosleep(&nap, NULL);
+    } while (1);
+    char err[600];
+    double before = wall_time();
+    kt_recorder *r = kt_recorder_open(dir, 0.1, err, sizeof err);
+    ck_assert_msg(r != NULL, "%s", err);
+    kt_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = KT_EV_RUN_STARTED;
+    ev.header.heartbeat_interval = 0.1;
+    kt_recorder_event(r, &ev); /* a state change: written at once */
+    double after = wall_time();
+    kt_snapshot *s = malloc(sizeof *s);
+    char path[400];
+    double upd = 0;
+    snprintf(path, sizeof path, "%s/status.json", dir);
+    ck_assert_msg(kt_snapshot_read_file(path, s, &upd, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(upd >= before - 1e-6 && upd <= after + 1e-6,
+                  "updated_unix %.6f is not between %.6f and %.6f", upd, before, after);
+    ck_assert(s->heartbeat_interval == 0.1);
+    ck_assert_int_eq(s->state, KT_RUN_RUNNING);
+    kt_recorder_close(r);
+    free(s);
+}
+END_TEST
+
 START_TEST(status_stale_and_missing)
 {
     FILE *dn = fopen("/dev/null", "w");
@@ -146,11 +193,15 @@ START_TEST(status_stale_and_missing)
     s->heartbeat_interval = 2;
     char path[400], err[600];
     snprintf(path, sizeof path, "%s/status.json", dir);
-    double now = (double)time(NULL);
-    ck_assert_int_eq(kt_snapshot_write_file(s, path, now - 5, err, sizeof err), 0);
-    ck_assert_int_eq(kt_rundir_status(dir, dn), KT_EXIT_OK);       /* 5 s < 3 x 2 s */
-    ck_assert_int_eq(kt_snapshot_write_file(s, path, now - 7, err, sizeof err), 0);
-    ck_assert_int_eq(kt_rundir_status(dir, dn), KT_EXIT_ST_STALE); /* 7 s > 6 s */
+    /* stale after 3 heartbeats: 3000 s here, so that "live" has 100 s of
+     * margin for this process to reach the check however loaded the
+     * machine is, and "stale" can only grow staler */
+    s->heartbeat_interval = 1000;
+    double now = wall_time();
+    ck_assert_int_eq(kt_snapshot_write_file(s, path, now - 2900, err, sizeof err), 0);
+    ck_assert_int_eq(kt_rundir_status(dir, dn), KT_EXIT_OK);       /* 2900 s < 3 x 1000 s */
+    ck_assert_int_eq(kt_snapshot_write_file(s, path, now - 3100, err, sizeof err), 0);
+    ck_assert_int_eq(kt_rundir_status(dir, dn), KT_EXIT_ST_STALE); /* 3100 s > 3000 s */
     s->state = KT_RUN_CANCELLED;
     ck_assert_int_eq(kt_snapshot_write_file(s, path, now - 100, err, sizeof err), 0);
     ck_assert_int_eq(kt_rundir_status(dir, dn), KT_EXIT_ST_STOPPED);
@@ -189,6 +240,7 @@ int main(void)
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, lock_second_writer_refused);
     tcase_add_test(tc, recorder_rate_limit_and_heartbeat);
+    tcase_add_test(tc, recorder_heartbeat_time_kept);
     tcase_add_test(tc, status_stale_and_missing);
     tcase_add_test(tc, settings_diff);
     suite_add_tcase(s, tc);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "snapshot_json.h"
@@ -177,6 +178,47 @@ START_TEST(test_file_round_trip_and_errors)
 }
 END_TEST
 
+/* The wall clock now, with its fractional second inside [0.2, 0.8): a
+ * value rounded (or cut) to whole seconds is then at least 0.2 s off. */
+static double mid_second_now(void)
+{
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (ts.tv_nsec >= 200000000L && ts.tv_nsec < 800000000L)
+            return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+        struct timespec nap = {0, 50000000L};
+        nanosleep(&nap, NULL);
+    }
+}
+
+START_TEST(test_file_round_trip_real_timestamp)
+{
+    /* updated_unix is a real wall-clock time (~1.7e9 s) whose fraction
+     * matters: with --heartbeat 0.1 a reader calls the run stale 0.3 s
+     * after the last write, so the file must keep it to well under that */
+    char dir[] = "/tmp/kt-snapjson-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/status.json", dir);
+    kt_snapshot a, b;
+    fill(&a);
+    a.heartbeat_interval = 0.1;
+    double t = mid_second_now();
+    ck_assert(t > 1.6e9);
+    char err[512] = "";
+    ck_assert_int_eq(kt_snapshot_write_file(&a, path, t, err, sizeof err), 0);
+    double upd = 0;
+    ck_assert_int_eq(kt_snapshot_read_file(path, &b, &upd, err, sizeof err), 0);
+    ck_assert_msg(fabs(upd - t) < 1e-6, "updated_unix written as %.17g, read back as %.17g", t,
+                  upd);
+    ck_assert(upd == t); /* every bit of the double */
+    ck_assert(b.heartbeat_interval == 0.1);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("snapshot_json");
@@ -184,6 +226,7 @@ int main(void)
     tcase_set_timeout(tc, 60); /* sanitizer builds start slowly */
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_file_round_trip_and_errors);
+    tcase_add_test(tc, test_file_round_trip_real_timestamp);
     suite_add_tcase(s, tc);
     return kt_check_failures(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

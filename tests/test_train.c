@@ -419,13 +419,27 @@ END_TEST
 
 START_TEST(cmd_train_bad_input)
 {
-    FILE *f = fopen("bad_prices.csv", "w");
+    /* scratch files in a private directory, never the current one (the
+     * build tree, or a source checkout) */
+    char dir[] = "/tmp/kt-train-bad.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char bad[64], bt[64], bp[64];
+    snprintf(bad, sizeof bad, "%s/bad_prices.csv", dir);
+    snprintf(bt, sizeof bt, "%s/bt", dir);
+    snprintf(bp, sizeof bp, "%s/bp", dir);
+    FILE *f = fopen(bad, "w");
+    ck_assert_ptr_nonnull(f);
     fputs("date,ticker,open,high,low,close,volume\n2020-01-02,AAA,1,2,0.5,1.5,100\n2020-01-03,AAA,1,x,0.5,1.5,100\n", f);
     fclose(f);
-    char *argv1[] = { "train", "--prices", "bad_prices.csv", "--out-tokenizer", "bt", "--out-predictor", "bp", NULL };
+    char *argv1[] = { "train", "--prices", bad, "--out-tokenizer", bt, "--out-predictor", bp, NULL };
     ck_assert_int_eq(kt_cmd_train(7, argv1), KT_EXIT_DATA);
-    char *argv2[] = { "train", "--prices", "bad_prices.csv", NULL };
+    /* refused on the data: nothing written */
+    ck_assert_int_ne(access(bt, F_OK), 0);
+    ck_assert_int_ne(access(bp, F_OK), 0);
+    char *argv2[] = { "train", "--prices", bad, NULL };
     ck_assert_int_eq(kt_cmd_train(3, argv2), KT_EXIT_USAGE);
+    ck_assert_int_eq(unlink(bad), 0);
+    ck_assert_int_eq(rmdir(dir), 0);
     char *argv3[] = { "train", "--prices", "x.csv", "--out-tokenizer", "bt", "--out-predictor", "bp", "--train-end", "2020-13-01", NULL };
     ck_assert_int_eq(kt_cmd_train(9, argv3), KT_EXIT_USAGE);
     char *argv4[] = { "train", "--prices", "missing.csv", "--out-tokenizer", "bt", "--out-predictor", "bp", NULL };

@@ -382,6 +382,44 @@ START_TEST(test_cancel_within_micro_batch)
 }
 END_TEST
 
+/* A scorer that, on its `stop_at`-th micro-batch (progress call), writes
+ * one byte to `fd` and then blocks until killed: the parent kills it at a
+ * known point inside a date, whatever the machine's speed. */
+typedef struct hang_ctx {
+    kronos_progress_fn inner;
+    void *user;
+    long calls, stop_at;
+    int fd;
+} hang_ctx;
+
+static int hang_progress(void *u, int done, int total)
+{
+    hang_ctx *h = u;
+    if (++h->calls == h->stop_at) {
+        char b = 'k';
+        if (write(h->fd, &b, 1) != 1)
+            _exit(99);
+        for (;;)
+            pause();
+    }
+    return h->inner(h->user, done, total);
+}
+
+typedef struct hscorer {
+    kt_scorer base;
+    kt_scorer *inner;
+    hang_ctx hc;
+} hscorer;
+
+static int hscore(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress,
+                  void *user, double *pred, int64_t *tokens, char *err, size_t errlen)
+{
+    hscorer *h = (hscorer *)self;
+    h->hc.inner = progress;
+    h->hc.user = user;
+    return h->inner->score(h->inner, req, hang_progress, &h->hc, pred, tokens, err, errlen);
+}
+
 START_TEST(test_resume_after_kill9)
 {
     fixture fx;
@@ -389,34 +427,77 @@ START_TEST(test_resume_after_kill9)
     char err[512] = "";
     kt_scorer *sc = kt_test_scorer_new(4, 0);
     ck_assert_int_eq(run_in(&fx, "ref", sc, NULL, err), KT_EXIT_OK);
+    /* the reference's micro-batches and dates */
+    long total_calls = 0;
+    {
+        kt_scorer *counter = kt_test_scorer_new(1, 0);
+        ck_assert_int_eq(run_in(&fx, "count", counter, NULL, err), KT_EXIT_OK);
+        total_calls = (kt_test_scorer_calls(counter) + 3) / 4; /* upper bound, series/4 */
+        counter->destroy(counter);
+    }
+    size_t rn;
+    char *rj = slurp("ref", KT_JOURNAL_FILE, &rn);
+    ck_assert_ptr_nonnull(rj);
+    int total_dates = count_lines(rj) - 1;
+    free(rj);
+    ck_assert_int_gt(total_dates, 10);
 
     unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
     srand(seed);
     for (int round = 0; round < 2; round++) {
-        int kill_ms = 30 + rand() % 700;
+        /* round 0: inside the first dates; round 1: anywhere up to the
+         * last date, after at least one date is journaled */
+        long span = round == 0 ? 8 : total_calls / 2;
+        long stop_at = (round == 0 ? 1 : 16) + rand() % span;
         char sub[32];
         snprintf(sub, sizeof sub, "killed%d", round);
+        int pfd[2];
+        ck_assert_int_eq(pipe(pfd), 0);
         fflush(NULL);
         pid_t pid = fork();
         ck_assert_int_ge(pid, 0);
         if (pid == 0) {
-            kt_scorer *slow = kt_test_scorer_new(4, 2500);
+            close(pfd[0]);
+            hscorer hs;
+            memset(&hs, 0, sizeof hs);
+            hs.inner = kt_test_scorer_new(4, 0);
+            hs.base = *hs.inner;
+            hs.base.score = hscore;
+            hs.hc.stop_at = stop_at;
+            hs.hc.fd = pfd[1];
             kt_worker_args a;
             char dir[300], e[512];
             snprintf(dir, sizeof dir, "%s/%s", tmpdir, sub);
-            a = (kt_worker_args){&fx.cfg, fx.p, &fx.cal, slow, NULL, dir, e, sizeof e};
+            a = (kt_worker_args){&fx.cfg, fx.p, &fx.cal, &hs.base, NULL, dir, e, sizeof e};
             _exit(kt_worker_run(&a));
         }
-        usleep((useconds_t)kill_ms * 1000);
-        kill(pid, SIGKILL);
+        close(pfd[1]);
+        /* wait for the child to reach micro-batch stop_at (EOF: it ended
+         * without reaching it) */
+        char b = 0;
+        struct pollfd p = {pfd[0], POLLIN, 0};
+        ck_assert_msg(poll(&p, 1, 300 * 1000) == 1, "the child never reached micro-batch %ld",
+                      stop_at);
+        ck_assert_msg(read(pfd[0], &b, 1) == 1 && b == 'k',
+                      "the run ended before micro-batch %ld", stop_at);
+        close(pfd[0]);
+        ck_assert_int_eq(kill(pid, SIGKILL), 0);
         int st;
-        waitpid(pid, &st, 0);
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        /* the kill landed: the child was still in the run */
+        ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
         size_t n;
         char *j = slurp(sub, KT_JOURNAL_FILE, &n);
         int done_before = j ? count_lines(j) - 1 : 0;
         free(j);
-        fprintf(stderr, "resume test (seed %u): killed after %d ms with %d dates journaled\n",
-                seed, kill_ms, done_before);
+        fprintf(stderr, "resume test (seed %u): killed in micro-batch %ld with %d of %d dates journaled\n",
+                seed, stop_at, done_before, total_dates);
+        ck_assert_int_lt(done_before, total_dates);
+        if (round == 1)
+            ck_assert_int_ge(done_before, 1);
+        size_t sn;
+        char *sc_csv = slurp(sub, "scores.csv", &sn);
+        ck_assert_msg(sc_csv == NULL, "scores.csv written before the kill");
         kt_channel *ch = kt_channel_new();
         ck_assert_int_eq(run_in(&fx, sub, sc, ch, err), KT_EXIT_OK);
         kt_snapshot snap;
