@@ -209,7 +209,7 @@ int kt_blas_warning(const kronos_device_status *st, char *buf, size_t n)
      * AVX-512 kernel's, and a whole evaluation date takes about twice as
      * long; an AVX kernel loses less. */
     const char *cost = kt_blas_core_isa(st->blas_kernel) <= KT_ISA_SSE
-                           ? _("matrix products run about 4x slower and an evaluation about 2x slower")
+                           ? _("matrix products run about 4x slower and an evaluation 2-3x slower")
                            : _("matrix products run up to 2x slower");
     if (strcmp(st->blas_kernel_source, "env") == 0)
         snprintf(buf, n,

@@ -72,7 +72,7 @@ if bad:
 PY
 
 # ---- 2. the user's choice wins, and a slow one is warned about ---------
-WARN="OPENBLAS_CORETYPE selects the Prescott kernel, below this $CPU CPU: matrix products run about 4x slower and an evaluation about 2x slower. Unset OPENBLAS_CORETYPE (kronos-tui then picks $BEST) or set OPENBLAS_CORETYPE=$BEST."
+WARN="OPENBLAS_CORETYPE selects the Prescott kernel, below this $CPU CPU: matrix products run about 4x slower and an evaluation 2-3x slower. Unset OPENBLAS_CORETYPE (kronos-tui then picks $BEST) or set OPENBLAS_CORETYPE=$BEST."
 for pre in "" "$SHIM"; do
     OPENBLAS_CORETYPE=Prescott LD_PRELOAD="$pre" $BIN device > "$T/dev2" 2> "$T/dev2.err" || fail "device: exit $?"
     grep -qx "  BLAS kernel:     Prescott (OPENBLAS_CORETYPE)" "$T/dev2" ||

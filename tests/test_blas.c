@@ -92,12 +92,12 @@ START_TEST(test_warnings)
     st = status("Prescott", "openblas", "", "SkylakeX", 1, "AVX512");
     ck_assert_int_eq(kt_blas_warning(&st, buf, sizeof buf), 1);
     ck_assert_str_eq(buf, "OpenBLAS runs its Prescott kernel, below this AVX512 CPU (it does not know this CPU "
-                          "model): matrix products run about 4x slower and an evaluation about 2x slower. Set "
+                          "model): matrix products run about 4x slower and an evaluation 2-3x slower. Set "
                           "OPENBLAS_CORETYPE=SkylakeX.");
     st = status("Prescott", "env", "", "Haswell", 1, "AVX2");
     ck_assert_int_eq(kt_blas_warning(&st, buf, sizeof buf), 1);
     ck_assert_str_eq(buf, "OPENBLAS_CORETYPE selects the Prescott kernel, below this AVX2 CPU: matrix products "
-                          "run about 4x slower and an evaluation about 2x slower. Unset OPENBLAS_CORETYPE "
+                          "run about 4x slower and an evaluation 2-3x slower. Unset OPENBLAS_CORETYPE "
                           "(kronos-tui then picks Haswell) or set OPENBLAS_CORETYPE=Haswell.");
     st = status("Sandybridge", "env", "", "Haswell", 1, "AVX2");
     ck_assert_int_eq(kt_blas_warning(&st, buf, sizeof buf), 1);
