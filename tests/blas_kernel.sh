@@ -11,7 +11,8 @@
 #  3. Nothing faked: the kernel OpenBLAS picks here is used or upgraded, and
 #     nothing warns.
 set -u
-: "${srcdir:=.}"
+KT_TEST=blas
+. "${srcdir:=.}/tests/testlib.sh"
 BIN=./kronos-tui
 SHIM=./tests/blas_shim.so
 TOK="$srcdir/tests/data/tiny/tokenizer"
@@ -22,9 +23,6 @@ unset KRONOS_TUI_BLAS_REPLACED
 # the shim is preloaded before the sanitizer runtime of an ASan build
 ASAN_OPTIONS="verify_asan_link_order=0:${ASAN_OPTIONS:-}"
 export ASAN_OPTIONS
-T=$(mktemp -d "${TMPDIR:-/tmp}/kt-blas.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 [ -f "$SHIM" ] || fail "$SHIM not built"
 ./kronos-tui device | grep -q 'BLAS:            OpenBLAS' || { echo "SKIP: the BLAS is not OpenBLAS"; exit 77; }
 

@@ -6,17 +6,12 @@
 # by KT_PLANT_TENSOR to the meta device after the checkpoint loads; the
 # product's device check must find it, name it, and refuse.
 set -u
-: "${srcdir:=.}"
+KT_TEST=device-exit
+. "${srcdir:=.}/tests/testlib.sh"
 BIN=./kronos-tui
 PLANTED=./tests/kronos-tui-planted
 TOK="$srcdir/tests/data/tiny/tokenizer"
 MOD="$srcdir/tests/data/tiny/model"
-T=$(mktemp -d "${TMPDIR:-/tmp}/kt-device-exit.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_line() { # FILE LINE: the exact line is in FILE
-    grep -qxF -- "$2" "$1" || { cat "$1" >&2; fail "$1: expected the line: $2"; }
-}
 LC_ALL=C
 export LC_ALL
 unset KT_PLANT_TENSOR KT_PLANT_DEVICE

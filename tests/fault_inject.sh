@@ -11,16 +11,14 @@
 #     the journal and the outputs are left untouched
 # Disk-full uses tests/fault_shim.so (LD_PRELOAD, built by make check).
 set -u
-: "${srcdir:=.}"
+KT_TEST=fault
+. "${srcdir:=.}/tests/testlib.sh"
 BIN=./kronos-tui
 SHIM=./tests/fault_shim.so
 TOK="$srcdir/tests/data/tiny/tokenizer"
 MOD="$srcdir/tests/data/tiny/model"
 LC_ALL=C
 export LC_ALL
-T=$(mktemp -d "${TMPDIR:-/tmp}/kt-fault.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || { chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"; }' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 [ -f "$SHIM" ] || fail "$SHIM not built"
 
 # 6 tickers, weekday bars 2019-01-01 .. 2019-05-31 (deterministic walk)

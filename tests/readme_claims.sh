@@ -11,14 +11,9 @@
 #     weights, tokenizer config), leaving the run directory untouched; with
 #     the recorded model back it resumes.
 set -u
-: "${srcdir:=.}"
+KT_TEST=readme-claims
+. "${srcdir:=.}/tests/testlib.sh"
 BIN=./kronos-tui
-T=$(mktemp -d "${TMPDIR:-/tmp}/kt-readme-claims.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect_line() { # FILE LINE: the exact line is in FILE
-    grep -qxF -- "$2" "$1" || { cat "$1" >&2; fail "$1: expected the line: $2"; }
-}
 LC_ALL=C
 export LC_ALL
 

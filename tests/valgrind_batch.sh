@@ -6,11 +6,9 @@
 # under valgrind); run from the build directory:
 #   srcdir=SRC sh SRC/tests/valgrind_batch.sh
 set -u
-: "${srcdir:=.}"
+KT_TEST=valgrind
+. "${srcdir:=.}/tests/testlib.sh"
 BIN=./kronos-tui
-T=$(mktemp -d "${TMPDIR:-/tmp}/kt-valgrind.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind not installed: skipped"; exit 77; }
 ${CC:-cc} -shared -fPIC -O1 -o "$T/hwy_stub.so" "$srcdir/tests/valgrind_hwy_stub.c" || fail "stub"
 awk -v tickers=6 -v last=2019-03-05 -f "$srcdir/tests/synth_prices.awk" > "$T/prices.csv"
