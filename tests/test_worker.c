@@ -320,35 +320,65 @@ START_TEST(test_controls_not_run_with_few_names)
 }
 END_TEST
 
-/* A scorer wrapper that cancels the channel during the 3rd micro-batch. */
-typedef struct cancel_ctx {
-    kronos_progress_fn inner;
-    void *user;
-    kt_channel *ch;
-    int batches;
-} cancel_ctx;
-
-static int cancel_progress(void *u, int done, int total)
-{
-    cancel_ctx *c = u;
-    if (++c->batches == 3)
-        kt_channel_cancel(c->ch);
-    return c->inner(c->user, done, total);
-}
-
-typedef struct cscorer {
+/* A scorer that wraps another and calls `hook` at every micro-batch (each
+ * progress call) before passing the call on: the tests act at a known
+ * point inside a date, whatever the machine's speed. */
+typedef struct hooked {
     kt_scorer base;
     kt_scorer *inner;
-    cancel_ctx cc;
-} cscorer;
+    kronos_progress_fn inner_progress;
+    void *user;
+    long calls;
+    void (*hook)(struct hooked *h);
+    kt_channel *ch; /* cancel_on_third */
+    long stop_at;   /* hang_at_stop */
+    int fd;
+} hooked;
 
-static int cscore(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress,
-                  void *user, double *pred, int64_t *tokens, char *err, size_t errlen)
+static int hooked_progress(void *u, int done, int total)
 {
-    cscorer *c = (cscorer *)self;
-    c->cc.inner = progress;
-    c->cc.user = user;
-    return c->inner->score(c->inner, req, cancel_progress, &c->cc, pred, tokens, err, errlen);
+    hooked *h = u;
+    h->calls++;
+    h->hook(h);
+    return h->inner_progress(h->user, done, total);
+}
+
+static int hooked_score(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress, void *user,
+                        double *pred, int64_t *tokens, char *err, size_t errlen)
+{
+    hooked *h = (hooked *)self;
+    h->inner_progress = progress;
+    h->user = user;
+    return h->inner->score(h->inner, req, hooked_progress, h, pred, tokens, err, errlen);
+}
+
+static void hooked_init(hooked *h, kt_scorer *inner, void (*hook)(hooked *))
+{
+    memset(h, 0, sizeof *h);
+    h->inner = inner;
+    h->base = *inner;
+    h->base.score = hooked_score;
+    h->hook = hook;
+}
+
+/* cancels the channel during the 3rd micro-batch */
+static void cancel_on_third(hooked *h)
+{
+    if (h->calls == 3)
+        kt_channel_cancel(h->ch);
+}
+
+/* on the `stop_at`-th micro-batch, writes one byte to `fd` and blocks until
+ * killed */
+static void hang_at_stop(hooked *h)
+{
+    if (h->calls != h->stop_at)
+        return;
+    char b = 'k';
+    if (write(h->fd, &b, 1) != 1)
+        _exit(99);
+    for (;;)
+        pause();
 }
 
 START_TEST(test_cancel_within_micro_batch)
@@ -356,12 +386,9 @@ START_TEST(test_cancel_within_micro_batch)
     fixture fx;
     fx_init(&fx);
     kt_channel *ch = kt_channel_new();
-    cscorer cs;
-    memset(&cs, 0, sizeof cs);
-    cs.inner = kt_test_scorer_new(2, 0);
-    cs.base = *cs.inner;
-    cs.base.score = cscore;
-    cs.cc.ch = ch;
+    hooked cs;
+    hooked_init(&cs, kt_test_scorer_new(2, 0), cancel_on_third);
+    cs.ch = ch;
     char err[512] = "";
     ck_assert_int_eq(run_in(&fx, "cancel", &cs.base, ch, err), KT_EXIT_INTERRUPTED);
     /* stopped right after the 3rd micro-batch of 2 series */
@@ -381,44 +408,6 @@ START_TEST(test_cancel_within_micro_batch)
     fx_free(&fx);
 }
 END_TEST
-
-/* A scorer that, on its `stop_at`-th micro-batch (progress call), writes
- * one byte to `fd` and then blocks until killed: the parent kills it at a
- * known point inside a date, whatever the machine's speed. */
-typedef struct hang_ctx {
-    kronos_progress_fn inner;
-    void *user;
-    long calls, stop_at;
-    int fd;
-} hang_ctx;
-
-static int hang_progress(void *u, int done, int total)
-{
-    hang_ctx *h = u;
-    if (++h->calls == h->stop_at) {
-        char b = 'k';
-        if (write(h->fd, &b, 1) != 1)
-            _exit(99);
-        for (;;)
-            pause();
-    }
-    return h->inner(h->user, done, total);
-}
-
-typedef struct hscorer {
-    kt_scorer base;
-    kt_scorer *inner;
-    hang_ctx hc;
-} hscorer;
-
-static int hscore(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress,
-                  void *user, double *pred, int64_t *tokens, char *err, size_t errlen)
-{
-    hscorer *h = (hscorer *)self;
-    h->hc.inner = progress;
-    h->hc.user = user;
-    return h->inner->score(h->inner, req, hang_progress, &h->hc, pred, tokens, err, errlen);
-}
 
 START_TEST(test_resume_after_kill9)
 {
@@ -458,13 +447,11 @@ START_TEST(test_resume_after_kill9)
         ck_assert_int_ge(pid, 0);
         if (pid == 0) {
             close(pfd[0]);
-            hscorer hs;
+            hooked hs;
             memset(&hs, 0, sizeof hs);
-            hs.inner = kt_test_scorer_new(4, 0);
-            hs.base = *hs.inner;
-            hs.base.score = hscore;
-            hs.hc.stop_at = stop_at;
-            hs.hc.fd = pfd[1];
+            hooked_init(&hs, kt_test_scorer_new(4, 0), hang_at_stop);
+            hs.stop_at = stop_at;
+            hs.fd = pfd[1];
             kt_worker_args a;
             char dir[300], e[512];
             snprintf(dir, sizeof dir, "%s/%s", tmpdir, sub);
