@@ -213,6 +213,32 @@ START_TEST(test_time)
     ck_assert_int_eq(kt_time_parse("2023-13-01", &t), -1);
     ck_assert_int_eq(kt_time_parse("2023-1-01", &t), -1);
     ck_assert_int_eq(kt_time_parse("2023-01-01 25:00", &t), -1);
+    /* the one parser of the forecast input and training too: 'T', seconds,
+     * ignored fractional seconds; no leap second, no trailing text */
+    char buf[32];
+    ck_assert_int_eq(kt_time_parse("2024-03-01T09:30", &t), 0);
+    kt_time_format_full(t, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2024-03-01 09:30:00");
+    ck_assert_int_eq(kt_time_parse("2024-03-01 09:30:05.250", &t), 0);
+    kt_time_format_full(t, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2024-03-01 09:30:05");
+    kt_time_format(t, 1, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2024-03-01 09:30:05");
+    kt_time_format(t, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2024-03-01");
+    ck_assert_int_eq(kt_time_parse("2024-03-01 09:30:60", &t), -1);
+    ck_assert_int_eq(kt_time_parse("2024-03-01 09:30:5", &t), -1);
+    ck_assert_int_eq(kt_time_parse("2024-03-01 09:30x", &t), -1);
+    ck_assert_int_eq(kt_time_parse("2024-03-01 9:30", &t), -1);
+    /* before 1970: the weekday and date still come out right */
+    ck_assert_int_eq(kt_time_parse("1969-12-31 23:59", &t), 0);
+    ck_assert_int_eq(t, -60);
+    kt_time_parts(t, &y, &m, &d, &h, &mi, &wd);
+    ck_assert_int_eq(y, 1969);
+    ck_assert_int_eq(d, 31);
+    ck_assert_int_eq(h, 23);
+    ck_assert_int_eq(mi, 59);
+    ck_assert_int_eq(wd, 2); /* Wednesday */
 }
 END_TEST
 
