@@ -100,6 +100,16 @@ const char *kt_prices_drop_name(int reason)
     }
 }
 
+int kt_prices_drop_summary(const kt_prices_stats *st, char *buf, size_t n)
+{
+    if (!st->dropped_total)
+        return 0;
+    snprintf(buf, n, ngettext("prices: %ld of %ld row dropped (first: %s)",
+                              "prices: %ld of %ld rows dropped (first: %s)", (unsigned long)st->rows_read),
+             st->dropped_total, st->rows_read, st->n_notes ? st->notes[0] : "");
+    return 1;
+}
+
 /* ---- tickers ----------------------------------------------------------- */
 
 static uint64_t hash_str(const char *s)

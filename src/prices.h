@@ -90,5 +90,9 @@ int kt_series_find(const kt_series *s, kt_time t);
 uint64_t kt_prices_hash(const kt_prices *p);
 /* Human name of a drop reason (translated). */
 const char *kt_prices_drop_name(int reason);
+/* The one-line warning about dropped rows ("prices: 2 of 9 rows dropped
+ * (first: FILE:LINE:COL: ...)", translated) that the evaluation and
+ * `kronos-tui train` print; 0 (buf untouched) when no row was dropped. */
+int kt_prices_drop_summary(const kt_prices_stats *st, char *buf, size_t n);
 
 #endif /* KT_PRICES_H */

@@ -155,6 +155,15 @@ START_TEST(test_counted_drops)
                      "t.csv:10:1: duplicate row for (2020-01-02, A), first at line 2; row dropped");
     /* the first row of the duplicate pair is the one kept */
     ck_assert(p->series[0].ohlcva[3] == 1.5);
+    /* the warning the evaluation and `kronos-tui train` print */
+    char sum[KT_NOTE_LEN + 128] = "untouched";
+    ck_assert_int_eq(kt_prices_drop_summary(s, sum, sizeof sum), 1);
+    ck_assert_str_eq(sum, "prices: 8 of 10 rows dropped (first: t.csv:3:3: open: missing; row dropped)");
+    kt_prices_free(p);
+    p = load_ok("date,ticker,open,high,low,close\n2020-01-02,A,1,2,1,1.5\n");
+    snprintf(sum, sizeof sum, "untouched");
+    ck_assert_int_eq(kt_prices_drop_summary(&p->stats, sum, sizeof sum), 0);
+    ck_assert_str_eq(sum, "untouched");
     kt_prices_free(p);
 }
 END_TEST
