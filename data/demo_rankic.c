@@ -11,146 +11,73 @@
  * pressure-event bars (direction, shadow, volume, close) next to other bars. */
 #include "config.h"
 
-#include <csv.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "i18n.h"
 #include "kronos.h"
+#include "prices.h"
 #include "train.h"
 
 #define MAX_T 1024
-#define MAX_D 8192
 #define HMAX 20
 
 typedef struct store {
-    char dates[MAX_D][11];
+    kt_calendar cal;     /* every date of the file */
     int n_dates;
-    char tickers[MAX_T][32];
     int n_tickers;
-    double *px;          /* [MAX_T][n_dates][6], NaN when absent */
-    char f[8][64];
-    int field, line, header;
-    char err[256];
+    double *px;          /* [n_tickers][n_dates][6], NaN when absent */
 } store;
 
-static int date_index(store *s, const char *d)
+/* The prices, read with the evaluation's rules (kt_prices_load), as a dense
+ * [ticker][date] matrix over the file's own calendar. */
+static int load(store *s, const char *path)
 {
-    int lo = 0, hi = s->n_dates - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2, c = strcmp(s->dates[mid], d);
-        if (!c)
-            return mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
+    char err[1024];
+    kt_prices *p = NULL;
+    if (kt_prices_load(path, &p, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
     }
-    return -1;
-}
-
-static void cb_field(void *p, size_t len, void *data)
-{
-    store *s = data;
-    if (s->field < 8)
-        snprintf(s->f[s->field], 64, "%.*s", (int)(len < 63 ? len : 63), (const char *)p);
-    s->field++;
-}
-
-/* pass 1 collects dates and tickers, pass 2 (px != NULL) fills prices */
-static void cb_row(int c, void *data)
-{
-    (void)c;
-    store *s = data;
-    int nf = s->field;
-    s->field = 0;
-    s->line++;
-    if (!s->header) {
-        s->header = 1;
-        return;
+    if (p->n_series > MAX_T || kt_calendar_build(p, &s->cal)) {
+        fprintf(stderr, "%s: %s\n", path, p->n_series > MAX_T ? "too many tickers" : "out of memory");
+        kt_prices_free(p);
+        return -1;
     }
-    if (s->err[0])
-        return;
-    if (nf < 8) {
-        snprintf(s->err, sizeof s->err, "line %d: expected 8 fields", s->line);
-        return;
-    }
+    s->n_dates = s->cal.n;
+    s->n_tickers = p->n_series;
+    size_t cells = (size_t)s->n_tickers * (size_t)s->n_dates * 6;
+    s->px = malloc((cells ? cells : 1) * sizeof *s->px);
     if (!s->px) {
-        if (date_index(s, s->f[0]) < 0) {
-            if (s->n_dates == MAX_D) {
-                snprintf(s->err, sizeof s->err, "too many dates");
-                return;
-            }
-            /* insertion keeps the list sorted (the demo file is date-ordered) */
-            int i = s->n_dates++;
-            while (i > 0 && strcmp(s->dates[i - 1], s->f[0]) > 0) {
-                memcpy(s->dates[i], s->dates[i - 1], 11);
-                i--;
-            }
-            snprintf(s->dates[i], 11, "%.10s", s->f[0]);
-        }
-        int k;
-        for (k = 0; k < s->n_tickers; k++)
-            if (!strcmp(s->tickers[k], s->f[1]))
-                break;
-        if (k == s->n_tickers) {
-            if (k == MAX_T) {
-                snprintf(s->err, sizeof s->err, "too many tickers");
-                return;
-            }
-            snprintf(s->tickers[s->n_tickers++], 32, "%.31s", s->f[1]);
-        }
-        return;
-    }
-    int d = date_index(s, s->f[0]), k;
-    for (k = 0; k < s->n_tickers; k++)
-        if (!strcmp(s->tickers[k], s->f[1]))
-            break;
-    for (int j = 0; j < 6; j++)
-        s->px[((size_t)k * s->n_dates + d) * 6 + j] = strtod(s->f[2 + j], NULL);
-}
-
-static int parse(store *s, const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        fprintf(stderr, "%s: %s\n", path, strerror(errno));
+        fprintf(stderr, "%s: out of memory\n", path);
+        kt_prices_free(p);
         return -1;
     }
-    struct csv_parser p;
-    csv_init(&p, CSV_APPEND_NULL);
-    char buf[65536];
-    size_t n;
-    s->header = 0;
-    s->line = 0;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-        csv_parse(&p, buf, n, cb_field, cb_row, s);
-    csv_fini(&p, cb_field, cb_row, s);
-    csv_free(&p);
-    fclose(fp);
-    if (s->err[0]) {
-        fprintf(stderr, "%s: %s\n", path, s->err);
-        return -1;
+    for (size_t i = 0; i < cells; i++)
+        s->px[i] = NAN;
+    for (int k = 0; k < p->n_series; k++) {
+        const kt_series *se = &p->series[k];
+        for (int j = 0; j < se->n; j++) {
+            int d = kt_calendar_index(&s->cal, se->t[j]);
+            memcpy(s->px + ((size_t)k * s->n_dates + d) * 6, se->ohlcva + (size_t)j * 6, 6 * sizeof *s->px);
+        }
     }
+    kt_prices_free(p);
     return 0;
 }
 
-static void stamp_of(const char *d, kronos_stamp *st)
+/* First calendar index on or after the date text d, or -1 when d is not a date. */
+static int first_index(const store *s, const char *d)
 {
-    int y, m, dd;
-    sscanf(d, "%d-%d-%d", &y, &m, &dd);
-    int yy = y - (m <= 2);
-    long era = (yy >= 0 ? yy : yy - 399) / 400, yoe = yy - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
-    long z = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-    st->minute = 0;
-    st->hour = 0;
-    st->weekday = (int)(((z % 7) + 7 + 3) % 7);
-    st->day = dd;
-    st->month = m;
+    kt_time t;
+    if (kt_time_parse(d, &t)) {
+        fprintf(stderr, "not a date (expected YYYY-MM-DD): %s\n", d);
+        return -1;
+    }
+    return kt_calendar_lower_bound(&s->cal, t);
 }
 
 static void ranks(const double *v, int n, double *r)
@@ -304,22 +231,17 @@ int main(int argc, char **argv)
     int n_eval = tokonly ? 0 : atoi(argv[5]), step = tokonly ? 1 : atoi(argv[6]);
     int lookback = !tokonly && argc > 7 ? atoi(argv[7]) : 252;
     static store s;
-    if (parse(&s, argv[1]))
+    if (load(&s, argv[1]))
         return 3;
-    s.px = malloc(sizeof(double) * 6 * (size_t)s.n_tickers * s.n_dates);
-    for (size_t i = 0; i < 6 * (size_t)s.n_tickers * s.n_dates; i++)
-        s.px[i] = NAN;
-    if (parse(&s, argv[1]))
-        return 3;
-    int d0 = 0;
     if (tokonly) {
-        int t0 = 0;
-        while (t0 < s.n_dates && strcmp(s.dates[t0], argv[3]) < 0)
-            t0++;
+        int t0 = first_index(&s, argv[3]);
+        if (t0 < 0)
+            return 2;
         return tokcheck(&s, argv[2], t0, atoi(argv[4]), atoi(argv[5]), argc > 6 ? atoi(argv[6]) : 128);
     }
-    while (d0 < s.n_dates && strcmp(s.dates[d0], argv[4]) < 0)
-        d0++;
+    int d0 = first_index(&s, argv[4]);
+    if (d0 < 0)
+        return 2;
     kronos_model *model = NULL;
     kronos_error ke;
     kronos_options opt = { 1, 0, 0 }; /* one thread: the machine is shared */
@@ -374,10 +296,10 @@ int main(int argc, char **argv)
             const double *p = s.px + (size_t)idx[i] * s.n_dates * 6;
             for (int t = 0; t < lookback; t++) {
                 memcpy(x + ((size_t)i * lookback + t) * 6, p + rows[i][t] * 6, 6 * sizeof(double));
-                stamp_of(s.dates[rows[i][t]], &xs[(size_t)i * lookback + t]);
+                kt_calendar_stamp(s.cal.t[rows[i][t]], &xs[(size_t)i * lookback + t]);
             }
             for (int t = 0; t < HMAX; t++)
-                stamp_of(s.dates[d + 1 + t], &ys[(size_t)i * HMAX + t]);
+                kt_calendar_stamp(s.cal.t[d + 1 + t], &ys[(size_t)i * HMAX + t]);
         }
         kronos_batch in = { n, lookback, x, 1, 1, xs, ys, NULL };
         if (kronos_forecast(model, &in, &sp, NULL, NULL, out, &ke) != KRONOS_OK) {
@@ -403,7 +325,9 @@ int main(int argc, char **argv)
             }
             icsh[hi][nic] = spearman(sc, lab, n);
         }
-        printf("%s n=%d rankic5=%.4f rankic20=%.4f\n", s.dates[d], n, ic[0][nic], ic[1][nic]);
+        char day[32];
+        kt_calendar_format(&s.cal, d, day, sizeof day);
+        printf("%s n=%d rankic5=%.4f rankic20=%.4f\n", day, n, ic[0][nic], ic[1][nic]);
         fflush(stdout);
         nic++;
         free(x);
@@ -417,6 +341,7 @@ int main(int argc, char **argv)
         printf("h=%d dates=%d median_rankic=%.4f shuffle_median=%.4f\n", hs[hi], nic, median(ic[hi], nic),
                median(icsh[hi], nic));
     free(s.px);
+    kt_calendar_free(&s.cal);
     kronos_close(model);
     return 0;
 }

@@ -24,7 +24,8 @@ int kt_calendar_lower_bound(const kt_calendar *c, kt_time t);
  * last spacing for intraday data) — used only for the model's time
  * features, never for labels. Returns how many came from the calendar. */
 int kt_calendar_future(const kt_calendar *c, int i, int n, kt_time *out);
-/* Kronos time features of t. */
+/* Kronos time features of t: the one stamp builder (evaluation, forecast
+ * and training all use it). */
 void kt_calendar_stamp(kt_time t, kronos_stamp *out);
 /* Data-quality notes (translated, one line each, at most max): gaps of
  * more than max_gap_days calendar days between consecutive dates, and for

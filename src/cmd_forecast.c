@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "i18n.h"
@@ -163,7 +164,7 @@ int kt_cmd_forecast(int argc, char **argv)
     }
     memcpy(x, data.v + (size_t)start * 6, L * 6 * sizeof *x);
     for (size_t i = 0; i < L; i++)
-        kt_ts_stamp(data.ts[start + i], &xs[i]);
+        kt_calendar_stamp(data.ts[start + i], &xs[i]);
     size_t avail = data.n - (size_t)start - L, have = avail < P ? avail : P;
     for (size_t i = 0; i < have; i++)
         yt[i] = data.ts[start + L + i];
@@ -173,7 +174,7 @@ int kt_cmd_forecast(int argc, char **argv)
         kt_ts_continue(data.ts + start, nctx, yt + have, P - have);
     }
     for (size_t i = 0; i < P; i++)
-        kt_ts_stamp(yt[i], &ys[i]);
+        kt_calendar_stamp(yt[i], &ys[i]);
 
     kronos_options o = {0};
     o.threads = (int)threads;
@@ -207,7 +208,7 @@ int kt_cmd_forecast(int argc, char **argv)
     printf("timestamp,open,high,low,close,volume,amount\n");
     for (size_t i = 0; i < P; i++) {
         char tb[32];
-        kt_ts_format(yt[i], tb, sizeof tb);
+        kt_time_format_full(yt[i], tb, sizeof tb);
         printf("%s", tb);
         for (int k = 0; k < 6; k++)
             printf(",%.17g", pred[i * 6 + k]);

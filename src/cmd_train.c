@@ -1,259 +1,96 @@
 /* cmd_train.c: `kronos-tui train`: train a Kronos tokenizer and predictor on a
  * long-format price store (only bars dated before --train-end), write both
- * checkpoints in the Hugging Face layout and a training.json record. */
+ * checkpoints in the Hugging Face layout and a training.json record. The
+ * prices are read by kt_prices_load (prices.h) with the evaluation's rules:
+ * the rows an evaluation of the same file drops are dropped here too. */
 #include "config.h"
 
-#include "civil.h"
-
-#include <csv.h>
 #include <errno.h>
 #include <jansson.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
+#include "calendar.h"
 #include "exitcodes.h"
 #include "i18n.h"
+#include "prices.h"
 #include "train.h"
 
 int kt_cmd_train(int argc, char **argv);
 
-/* ---- price store --------------------------------------------------------- */
+/* ---- the training set ------------------------------------------------------ */
 
-enum { COL_DATE, COL_TICKER, COL_OPEN, COL_HIGH, COL_LOW, COL_CLOSE, COL_VOLUME, COL_AMOUNT, N_COLS };
-static const char *const col_names[N_COLS] = { "date", "ticker", "open", "high", "low", "close", "volume", "amount" };
+/* The bars of a loaded price store dated before the train end, one series
+ * per ticker (a ticker without such a bar is left out), with their time
+ * features. */
+typedef struct train_set {
+    kt_train_series *ser;
+    int n_series;
+    double *vals;          /* [n_bars][6] */
+    kronos_stamp *stamps;  /* [n_bars] */
+    size_t n_bars;
+    size_t n_held_out;     /* loaded bars at or after the train end */
+    char first_date[32], last_date[32];
+} train_set;
 
-typedef struct bar {
-    char date[20];
-    int ticker;      /* index into the ticker table */
-    double v[6];
-    kronos_stamp st;
-} bar;
-
-typedef struct loader {
-    const char *path;
-    const char *train_end;   /* exclusive, "YYYY-MM-DD" or NULL */
-    int col[N_COLS];         /* field index of each column, -1 if absent */
-    long line;
-    int field;
-    char fields[N_COLS][64];
-    int header_done;
-    bar *bars;
-    size_t n_bars, cap_bars;
-    char **tickers;
-    int n_tickers, cap_tickers;
-    size_t n_skipped_after;  /* rows at or after train_end */
-    char first_date[20], last_date[20];
-    char err[512];
-} loader;
-
-static int parse_date(const char *s, kronos_stamp *st, char out[20])
+static void train_set_free(train_set *T)
 {
-    int y, m, d, hh = 0, mm = 0, ss = 0, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
-        return -1;
-    if (s[10] && (sscanf(s + 10, " %2d:%2d%n", &hh, &mm, &n) != 2 || (s[10 + n] && sscanf(s + 10 + n, ":%2d", &ss) != 1)))
-        return -1;
-    if (m < 1 || m > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59)
-        return -1;
-    long z = kt_days_from_civil(y, m, d);
-    st->minute = mm;
-    st->hour = hh;
-    st->weekday = (int)(((z % 7) + 7 + 3) % 7);
-    st->day = d;
-    st->month = m;
-    snprintf(out, 20, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, hh, mm, ss);
-    return 0;
+    free(T->ser);
+    free(T->vals);
+    free(T->stamps);
+    memset(T, 0, sizeof *T);
 }
 
-static int ticker_index(loader *L, const char *name)
+/* has_end: keep only bars dated before end. 0, or -1 when out of memory. */
+static int train_set_build(const kt_prices *p, int has_end, kt_time end, train_set *T)
 {
-    for (int i = L->n_tickers - 1; i >= 0; i--)   /* rows usually come grouped */
-        if (!strcmp(L->tickers[i], name))
-            return i;
-    if (L->n_tickers == L->cap_tickers) {
-        int cap = L->cap_tickers ? 2 * L->cap_tickers : 64;
-        char **t = realloc(L->tickers, (size_t)cap * sizeof *t);
-        if (!t)
-            return -1;
-        L->tickers = t;
-        L->cap_tickers = cap;
-    }
-    L->tickers[L->n_tickers] = strdup(name);
-    if (!L->tickers[L->n_tickers])
+    memset(T, 0, sizeof *T);
+    size_t total = 0;
+    for (int i = 0; i < p->n_series; i++)
+        total += (size_t)p->series[i].n;
+    T->ser = calloc(p->n_series > 0 ? (size_t)p->n_series : 1, sizeof *T->ser);
+    T->vals = malloc((total ? total : 1) * 6 * sizeof *T->vals);
+    T->stamps = malloc((total ? total : 1) * sizeof *T->stamps);
+    if (!T->ser || !T->vals || !T->stamps) {
+        train_set_free(T);
         return -1;
-    return L->n_tickers++;
-}
-
-static int header_col(const char *name)
-{
-    static const struct { const char *alias; int col; } aliases[] = {
-        { "date", COL_DATE }, { "timestamp", COL_DATE }, { "timestamps", COL_DATE },
-        { "ticker", COL_TICKER }, { "symbol", COL_TICKER }, { "name", COL_TICKER },
-        { "open", COL_OPEN }, { "high", COL_HIGH }, { "low", COL_LOW }, { "close", COL_CLOSE },
-        { "volume", COL_VOLUME }, { "amount", COL_AMOUNT },
-    };
-    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-        if (!strcasecmp(name, aliases[i].alias))
-            return aliases[i].col;
-    return -1;
-}
-
-static void on_field(void *s, size_t len, void *data)
-{
-    loader *L = data;
-    if (L->err[0])
-        return;
-    int f = L->field++;
-    if (!L->header_done) {
-        char name[64];
-        snprintf(name, sizeof name, "%.*s", (int)(len < 63 ? len : 63), (const char *)s);
-        int c = header_col(name);
-        if (c >= 0)
-            L->col[c] = f;
-        return;
     }
-    for (int c = 0; c < N_COLS; c++)
-        if (L->col[c] == f) {
-            if (len >= sizeof L->fields[c]) {
-                snprintf(L->err, sizeof L->err, _("%s:%ld: field %s is too long"), L->path, L->line, col_names[c]);
-                return;
-            }
-            memcpy(L->fields[c], s, len);
-            L->fields[c][len] = '\0';
-        }
-}
-
-static void on_row(int c, void *data)
-{
-    (void)c;
-    loader *L = data;
-    L->line++;
-    int nf = L->field;
-    L->field = 0;
-    if (L->err[0])
-        return;
-    if (!L->header_done) {
-        L->header_done = 1;
-        for (int k = 0; k < COL_VOLUME; k++)
-            if (L->col[k] < 0) {
-                snprintf(L->err, sizeof L->err, _("%s:1: missing column %s"), L->path, col_names[k]);
-                return;
-            }
-        return;
-    }
-    for (int k = 0; k < N_COLS; k++)
-        if (L->col[k] >= nf) {
-            snprintf(L->err, sizeof L->err, _("%s:%ld: field %s is missing"), L->path, L->line, col_names[k]);
-            return;
-        }
-    bar b;
-    memset(&b, 0, sizeof b);
-    if (parse_date(L->fields[COL_DATE], &b.st, b.date)) {
-        snprintf(L->err, sizeof L->err, _("%s:%ld: field date: not a date: %s"), L->path, L->line, L->fields[COL_DATE]);
-        return;
-    }
-    if (L->train_end && strncmp(b.date, L->train_end, strlen(L->train_end)) >= 0) {
-        L->n_skipped_after++;
-        return;
-    }
-    for (int k = COL_OPEN; k <= COL_AMOUNT; k++) {
-        if (L->col[k] < 0) {
-            b.v[k - COL_OPEN] = 0.0;
+    kt_time first = 0, last = 0;
+    for (int i = 0; i < p->n_series; i++) {
+        const kt_series *s = &p->series[i];
+        int n = 0;
+        while (n < s->n && (!has_end || s->t[n] < end))
+            n++;
+        T->n_held_out += (size_t)(s->n - n);
+        if (n == 0)
             continue;
+        double *v = T->vals + T->n_bars * 6;
+        kronos_stamp *st = T->stamps + T->n_bars;
+        memcpy(v, s->ohlcva, (size_t)n * 6 * sizeof *v);
+        for (int k = 0; k < n; k++) {
+            double *r = v + (size_t)k * 6;
+            if (!p->has_amount) /* as the engine does for a file without amounts */
+                r[5] = r[4] * (r[0] + r[1] + r[2] + r[3]) / 4.0;
+            kt_calendar_stamp(s->t[k], &st[k]);
         }
-        char *end;
-        errno = 0;
-        double v = strtod(L->fields[k], &end);
-        if (errno || end == L->fields[k] || *end || v != v || v < 0) {
-            snprintf(L->err, sizeof L->err, _("%s:%ld: field %s: not a non-negative number: %s"), L->path, L->line,
-                     col_names[k], L->fields[k]);
-            return;
-        }
-        b.v[k - COL_OPEN] = v;
+        T->ser[T->n_series++] = (kt_train_series){ s->ticker, n, v, st };
+        if (T->n_bars == 0 || s->t[0] < first)
+            first = s->t[0];
+        if (T->n_bars == 0 || s->t[n - 1] > last)
+            last = s->t[n - 1];
+        T->n_bars += (size_t)n;
     }
-    if (L->col[COL_AMOUNT] < 0)
-        b.v[5] = b.v[4] * (b.v[0] + b.v[1] + b.v[2] + b.v[3]) / 4.0;
-    if (!L->fields[COL_TICKER][0]) {
-        snprintf(L->err, sizeof L->err, _("%s:%ld: field ticker is empty"), L->path, L->line);
-        return;
+    if (T->n_bars) {
+        kt_time_format_full(first, T->first_date, sizeof T->first_date);
+        kt_time_format_full(last, T->last_date, sizeof T->last_date);
+    } else {
+        snprintf(T->first_date, sizeof T->first_date, "-");
+        snprintf(T->last_date, sizeof T->last_date, "-");
     }
-    b.ticker = ticker_index(L, L->fields[COL_TICKER]);
-    if (b.ticker < 0) {
-        snprintf(L->err, sizeof L->err, _("%s: out of memory"), L->path);
-        return;
-    }
-    if (L->n_bars == L->cap_bars) {
-        size_t cap = L->cap_bars ? 2 * L->cap_bars : 4096;
-        bar *nb = realloc(L->bars, cap * sizeof *nb);
-        if (!nb) {
-            snprintf(L->err, sizeof L->err, _("%s: out of memory"), L->path);
-            return;
-        }
-        L->bars = nb;
-        L->cap_bars = cap;
-    }
-    L->bars[L->n_bars++] = b;
-    if (!L->first_date[0] || strcmp(b.date, L->first_date) < 0)
-        memcpy(L->first_date, b.date, 20);
-    if (strcmp(b.date, L->last_date) > 0)
-        memcpy(L->last_date, b.date, 20);
-}
-
-static int cmp_bar(const void *a, const void *b)
-{
-    const bar *x = a, *y = b;
-    if (x->ticker != y->ticker)
-        return x->ticker < y->ticker ? -1 : 1;
-    return strcmp(x->date, y->date);
-}
-
-static int load_prices(loader *L)
-{
-    for (int c = 0; c < N_COLS; c++)
-        L->col[c] = -1;
-    FILE *f = fopen(L->path, "rb");
-    if (!f) {
-        snprintf(L->err, sizeof L->err, _("%s: cannot open: %s"), L->path, strerror(errno));
-        return -1;
-    }
-    struct csv_parser p;
-    csv_init(&p, CSV_APPEND_NULL);
-    char buf[65536];
-    size_t n;
-    while (!L->err[0] && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        if (csv_parse(&p, buf, n, on_field, on_row, L) != n && !L->err[0])
-            snprintf(L->err, sizeof L->err, _("%s:%ld: malformed CSV: %s"), L->path, L->line + 1,
-                     csv_strerror(csv_error(&p)));
-    if (!L->err[0])
-        csv_fini(&p, on_field, on_row, L);
-    csv_free(&p);
-    fclose(f);
-    if (L->err[0])
-        return -1;
-    if (!L->header_done) {
-        snprintf(L->err, sizeof L->err, _("%s: empty file"), L->path);
-        return -1;
-    }
-    qsort(L->bars, L->n_bars, sizeof *L->bars, cmp_bar);
-    for (size_t i = 1; i < L->n_bars; i++)
-        if (L->bars[i].ticker == L->bars[i - 1].ticker && !strcmp(L->bars[i].date, L->bars[i - 1].date)) {
-            snprintf(L->err, sizeof L->err, _("%s: duplicate bar for %s on %s"), L->path,
-                     L->tickers[L->bars[i].ticker], L->bars[i].date);
-            return -1;
-        }
     return 0;
-}
-
-static void loader_free(loader *L)
-{
-    for (int i = 0; i < L->n_tickers; i++)
-        free(L->tickers[i]);
-    free(L->tickers);
-    free(L->bars);
 }
 
 /* ---- command ------------------------------------------------------------- */
@@ -344,8 +181,8 @@ static void set_num(json_t *j, const char *k, double v) { json_object_set_new(j,
 static void set_int(json_t *j, const char *k, long long v) { json_object_set_new(j, k, json_integer(v)); }
 
 /* training.json: what the checkpoint was trained on (no timings: reruns give the same bytes) */
-static int write_record(const char *dir, const char *prices, const char *train_end, const loader *L,
-                        const kt_train_config *c, const kt_train_result *r, int n_series)
+static int write_record(const char *dir, const char *prices, const char *train_end, const train_set *T,
+                        const kt_train_config *c, const kt_train_result *r)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/training.json", dir);
@@ -354,10 +191,10 @@ static int write_record(const char *dir, const char *prices, const char *train_e
     json_t *j = json_object();
     json_object_set_new(j, "prices", json_string(base ? base + 1 : prices));
     json_object_set_new(j, "train_end_exclusive", train_end ? json_string(train_end) : json_null());
-    json_object_set_new(j, "first_date", json_string(L->first_date));
-    json_object_set_new(j, "last_date", json_string(L->last_date));
-    set_int(j, "tickers", n_series);
-    set_int(j, "bars", (long long)L->n_bars);
+    json_object_set_new(j, "first_date", json_string(T->first_date));
+    json_object_set_new(j, "last_date", json_string(T->last_date));
+    set_int(j, "tickers", T->n_series);
+    set_int(j, "bars", (long long)T->n_bars);
     set_int(j, "windows", r->windows);
     json_object_set_new(j, "init_tokenizer", c->init_tokenizer ? json_string(c->init_tokenizer) : json_null());
     json_object_set_new(j, "init_predictor", c->init_predictor ? json_string(c->init_predictor) : json_null());
@@ -394,6 +231,7 @@ int kt_cmd_train(int argc, char **argv)
     kt_train_config c;
     kt_train_config_defaults(&c);
     const char *prices = NULL, *tok_out = NULL, *pred_out = NULL, *train_end = NULL, *init_from = NULL;
+    kt_time end = 0; /* --train-end */
     char init_tok[4096], init_pred[4096];
     long v;
     for (int i = 1; i < argc; i++) {
@@ -412,9 +250,7 @@ int kt_cmd_train(int argc, char **argv)
         else if (!strcmp(a, "--out-tokenizer")) tok_out = val;
         else if (!strcmp(a, "--out-predictor")) pred_out = val;
         else if (!strcmp(a, "--train-end")) {
-            kronos_stamp st;
-            char norm[20];
-            if (strlen(val) != 10 || parse_date(val, &st, norm)) {
+            if (strlen(val) != 10 || kt_time_parse(val, &end)) {
                 fprintf(stderr, _("kronos-tui train: --train-end: expected YYYY-MM-DD, got %s\n"), val);
                 return KT_EXIT_USAGE;
             }
@@ -469,39 +305,23 @@ int kt_cmd_train(int argc, char **argv)
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     mallopt(M_TOP_PAD, 256 << 20);
 #endif
-    loader L;
-    memset(&L, 0, sizeof L);
-    L.path = prices;
-    L.train_end = train_end;
-    if (load_prices(&L)) {
-        fprintf(stderr, "kronos-tui train: %s\n", L.err);
-        loader_free(&L);
+    char err[1024];
+    kt_prices *P = NULL;
+    if (kt_prices_load(prices, &P, err, sizeof err)) {
+        fprintf(stderr, "kronos-tui train: %s\n", err);
         return KT_EXIT_DATA;
     }
-    /* one series per ticker */
-    kt_train_series *ser = calloc((size_t)(L.n_tickers ? L.n_tickers : 1), sizeof *ser);
-    double *vals = malloc((L.n_bars ? L.n_bars : 1) * 6 * sizeof *vals);
-    kronos_stamp *stamps = malloc((L.n_bars ? L.n_bars : 1) * sizeof *stamps);
-    if (!ser || !vals || !stamps) {
+    char msg[KT_NOTE_LEN + 128];
+    if (kt_prices_drop_summary(&P->stats, msg, sizeof msg))
+        fprintf(stderr, "train: %s\n", msg);
+    train_set T;
+    if (train_set_build(P, train_end != NULL, end, &T)) {
         fputs(_("kronos-tui train: out of memory\n"), stderr);
-        free(ser); free(vals); free(stamps);
-        loader_free(&L);
+        kt_prices_free(P);
         return KT_EXIT_FAILURE;
     }
-    int n_series = 0;
-    for (size_t i = 0; i < L.n_bars; i++) {
-        memcpy(vals + i * 6, L.bars[i].v, sizeof L.bars[i].v);
-        stamps[i] = L.bars[i].st;
-        if (i == 0 || L.bars[i].ticker != L.bars[i - 1].ticker) {
-            ser[n_series].ticker = L.tickers[L.bars[i].ticker];
-            ser[n_series].ohlcva = vals + i * 6;
-            ser[n_series].stamps = stamps + i;
-            n_series++;
-        }
-        ser[n_series - 1].n++;
-    }
-    fprintf(stderr, _("train: %zu bars of %d tickers from %s to %s (%zu later bars held out)\n"), L.n_bars, n_series,
-            L.first_date[0] ? L.first_date : "-", L.last_date[0] ? L.last_date : "-", L.n_skipped_after);
+    fprintf(stderr, _("train: %zu bars of %d tickers from %s to %s (%zu later bars held out)\n"), T.n_bars,
+            T.n_series, T.first_date, T.last_date, T.n_held_out);
 
     int rc = KT_EXIT_OK;
     if (ensure_dir(tok_out) || ensure_dir(pred_out)) {
@@ -509,22 +329,19 @@ int kt_cmd_train(int argc, char **argv)
     } else {
         progress_ctx pc = { stderr };
         kt_train_result res;
-        char err[1024];
-        if (kt_train_run(&c, ser, n_series, tok_out, pred_out, on_progress, &pc, &res, err, sizeof err)) {
+        if (kt_train_run(&c, T.ser, T.n_series, tok_out, pred_out, on_progress, &pc, &res, err, sizeof err)) {
             fprintf(stderr, "kronos-tui train: %s\n", err);
             rc = (strstr(err, "config") || strstr(err, "safetensors") || strstr(err, "tensor")) ? KT_EXIT_MODEL
                                                                                                  : KT_EXIT_FAILURE;
-        } else if (write_record(pred_out, prices, train_end, &L, &c, &res, n_series) ||
-                   write_record(tok_out, prices, train_end, &L, &c, &res, n_series)) {
+        } else if (write_record(pred_out, prices, train_end, &T, &c, &res) ||
+                   write_record(tok_out, prices, train_end, &T, &c, &res)) {
             rc = KT_EXIT_IO;
         } else {
             fprintf(stderr, _("train: wrote %s and %s (loss: tokenizer %.4f -> %.4f, predictor %.4f -> %.4f)\n"),
                     tok_out, pred_out, res.tok_loss_first, res.tok_loss_last, res.pred_loss_first, res.pred_loss_last);
         }
     }
-    free(ser);
-    free(vals);
-    free(stamps);
-    loader_free(&L);
+    train_set_free(&T);
+    kt_prices_free(P);
     return rc;
 }

@@ -14,61 +14,6 @@
 
 #include "i18n.h"
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-int kt_ts_parse(const char *s, int64_t *out)
-{
-    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-        return -1;
-    const char *p = s + n;
-    if (*p == ' ' || *p == 'T') {
-        int k = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &k) != 2)
-            return -1;
-        p += 1 + k;
-        if (*p == ':') {
-            if (sscanf(p + 1, "%2d%n", &sec, &k) != 1)
-                return -1;
-            p += 1 + k;
-            if (*p == '.') /* fractional seconds: ignored */
-                for (p++; *p >= '0' && *p <= '9'; p++)
-                    ;
-        }
-    }
-    if (*p != '\0')
-        return -1;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60 || h < 0 || mi < 0 ||
-        sec < 0)
-        return -1;
-    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return -1;
-    *out = kt_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-    return 0;
-}
-
-void kt_ts_stamp(int64_t t, kronos_stamp *st)
-{
-    int64_t days = floor_div(t, 86400), sod = t - days * 86400;
-    int y, m, d;
-    kt_civil_from_days(days, &y, &m, &d);
-    st->minute = (int)(sod / 60 % 60);
-    st->hour = (int)(sod / 3600);
-    st->weekday = (int)((days % 7 + 7 + 3) % 7); /* 1970-01-01 was a Thursday (3) */
-    st->day = d;
-    st->month = m;
-}
-
-void kt_ts_format(int64_t t, char *buf, size_t len)
-{
-    int64_t days = floor_div(t, 86400), sod = t - days * 86400;
-    int y, m, d;
-    kt_civil_from_days(days, &y, &m, &d);
-    snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
-             (int)(sod % 60));
-}
-
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -94,8 +39,9 @@ void kt_ts_continue(const int64_t *ctx, size_t n, int64_t *out, size_t m)
     for (size_t i = 0; i < m; i++) {
         t += step;
         if (step == 86400) {
-            kronos_stamp st;
-            for (kt_ts_stamp(t, &st); st.weekday >= 5; kt_ts_stamp(t, &st))
+            int wd;
+            for (kt_time_parts(t, NULL, NULL, NULL, NULL, NULL, &wd); wd >= 5;
+                 kt_time_parts(t, NULL, NULL, NULL, NULL, NULL, &wd))
                 t += 86400;
         }
         out[i] = t;
@@ -157,7 +103,7 @@ static void field_cb(void *data, size_t len, void *ctx)
     r->seen[c] = 1;
     (void)len;
     if (c == COL_TS) {
-        if (kt_ts_parse(f, &r->ts) != 0) {
+        if (kt_time_parse(f, &r->ts) != 0) {
             snprintf(r->err, r->errlen, _("%s: line %ld: column %s: cannot parse timestamp \"%s\""), r->path, r->line,
                      col_names[c], f);
             r->failed = 1;

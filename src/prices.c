@@ -57,84 +57,6 @@ typedef struct ctx {
     size_t errlen;
 } ctx;
 
-/* ---- time ---------------------------------------------------------- */
-
-static int days_in_month(int y, int m)
-{
-    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 29;
-    return dm[m - 1];
-}
-
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-int kt_time_parse(const char *s, kt_time *out)
-{
-    int y, mo, d, h = 0, mi = 0, se = 0;
-    size_t len = strlen(s);
-    if (len < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-        digits(s + 8, 2, &d))
-        return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
-        return -1;
-    if (len > 10) {
-        if ((s[10] != ' ' && s[10] != 'T') || len < 16 || digits(s + 11, 2, &h) || s[13] != ':' ||
-            digits(s + 14, 2, &mi))
-            return -1;
-        if (len == 19) {
-            if (s[16] != ':' || digits(s + 17, 2, &se))
-                return -1;
-        } else if (len != 16) {
-            return -1;
-        }
-        if (h > 23 || mi > 59 || se > 59)
-            return -1;
-    }
-    *out = kt_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
-    return 0;
-}
-
-void kt_time_parts(kt_time t, int *year, int *month, int *day, int *hour, int *minute,
-                   int *weekday)
-{
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-    int64_t secs = t - days * 86400;
-    int y, m, d;
-    kt_civil_from_days(days, &y, &m, &d);
-    if (year) *year = y;
-    if (month) *month = m;
-    if (day) *day = d;
-    if (hour) *hour = (int)(secs / 3600);
-    if (minute) *minute = (int)(secs % 3600 / 60);
-    if (weekday) /* 1970-01-01 was a Thursday (Mon=0 -> 3) */
-        *weekday = (int)(((days % 7) + 7 + 3) % 7);
-}
-
-void kt_time_format(kt_time t, int intraday, char *buf, size_t n)
-{
-    int y, m, d, h, mi;
-    kt_time_parts(t, &y, &m, &d, &h, &mi, NULL);
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-    int se = (int)((t - days * 86400) % 60);
-    if (!intraday || (h == 0 && mi == 0 && se == 0))
-        snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
-    else if (se == 0)
-        snprintf(buf, n, "%04d-%02d-%02d %02d:%02d", y, m, d, h, mi);
-    else
-        snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, h, mi, se);
-}
-
 /* ---- messages -------------------------------------------------------- */
 
 static void fatal_at(ctx *c, long line, int col, const char *fmt, ...)
@@ -176,6 +98,16 @@ const char *kt_prices_drop_name(int reason)
     case KT_DROP_DUPLICATE: return _("duplicate (date, ticker)");
     default: return "?";
     }
+}
+
+int kt_prices_drop_summary(const kt_prices_stats *st, char *buf, size_t n)
+{
+    if (!st->dropped_total)
+        return 0;
+    snprintf(buf, n, ngettext("prices: %ld of %ld row dropped (first: %s)",
+                              "prices: %ld of %ld rows dropped (first: %s)", (unsigned long)st->rows_read),
+             st->dropped_total, st->rows_read, st->n_notes ? st->notes[0] : "");
+    return 1;
 }
 
 /* ---- tickers ----------------------------------------------------------- */

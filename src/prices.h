@@ -31,12 +31,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "civil.h" /* kt_time, kt_time_parse, kt_time_format */
+
 #define KT_TICKER_MAX 32
 #define KT_PRICES_MAX_NOTES 32
 #define KT_NOTE_LEN 320
-
-/* Time key: seconds since 1970-01-01 00:00 (proleptic Gregorian, no zone). */
-typedef int64_t kt_time;
 
 enum kt_drop_reason {
     KT_DROP_MISSING_PRICE = 0,
@@ -91,14 +90,9 @@ int kt_series_find(const kt_series *s, kt_time t);
 uint64_t kt_prices_hash(const kt_prices *p);
 /* Human name of a drop reason (translated). */
 const char *kt_prices_drop_name(int reason);
-
-/* "YYYY-MM-DD" or "YYYY-MM-DD HH:MM[:SS]" -> key; 0 ok, -1 malformed. */
-int kt_time_parse(const char *s, kt_time *out);
-/* Formats as "YYYY-MM-DD", or with " HH:MM" (":SS" if non-zero) when
- * intraday != 0 and the time of day is not midnight. */
-void kt_time_format(kt_time t, int intraday, char *buf, size_t n);
-/* Civil date parts; weekday Mon=0. */
-void kt_time_parts(kt_time t, int *year, int *month, int *day, int *hour, int *minute,
-                   int *weekday);
+/* The one-line warning about dropped rows ("prices: 2 of 9 rows dropped
+ * (first: FILE:LINE:COL: ...)", translated) that the evaluation and
+ * `kronos-tui train` print; 0 (buf untouched) when no row was dropped. */
+int kt_prices_drop_summary(const kt_prices_stats *st, char *buf, size_t n);
 
 #endif /* KT_PRICES_H */

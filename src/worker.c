@@ -518,12 +518,8 @@ int kt_worker_run(const kt_worker_args *a)
         }
     }
     const kt_prices_stats *ps = &r->p->stats;
-    if (ps->dropped_total) {
-        snprintf(msg, sizeof msg, ngettext("prices: %ld of %ld row dropped (first: %s)",
-                           "prices: %ld of %ld rows dropped (first: %s)", (unsigned long)ps->rows_read),
-                 ps->dropped_total, ps->rows_read, ps->n_notes ? ps->notes[0] : "");
+    if (kt_prices_drop_summary(ps, msg, sizeof msg))
         publish_text(r, KT_EV_WARNING, msg);
-    }
 
     dates = calloc((size_t)(total ? total : 1), sizeof *dates);
     if (!dates) {

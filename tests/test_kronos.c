@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calendar.h"
 #include "kronos.h"
 #include "kronos_internal.h"
 #include "ohlcv_csv.h"
@@ -119,9 +120,9 @@ static void make_batch(series *s, const int *starts, int n, int L, int P, kronos
         ck_assert((size_t)(starts[i] + L + P) <= s->data.n);
         memcpy(s->x + (size_t)i * L * 6, s->data.v + (size_t)starts[i] * 6, sizeof(double) * L * 6);
         for (int t = 0; t < L; t++)
-            kt_ts_stamp(s->data.ts[starts[i] + t], &s->xs[i * L + t]);
+            kt_calendar_stamp(s->data.ts[starts[i] + t], &s->xs[i * L + t]);
         for (int t = 0; t < P; t++)
-            kt_ts_stamp(s->data.ts[starts[i] + L + t], &s->ys[i * P + t]);
+            kt_calendar_stamp(s->data.ts[starts[i] + L + t], &s->ys[i * P + t]);
     }
     memset(b, 0, sizeof *b);
     b->n_series = n;
@@ -203,7 +204,7 @@ static void check_parity_dirs(const char *fx, const char *tok, const char *mod)
             s1[t] = (int64_t)w1[t], s2[t] = (int64_t)w2[t];
         kronos_stamp *st = malloc(sizeof *st * L);
         for (int t = 0; t < L; t++)
-            kt_ts_stamp(s.data.ts[g->start + t], &st[t]);
+            kt_calendar_stamp(s.data.ts[g->start + t], &st[t]);
         float l1[1 << 10], l2[1 << 10];
         ck_assert_int_eq(kronos_debug_last_logits(m, s1, s2, st, L, s1[L - 1], l1, l2, &e), KRONOS_OK);
         size_t nl;

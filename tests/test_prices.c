@@ -155,6 +155,15 @@ START_TEST(test_counted_drops)
                      "t.csv:10:1: duplicate row for (2020-01-02, A), first at line 2; row dropped");
     /* the first row of the duplicate pair is the one kept */
     ck_assert(p->series[0].ohlcva[3] == 1.5);
+    /* the warning the evaluation and `kronos-tui train` print */
+    char sum[KT_NOTE_LEN + 128] = "untouched";
+    ck_assert_int_eq(kt_prices_drop_summary(s, sum, sizeof sum), 1);
+    ck_assert_str_eq(sum, "prices: 8 of 10 rows dropped (first: t.csv:3:3: open: missing; row dropped)");
+    kt_prices_free(p);
+    p = load_ok("date,ticker,open,high,low,close\n2020-01-02,A,1,2,1,1.5\n");
+    snprintf(sum, sizeof sum, "untouched");
+    ck_assert_int_eq(kt_prices_drop_summary(&p->stats, sum, sizeof sum), 0);
+    ck_assert_str_eq(sum, "untouched");
     kt_prices_free(p);
 }
 END_TEST
@@ -213,6 +222,32 @@ START_TEST(test_time)
     ck_assert_int_eq(kt_time_parse("2023-13-01", &t), -1);
     ck_assert_int_eq(kt_time_parse("2023-1-01", &t), -1);
     ck_assert_int_eq(kt_time_parse("2023-01-01 25:00", &t), -1);
+    /* the one parser of the forecast input and training too: 'T', seconds,
+     * ignored fractional seconds; no leap second, no trailing text */
+    char buf[32];
+    ck_assert_int_eq(kt_time_parse("2024-03-01T09:30", &t), 0);
+    kt_time_format_full(t, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2024-03-01 09:30:00");
+    ck_assert_int_eq(kt_time_parse("2024-03-01 09:30:05.250", &t), 0);
+    kt_time_format_full(t, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2024-03-01 09:30:05");
+    kt_time_format(t, 1, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2024-03-01 09:30:05");
+    kt_time_format(t, 0, buf, sizeof buf);
+    ck_assert_str_eq(buf, "2024-03-01");
+    ck_assert_int_eq(kt_time_parse("2024-03-01 09:30:60", &t), -1);
+    ck_assert_int_eq(kt_time_parse("2024-03-01 09:30:5", &t), -1);
+    ck_assert_int_eq(kt_time_parse("2024-03-01 09:30x", &t), -1);
+    ck_assert_int_eq(kt_time_parse("2024-03-01 9:30", &t), -1);
+    /* before 1970: the weekday and date still come out right */
+    ck_assert_int_eq(kt_time_parse("1969-12-31 23:59", &t), 0);
+    ck_assert_int_eq(t, -60);
+    kt_time_parts(t, &y, &m, &d, &h, &mi, &wd);
+    ck_assert_int_eq(y, 1969);
+    ck_assert_int_eq(d, 31);
+    ck_assert_int_eq(h, 23);
+    ck_assert_int_eq(mi, 59);
+    ck_assert_int_eq(wd, 2); /* Wednesday */
 }
 END_TEST
 

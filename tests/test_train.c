@@ -13,6 +13,7 @@
 
 #include "exitcodes.h"
 #include "kronos.h"
+#include "prices.h"
 #include "st_write.h"
 #include "train.h"
 #include "check_run.h"
@@ -417,33 +418,139 @@ END_TEST
 
 /* ---- the command ---------------------------------------------------------- */
 
+/* Runs `kronos-tui train` with its standard error captured into buf. */
+static int train_captured(int argc, char **argv, char *buf, size_t n)
+{
+    char path[] = "/tmp/kt-train-err.XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    fflush(stderr);
+    int saved = dup(2);
+    ck_assert_int_ge(saved, 0);
+    ck_assert_int_eq(dup2(fd, 2), 2);
+    int rc = kt_cmd_train(argc, argv);
+    fflush(stderr);
+    ck_assert_int_eq(dup2(saved, 2), 2);
+    close(saved);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+    ssize_t got = read(fd, buf, n - 1);
+    buf[got > 0 ? got : 0] = '\0';
+    close(fd);
+    unlink(path);
+    return rc;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
 START_TEST(cmd_train_bad_input)
 {
     /* scratch files in a private directory, never the current one (the
      * build tree, or a source checkout) */
     char dir[] = "/tmp/kt-train-bad.XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    char bad[64], bt[64], bp[64];
+    char bad[64], bt[64], bp[64], out[2048], want[512];
     snprintf(bad, sizeof bad, "%s/bad_prices.csv", dir);
     snprintf(bt, sizeof bt, "%s/bt", dir);
     snprintf(bp, sizeof bp, "%s/bp", dir);
-    FILE *f = fopen(bad, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("date,ticker,open,high,low,close,volume\n2020-01-02,AAA,1,2,0.5,1.5,100\n2020-01-03,AAA,1,x,0.5,1.5,100\n", f);
-    fclose(f);
+    write_file(bad, "date,ticker,open,high,low,close,volume\n2020-01-02,AAA,1,2,0.5,1.5,100\n"
+                    "2020-01-03,AAA,1,x,0.5,1.5,100\n");
     char *argv1[] = { "train", "--prices", bad, "--out-tokenizer", bt, "--out-predictor", bp, NULL };
-    ck_assert_int_eq(kt_cmd_train(7, argv1), KT_EXIT_DATA);
+    ck_assert_int_eq(train_captured(7, argv1, out, sizeof out), KT_EXIT_DATA);
+    /* the price store's message: file, line, column and field */
+    snprintf(want, sizeof want, "kronos-tui train: %s:3:4: high: not a number: \"x\"\n", bad);
+    ck_assert_str_eq(out, want);
     /* refused on the data: nothing written */
     ck_assert_int_ne(access(bt, F_OK), 0);
     ck_assert_int_ne(access(bp, F_OK), 0);
+    /* a malformed date is fatal with its location, as in the evaluation */
+    write_file(bad, "ticker,date,open,high,low,close\nAAA,2020-01-02,1,2,0.5,1.5\nAAA,2020-02-30,1,2,0.5,1.5\n");
+    ck_assert_int_eq(train_captured(7, argv1, out, sizeof out), KT_EXIT_DATA);
+    snprintf(want, sizeof want,
+             "kronos-tui train: %s:3:2: date: not a date (expected YYYY-MM-DD[ HH:MM[:SS]]): \"2020-02-30\"\n", bad);
+    ck_assert_str_eq(out, want);
     char *argv2[] = { "train", "--prices", bad, NULL };
     ck_assert_int_eq(kt_cmd_train(3, argv2), KT_EXIT_USAGE);
     ck_assert_int_eq(unlink(bad), 0);
     ck_assert_int_eq(rmdir(dir), 0);
     char *argv3[] = { "train", "--prices", "x.csv", "--out-tokenizer", "bt", "--out-predictor", "bp", "--train-end", "2020-13-01", NULL };
-    ck_assert_int_eq(kt_cmd_train(9, argv3), KT_EXIT_USAGE);
+    ck_assert_int_eq(train_captured(9, argv3, out, sizeof out), KT_EXIT_USAGE);
+    ck_assert_str_eq(out, "kronos-tui train: --train-end: expected YYYY-MM-DD, got 2020-13-01\n");
     char *argv4[] = { "train", "--prices", "missing.csv", "--out-tokenizer", "bt", "--out-predictor", "bp", NULL };
-    ck_assert_int_eq(kt_cmd_train(7, argv4), KT_EXIT_DATA);
+    ck_assert_int_eq(train_captured(7, argv4, out, sizeof out), KT_EXIT_DATA);
+    ck_assert_str_eq(out, "kronos-tui train: missing.csv: cannot open: No such file or directory\n");
+}
+END_TEST
+
+/* Training reads the prices with the evaluation's rules: a price of 0, a
+ * NaN and a duplicate (date, ticker) are dropped and counted exactly as
+ * kt_prices_load drops them (the first duplicate in file order is kept),
+ * with the evaluation's warning; --train-end then holds out later bars. */
+START_TEST(cmd_train_drops_rows_like_the_evaluation)
+{
+    char dir[] = "/tmp/kt-train-drop.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char csv[64], bt[64], bp[64], out[4096], want[1024], rec[128];
+    snprintf(csv, sizeof csv, "%s/p.csv", dir);
+    snprintf(bt, sizeof bt, "%s/bt", dir);
+    snprintf(bp, sizeof bp, "%s/bp", dir);
+    write_file(csv, "date,ticker,open,high,low,close,volume\n"
+                    "2020-01-02,AAA,10,11,9,10.5,100\n"
+                    "2020-01-03,AAA,10.5,11,10,10.8,120\n"
+                    "2020-01-06,AAA,0,11,10,10.8,120\n"        /* line 4: price 0 */
+                    "2020-01-06,AAA,10.8,11.2,10.4,11,90\n"
+                    "2020-01-07,AAA,nan,11,10,10.9,80\n"       /* line 6: NaN */
+                    "2020-01-07,AAA,11,11.5,10.6,11.2,80\n"
+                    "2020-01-03,AAA,99,99,99,99,1\n"           /* line 8: duplicate of line 3 */
+                    "2020-01-08,AAA,11.2,11.6,11,11.4,70\n"
+                    "2020-01-09,AAA,11.4,11.8,11.1,11.5,60\n"); /* held out */
+
+    /* what the evaluation makes of the file */
+    kt_prices *p = NULL;
+    char err[512], summary[KT_NOTE_LEN + 128];
+    ck_assert_msg(kt_prices_load(csv, &p, err, sizeof err) == 0, "%s", err);
+    ck_assert_int_eq(p->stats.rows_read, 9);
+    ck_assert_int_eq(p->stats.rows_loaded, 6);
+    ck_assert_int_eq(p->stats.dropped[KT_DROP_NONPOSITIVE], 1);
+    ck_assert_int_eq(p->stats.dropped[KT_DROP_NONFINITE], 1);
+    ck_assert_int_eq(p->stats.dropped[KT_DROP_DUPLICATE], 1);
+    ck_assert_int_eq(kt_prices_drop_summary(&p->stats, summary, sizeof summary), 1);
+    snprintf(want, sizeof want, "prices: 3 of 9 rows dropped (first: %s:4:3: open: 0 is not positive; row dropped)",
+             csv);
+    ck_assert_str_eq(summary, want);
+    ck_assert(p->series[0].ohlcva[6 + 3] == 10.8); /* 2020-01-03 from line 3, not line 8 */
+    kt_prices_free(p);
+
+    char *argv[] = { "train", "--prices", csv, "--out-tokenizer", bt, "--out-predictor", bp, "--train-end",
+                     "2020-01-09", "--tokenizer-steps", "0", "--predictor-steps", "0", "--lookback", "2",
+                     "--horizon", "1", "--d-model", "8", "--layers", "1", "--heads", "1", "--ff-dim", "8",
+                     "--tokenizer-d-model", "8", "--tokenizer-layers", "1", "--bits", "2", "--threads", "1", NULL };
+    ck_assert_int_eq(train_captured(33, argv, out, sizeof out), KT_EXIT_OK);
+    snprintf(want, sizeof want,
+             "train: %s\n"
+             "train: 5 bars of 1 tickers from 2020-01-02 00:00:00 to 2020-01-08 00:00:00 (1 later bars held out)\n"
+             "train: wrote %s and %s (loss: tokenizer 0.0000 -> 0.0000, predictor 0.0000 -> 0.0000)\n",
+             summary, bt, bp);
+    ck_assert_str_eq(out, want);
+    snprintf(rec, sizeof rec, "%s/training.json", bp);
+    json_error_t je;
+    json_t *j = json_load_file(rec, 0, &je);
+    ck_assert_msg(j != NULL, "%s", je.text);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "bars")), 5);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "tickers")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "windows")), 3); /* 5 bars, 3-bar windows */
+    ck_assert_str_eq(json_string_value(json_object_get(j, "first_date")), "2020-01-02 00:00:00");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "last_date")), "2020-01-08 00:00:00");
+    ck_assert_str_eq(json_string_value(json_object_get(j, "train_end_exclusive")), "2020-01-09");
+    json_decref(j);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -460,6 +567,7 @@ static Suite *suite(void)
     tcase_add_test(tc, checkpoint_reload_is_identical);
     tcase_add_test(tc, training_forward_matches_reference);
     tcase_add_test(tc, cmd_train_bad_input);
+    tcase_add_test(tc, cmd_train_drops_rows_like_the_evaluation);
     suite_add_tcase(s, tc);
     return s;
 }
