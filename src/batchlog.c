@@ -113,11 +113,6 @@ int kt_batchlog_format(const kt_event *ev, const kt_snapshot *s, char *buf, size
                           "Interrupted after %d completed dates: %s", (unsigned long)s->dates_done),
                  s->dates_done, ev->text);
         return 1;
-    case KT_EV_DEVICE:
-        snprintf(buf, n, _("Device: %s, %s"), ev->device.device,
-                 ev->device.verified ? _("every tensor verified on the CPU")
-                                     : ev->device.violation);
-        return 1;
     case KT_EV_DATE_STARTED:
     case KT_EV_BATCH_PROGRESS:
     case KT_EV_METRICS:
@@ -131,7 +126,7 @@ static const char *ev_name(kt_event_kind k)
     static const char *const names[] = {
         "run_started", "fold_started", "date_started", "batch_progress", "date_done",
         "date_resumed", "fold_done", "metrics", "warning", "log", "paused", "resumed",
-        "finished", "empty", "failed", "cancelled", "device"};
+        "finished", "empty", "failed", "cancelled"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
 
@@ -227,11 +222,6 @@ char *kt_batchlog_json(const kt_event *ev, const kt_snapshot *s)
         json_object_set_new(o, "reason", json_string(ev->text));
         json_object_set_new(o, "next_steps", json_string(ev->text2));
         json_object_set_new(o, "report", json_string(ev->path));
-        break;
-    case KT_EV_DEVICE:
-        json_object_set_new(o, "device", json_string(ev->device.device));
-        json_object_set_new(o, "verified", json_boolean(ev->device.verified));
-        json_object_set_new(o, "violation", json_string(ev->device.violation));
         break;
     case KT_EV_PAUSED:
     case KT_EV_RESUMED:

@@ -287,11 +287,6 @@ void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev)
         if (ev->text[0])
             LOG(s, 'I', ev->text);
         break;
-    case KT_EV_DEVICE:
-        s->device = ev->device;
-        if (!ev->device.verified && ev->device.violation[0])
-            LOG(s, 'E', ev->device.violation);
-        break;
     }
 }
 

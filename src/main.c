@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "batchlog.h"
@@ -166,74 +165,6 @@ static void on_console_tick(void *user)
     kt_recorder_tick(user);
 }
 
-/* TEST ONLY: KRONOS_TUI_TEST_DELAY_MS=N (1..10000) makes the scorer sleep
- * N ms after every micro-batch (when the count of series done grows; the
- * progress calls of the decode steps in between do not sleep), so that the
- * console tests (tests/console_real.sh, tests/console_resize_storm.sh) can
- * watch a run of the tiny model without burning CPU. Not a user setting:
- * it is not in --help, and it changes only the pace, never an output byte. */
-typedef struct throttle {
-    kt_scorer base;
-    kt_scorer *inner;
-    long delay_ms;
-} throttle;
-
-typedef struct throttle_call {
-    long delay_ms;
-    int last_done;
-    kronos_progress_fn progress;
-    void *user;
-} throttle_call;
-
-static int throttle_progress(void *user, int done, int total)
-{
-    throttle_call *tc = user;
-    if (done > tc->last_done) {
-        struct timespec ts = {tc->delay_ms / 1000, (tc->delay_ms % 1000) * 1000000L};
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-        }
-        tc->last_done = done;
-    }
-    return tc->progress ? tc->progress(tc->user, done, total) : 0;
-}
-
-static int throttle_score(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress,
-                          void *user, double *pred_close, int64_t *tokens, char *err, size_t errlen)
-{
-    throttle *t = (throttle *)self;
-    throttle_call tc = {t->delay_ms, 0, progress, user};
-    int rc =
-        t->inner->score(t->inner, req, throttle_progress, &tc, pred_close, tokens, err, errlen);
-    t->base.device = t->inner->device;
-    return rc;
-}
-
-static void throttle_destroy(kt_scorer *self)
-{
-    throttle *t = (throttle *)self;
-    t->inner->destroy(t->inner);
-    free(t);
-}
-
-/* Wraps *sc in the test throttle when KRONOS_TUI_TEST_DELAY_MS is set. */
-static void maybe_throttle(kt_scorer **sc)
-{
-    const char *env = getenv("KRONOS_TUI_TEST_DELAY_MS");
-    char *end;
-    long ms = env && *env ? strtol(env, &end, 10) : 0;
-    if (!env || !*env || *end || ms < 1 || ms > 10000)
-        return;
-    throttle *t = calloc(1, sizeof *t);
-    if (!t)
-        return;
-    t->base = **sc;
-    t->base.score = throttle_score;
-    t->base.destroy = throttle_destroy;
-    t->inner = *sc;
-    t->delay_ms = ms;
-    *sc = &t->base;
-}
-
 /* Absolute form of a path that exists (so that --resume works from any
  * directory); unchanged when it cannot be resolved. */
 static void absolutize(char *path, size_t n)
@@ -339,7 +270,6 @@ static int run_eval(int argc, char **argv)
         code = KT_EXIT_MODEL;
         goto out;
     }
-    maybe_throttle(&scorer);
     if (!scorer->device.verified) {
         fprintf(stderr, _("%s: device check failed: %s\n"), PACKAGE, scorer->device.violation);
         code = KT_EXIT_DEVICE;

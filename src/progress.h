@@ -54,8 +54,7 @@ typedef enum kt_event_kind {
     KT_EV_FINISHED,        /* text: report path */
     KT_EV_EMPTY,           /* text: reason; text2: next steps */
     KT_EV_FAILED,          /* text: reason */
-    KT_EV_CANCELLED,
-    KT_EV_DEVICE           /* device status re-checked (device field) */
+    KT_EV_CANCELLED
 } kt_event_kind;
 
 typedef struct kt_fold_flag {

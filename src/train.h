@@ -75,16 +75,6 @@ int kt_train_run(const kt_train_config *cfg, const kt_train_series *series, int 
                  kt_train_progress_fn progress, void *user, kt_train_result *res,
                  char *err, size_t errlen);
 
-/* Greedy forecast with the training-side forward pass from saved
- * checkpoints: x is [n_series][lookback][6] (volume and amount present),
- * out is [n_series][pred_len][6] in price space. Same semantics as
- * kronos_forecast with temperature 0, sample_count 1, clip 5, no sliding
- * (lookback + pred_len <= max_context). */
-int kt_train_forecast_greedy(const char *tok_dir, const char *pred_dir, int n_series, int lookback,
-                             const double *x, const kronos_stamp *x_stamp,
-                             const kronos_stamp *y_stamp, int pred_len, double *out,
-                             char *err, size_t errlen);
-
 /* Tokenizer round trip (a diagnostic): each window of x [n_series][len][6]
  * is normalised over its own len bars as in training, encoded to (s1, s2)
  * and decoded; rec [n_series][len][6] is the reconstruction in price space. */

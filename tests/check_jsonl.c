@@ -37,7 +37,6 @@ static const spec specs[] = {
     {"empty", "reason next_steps report"},
     {"paused", ""},
     {"resumed", ""},
-    {"device", "device verified violation"},
 };
 #define N_SPECS (sizeof specs / sizeof specs[0])
 

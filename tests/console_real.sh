@@ -7,9 +7,12 @@
 # pause and resume, q's confirmation and the terminal restored after quit,
 # monochrome under NO_COLOR and --no-color, ASCII under LANG=C vs UTF-8
 # drawing, stdout not a terminal -> --batch, unknown TERM -> --batch.
-# KRONOS_TUI_TEST_DELAY_MS (test-only, src/main.c) slows the scoring down
-# (sleeps between micro-batches) so the screens can be watched without
-# burning CPU. Skips (77) only when tmux is absent.
+# The runs with $DELAY go through tests/kronos-tui-slow (the same
+# src/main.c and libraries, kronos_forecast wrapped by
+# tests/slow_forecast.c), whose KRONOS_TUI_TEST_DELAY_MS slows the scoring
+# down (sleeps between micro-batches) so the screens can be watched without
+# burning CPU; the other runs use ./kronos-tui itself. Skips (77) only when
+# tmux is absent.
 set -u
 : "${srcdir:=.}"
 if ! command -v tmux >/dev/null 2>&1; then
@@ -17,6 +20,8 @@ if ! command -v tmux >/dev/null 2>&1; then
     exit 77
 fi
 BIN=$(pwd)/kronos-tui
+SLOW=$(pwd)/tests/kronos-tui-slow
+[ -x "$SLOW" ] || { echo "FAIL: $SLOW not built"; exit 1; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kt-console-real.XXXXXX")
 TM="tmux -L kt-console-real-$$ -f /dev/null"
 cleanup() {
@@ -43,13 +48,16 @@ DELAY=KRONOS_TUI_TEST_DELAY_MS=150
 tmux_server
 
 # start W H ENV... -- ARGS...: the real binary in a fresh tmux session, on a
-# fresh run directory ($RUN)
+# fresh run directory ($RUN); with $DELAY among the ENVs, its slowed-down
+# build tests/kronos-tui-slow
 start() {
     w=$1 h=$2
     shift 2
     envs=""
+    bin=$BIN
     while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
         envs="$envs $1"
+        [ "$1" = "$DELAY" ] && bin=$SLOW
         shift
     done
     [ "$1" = "--" ] && shift
@@ -57,7 +65,7 @@ start() {
     RUN="$TMP/run$runs"
     rm -f "$TMP/pid" "$TMP/stty"
     cat > "$TMP/run.sh" <<EOF
-sh -c 'echo \$\$ > "$TMP/pid"; exec env TERM=tmux-256color $envs "$BIN" $* --output-dir "$RUN"' 2> "$TMP/stderr"
+sh -c 'echo \$\$ > "$TMP/pid"; exec env TERM=tmux-256color $envs "$bin" $* --output-dir "$RUN"' 2> "$TMP/stderr"
 echo KT_EXIT=\$?
 stty -a > "$TMP/stty"
 sleep 600

@@ -10,7 +10,9 @@
 # (TIOCSWINSZ + SIGWINCH, exactly what a terminal emulator does): a
 # `tmux resize-window` per step would start a tmux client 500 times, and on
 # a loaded 2-core machine that takes 50-150 ms each, far from 50 a second.
-# KRONOS_TUI_TEST_DELAY_MS (test-only, src/main.c) stretches the run: its
+# The console run is tests/kronos-tui-slow (the same src/main.c and
+# libraries, kronos_forecast wrapped by tests/slow_forecast.c), whose
+# KRONOS_TUI_TEST_DELAY_MS stretches the run: its
 # sleeps alone last >= 19.8 s however fast the machine, so the 10 s storm,
 # which starts as soon as the console shows the run being scored, falls
 # while dates are being scored with ~10 s to spare for the first frame.
@@ -18,8 +20,10 @@
 set -u
 : "${srcdir:=.}"
 BIN=./kronos-tui
+SLOW=./tests/kronos-tui-slow
 DRV=./tests/pty_driver
 [ -x "$DRV" ] || { echo "FAIL: $DRV not built"; exit 1; }
+[ -x "$SLOW" ] || { echo "FAIL: $SLOW not built"; exit 1; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/kt-storm.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -38,7 +42,7 @@ $BIN $CFG --batch --output-dir "$T/ref" 2> "$T/ref.err" || { cat "$T/ref.err"; f
 env TERM=xterm-256color LC_ALL=C.UTF-8 KRONOS_TUI_TEST_DELAY_MS=100 \
     $DRV storm --seconds 10 --rate 50 \
     --wait-file "$T/storm/events.jsonl" --wait-text '"event":"finished"' \
-    -- $BIN $CFG --output-dir "$T/storm" > "$T/drv.out" 2> "$T/drv.err"
+    -- $SLOW $CFG --output-dir "$T/storm" > "$T/drv.out" 2> "$T/drv.err"
 rc=$?
 cat "$T/drv.out"
 [ $rc -eq 0 ] || { cat "$T/drv.err"; fail "pty_driver storm: exit $rc"; }

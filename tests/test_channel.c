@@ -219,14 +219,6 @@ START_TEST(test_states_and_paths)
     e = ev_of(KT_EV_CANCELLED, 7);
     kt_snapshot_apply(&s, &e);
     ck_assert_int_eq(s.state, KT_RUN_CANCELLED);
-
-    kt_snapshot_init(&s);
-    e = ev_of(KT_EV_DEVICE, 8);
-    e.device.verified = 0;
-    snprintf(e.device.violation, sizeof e.device.violation, "tensor w on cuda:0");
-    kt_snapshot_apply(&s, &e);
-    ck_assert_int_eq(s.device.verified, 0);
-    ck_assert_str_eq(s.log[0], "Etensor w on cuda:0");
 }
 END_TEST
 

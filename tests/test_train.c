@@ -17,6 +17,7 @@
 #include "st_write.h"
 #include "train.h"
 #include "check_run.h"
+#include "train_greedy.h"
 
 int kt_cmd_train(int argc, char **argv);
 
@@ -346,7 +347,7 @@ START_TEST(training_forward_matches_reference)
     snprintf(tok, sizeof tok, "%s/tests/data/tiny/tokenizer", srcdir());
     snprintf(mod, sizeof mod, "%s/tests/data/tiny/model", srcdir());
     double out[8 * 6];
-    ck_assert_msg(kt_train_forecast_greedy(tok, mod, 1, 64, x, st, st + 64, 8, out, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(tt_train_forecast_greedy(tok, mod, 1, 64, x, st, st + 64, 8, out, err, sizeof err) == 0, "%s", err);
     snprintf(p, sizeof p, "%s/tests/data/tiny/greedy_forecasts.csv", srcdir());
     f = fopen(p, "r");
     ck_assert_ptr_nonnull(f);
@@ -391,7 +392,7 @@ START_TEST(trained_checkpoint_engine_roundtrip)
         memcpy(ys + (size_t)i * pl, T.st[i] + start + lb, sizeof(kronos_stamp) * pl);
     }
     char err[512] = "";
-    ck_assert_msg(kt_train_forecast_greedy("tt_tok", "tt_pred", ns, lb, x, xs, ys, pl, a, err, sizeof err) == 0, "%s",
+    ck_assert_msg(tt_train_forecast_greedy("tt_tok", "tt_pred", ns, lb, x, xs, ys, pl, a, err, sizeof err) == 0, "%s",
                   err);
     kronos_model *m = NULL;
     kronos_error ke;

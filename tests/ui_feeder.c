@@ -2,7 +2,7 @@
  * scripted run on a worker thread and opens the console on it, so the
  * console can be driven in tmux without a model (tests/console.sh).
  *
- *   ui_feeder [normal|finish|empty|fresh|violation|refblas|slowkernel] [--no-color]
+ *   ui_feeder [normal|finish|empty|fresh|refblas|slowkernel] [--no-color]
  *             [--ascii] [--cjk] [--refresh S] [--delay MS]
  *   ui_feeder SCENARIO --write-status FILE   (replay into status.json, exit)
  *   ui_feeder --attach FILE                  (console on a status file)
@@ -251,14 +251,6 @@ static int run_script(feeder *f)
         snprintf(e.text, sizeof e.text, "/tmp/kt-feeder-run/REPORT.md");
         emit(f, &e);
         return 0;
-    }
-    if (strcmp(sc, "violation") == 0) {
-        kt_event e = blank(KT_EV_DEVICE);
-        snprintf(e.device.device, sizeof e.device.device, "cuda");
-        e.device.verified = 0;
-        snprintf(e.device.violation, sizeof e.device.violation,
-                 "tensor predictor.head.weight is on cuda:0");
-        emit(f, &e);
     }
     return 1;
 }

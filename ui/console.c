@@ -132,8 +132,6 @@ static int exit_code(const kt_ui *ui, int interrupted)
         return KT_EXIT_INTERRUPTED;
     if (ui->attached)
         return KT_EXIT_OK;
-    if (!ui->snap.device.verified && ui->snap.device.violation[0])
-        return KT_EXIT_DEVICE; /* the console stopped the run */
     switch (ui->snap.state) {
     case KT_RUN_FINISHED:
     case KT_RUN_EMPTY:
@@ -191,7 +189,7 @@ int kt_console_run(const kt_console_options *opt)
         return KT_EXIT_FAILURE;
     }
     int hangup = 0;
-    int quit = 0, interrupted = 0, dirty = 1, clear_all = 1, pending = 0, violation_seen = 0;
+    int quit = 0, interrupted = 0, dirty = 1, clear_all = 1, pending = 0;
     double last_draw = 0, next_tick = ui->now + ui->refresh, stop_since = 0;
 
     while (!quit) {
@@ -341,14 +339,6 @@ int kt_console_run(const kt_console_options *opt)
         }
         if (ui->notice[0] && ui->now >= ui->notice_until) {
             ui->notice[0] = '\0';
-            dirty = 1;
-        }
-        /* the engine reported a tensor off the CPU: stop the run */
-        if (!ui->attached && !violation_seen && ui->have_snap && !ui->snap.device.verified &&
-            ui->snap.device.violation[0]) {
-            violation_seen = 1;
-            kt_channel_cancel(opt->ch);
-            notice(ui, "%s", _("Device violation: the run was stopped"));
             dirty = 1;
         }
         if (ui->stopping && !kt_run_active(&ui->snap)) {
