@@ -48,7 +48,27 @@ static void usage(FILE *out)
           out);
 }
 
-int main(int argc, char **argv)
+/* the command line */
+typedef struct {
+    int tickers, lookback, threads, batch_size, samples, pred_len;
+    long budget_mb;
+    unsigned long long seed;
+    const char *horizons, *tok, *model;
+} bench_args;
+
+/* the synthetic inputs and the forecast buffer */
+typedef struct {
+    double *x, *out;
+    kronos_stamp *xs, *ys;
+} bench_data;
+
+/* the analytic FLOP counts of one date */
+typedef struct {
+    double pre, steps, total;
+} bench_flops;
+
+/* Step 1: parse the options; -1 to go on, else the exit code. */
+static int bench_parse(int argc, char **argv, bench_args *a)
 {
     static const struct option opts[] = {
         {"tickers", required_argument, NULL, 'n'}, {"lookback", required_argument, NULL, 'l'},
@@ -57,74 +77,67 @@ int main(int argc, char **argv)
         {"samples", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
         {"tokenizer", required_argument, NULL, 't'}, {"model", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    kt_blas_select(argv); /* a kernel that matches the CPU (blas.h); may re-execute */
-    int tickers = 100, lookback = 252, threads = 0, batch_size = 0, samples = 1, c;
-    long budget_mb = 2048;
-    unsigned long long seed = 1;
-    const char *horizons = "20,60,90", *tok = NULL, *model = NULL;
+    int c;
+    *a = (bench_args){.tickers = 100, .lookback = 252, .samples = 1, .budget_mb = 2048, .seed = 1,
+                      .horizons = "20,60,90"};
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': tickers = atoi(optarg); break;
-        case 'l': lookback = atoi(optarg); break;
-        case 'H': horizons = optarg; break;
-        case 'j': threads = atoi(optarg); break;
-        case 'b': budget_mb = atol(optarg); break;
-        case 'B': batch_size = atoi(optarg); break;
-        case 's': samples = atoi(optarg); break;
-        case 'S': seed = strtoull(optarg, NULL, 10); break;
-        case 't': tok = optarg; break;
-        case 'm': model = optarg; break;
+        case 'n': a->tickers = atoi(optarg); break;
+        case 'l': a->lookback = atoi(optarg); break;
+        case 'H': a->horizons = optarg; break;
+        case 'j': a->threads = atoi(optarg); break;
+        case 'b': a->budget_mb = atol(optarg); break;
+        case 'B': a->batch_size = atoi(optarg); break;
+        case 's': a->samples = atoi(optarg); break;
+        case 'S': a->seed = strtoull(optarg, NULL, 10); break;
+        case 't': a->tok = optarg; break;
+        case 'm': a->model = optarg; break;
         case 'h': usage(stdout); return KT_EXIT_OK;
         default: usage(stderr); return KT_EXIT_USAGE;
         }
     }
-    int pred_len = 0;
-    for (const char *p = horizons; *p;) {
+    a->pred_len = 0;
+    for (const char *p = a->horizons; *p;) {
         int h = atoi(p);
-        if (h > pred_len)
-            pred_len = h;
+        if (h > a->pred_len)
+            a->pred_len = h;
         p = strchr(p, ',');
         if (!p)
             break;
         p++;
     }
-    if (tickers < 1 || lookback < 2 || pred_len < 1 || samples < 1 || (!tok) != (!model)) {
+    if (a->tickers < 1 || a->lookback < 2 || a->pred_len < 1 || a->samples < 1 || (!a->tok) != (!a->model)) {
         usage(stderr);
         return KT_EXIT_USAGE;
     }
+    return -1;
+}
 
+/* Step 2: open the model given, or random weights of the Kronos-small shape. */
+static int bench_open_model(const bench_args *a, kronos_model **m, kronos_error *e)
+{
     kronos_options o = {0};
-    o.threads = threads;
-    o.batch_size = batch_size;
-    o.memory_budget_bytes = (size_t)budget_mb << 20;
-    kronos_model *m = NULL;
-    kronos_error e;
-    int rc;
-    if (tok) {
-        rc = kronos_open(tok, model, &o, &m, &e);
-    } else {
-        kronos_tokenizer_config tc = {6, 256, 4, 512, 4, 4, 10, 10, 4};  /* Kronos-Tokenizer-base */
-        kronos_predictor_config pc = {10, 10, 8, 512, 8, 1024, 1};       /* Kronos-small */
-        rc = kronos_open_random(&tc, &pc, seed, &o, &m, &e);
-    }
-    if (rc != KRONOS_OK) {
-        fprintf(stderr, "kronos-bench: %s\n", e.msg);
-        return KT_EXIT_MODEL;
-    }
-    kronos_info info;
-    kronos_describe(m, &info);
-    kronos_device_status ds;
-    kronos_device_status_get(m, &ds, &e);
+    o.threads = a->threads;
+    o.batch_size = a->batch_size;
+    o.memory_budget_bytes = (size_t)a->budget_mb << 20;
+    if (a->tok)
+        return kronos_open(a->tok, a->model, &o, m, e);
+    kronos_tokenizer_config tc = {6, 256, 4, 512, 4, 4, 10, 10, 4};  /* Kronos-Tokenizer-base */
+    kronos_predictor_config pc = {10, 10, 8, 512, 8, 1024, 1};       /* Kronos-small */
+    return kronos_open_random(&tc, &pc, a->seed, &o, m, e);
+}
 
-    /* Synthetic daily bars: a random walk per ticker, weekdays only. */
-    size_t N = (size_t)tickers, L = (size_t)lookback, P = (size_t)pred_len;
-    double *x = malloc(N * L * 6 * sizeof *x), *out = malloc(N * P * 6 * sizeof *out);
-    kronos_stamp *xs = malloc(N * L * sizeof *xs), *ys = malloc(N * P * sizeof *ys);
-    if (!x || !out || !xs || !ys) {
-        fprintf(stderr, "%s", _("kronos-bench: out of memory\n"));
-        return KT_EXIT_FAILURE;
-    }
-    uint64_t r = seed * 0x9e3779b97f4a7c15ULL + 1;
+/* Step 3, the workload: synthetic daily bars, a random walk per ticker, weekdays only. */
+static int bench_build_workload(const bench_args *a, bench_data *bd)
+{
+    size_t N = (size_t)a->tickers, L = (size_t)a->lookback, P = (size_t)a->pred_len;
+    bd->x = malloc(N * L * 6 * sizeof *bd->x);
+    bd->out = malloc(N * P * 6 * sizeof *bd->out);
+    bd->xs = malloc(N * L * sizeof *bd->xs);
+    bd->ys = malloc(N * P * sizeof *bd->ys);
+    if (!bd->x || !bd->out || !bd->xs || !bd->ys)
+        return -1;
+    uint64_t r = a->seed * 0x9e3779b97f4a7c15ULL + 1;
     for (size_t i = 0; i < N; i++) {
         double price = 20 + (double)(i % 50);
         for (size_t t = 0; t < L + P; t++) {
@@ -133,38 +146,130 @@ int main(int argc, char **argv)
             double o2 = price, cl = price * (1 + 0.04 * u);
             kronos_stamp st = {0, 0, (int)(t % 5), (int)(1 + t % 28), (int)(1 + (t / 21) % 12)};
             if (t < L) {
-                double *row = x + (i * L + t) * 6;
+                double *row = bd->x + (i * L + t) * 6;
                 row[0] = o2;
                 row[1] = fmax(o2, cl) * 1.01;
                 row[2] = fmin(o2, cl) * 0.99;
                 row[3] = cl;
                 row[4] = 1e5 * (1.5 + u);
                 row[5] = row[4] * cl;
-                xs[i * L + t] = st;
+                bd->xs[i * L + t] = st;
             } else {
-                ys[i * P + t - L] = st;
+                bd->ys[i * P + t - L] = st;
             }
             price = cl;
         }
     }
+    return 0;
+}
+
+/* Step 5: the analytic FLOPs of the date (matrix products only). */
+static bench_flops bench_count_flops(const kronos_info *info, const kronos_timing *tm, double mc,
+                                     size_t L, size_t P)
+{
+    const kronos_predictor_config *pc = &info->predictor;
+    const kronos_tokenizer_config *tc = &info->tokenizer;
+    double d = pc->d_model, ff = pc->ff_dim, rows = (double)tm->rows, V1 = pow(2, pc->s1_bits),
+           V2 = pow(2, pc->s2_bits);
+    double Lw = fmin(L, mc);
+    bench_flops f;
+    f.pre = rows * (pc->n_layers * block_flops(d, ff, Lw, Lw) + Lw * (4 * d * d + 4 * d * d) +
+                    2 * d * V1 + 6 * d * d + 2 * d * V2);
+    f.steps = 0;
+    for (size_t i = 1; i < P; i++) {
+        double T = fmin(L + i, mc);
+        f.steps += rows * (pc->n_layers * block_flops(d, ff, 1, T) + 8 * d * d + 4 * d * d + 2 * d * (V1 + V2) +
+                           4 * d * d + 4 * T * d);
+    }
+    double dt = tc->d_model, dff = tc->ff_dim, W = fmin(L + P, mc);
+    double enc = rows * ((tc->n_enc_layers - 1) * block_flops(dt, dff, L, L) + L * 2 * dt * (6 + 20));
+    double dec = rows * ((tc->n_dec_layers - 1) * block_flops(dt, dff, W, W) + W * 2 * dt * (6 + 20));
+    f.total = f.pre + f.steps + enc + dec;
+    return f;
+}
+
+/* Step 6: print the report. */
+static void bench_print_report(const bench_args *a, const kronos_info *info, const kronos_device_status *ds,
+                               const kronos_timing *tm, double wall, double cpu, double peak,
+                               const bench_flops *f)
+{
+    const kronos_predictor_config *pc = &info->predictor;
+    const kronos_tokenizer_config *tc = &info->tokenizer;
+    printf("kronos-bench: one evaluation date\n");
+    printf("  model:            %s (d_model %d, %d heads, %d layers, ff %d, bits %d/%d; %lld params)\n",
+           a->tok ? info->predictor_dir : "random weights, Kronos-small shape", pc->d_model, pc->n_heads, pc->n_layers,
+           pc->ff_dim, pc->s1_bits, pc->s2_bits, (long long)(info->predictor_params + info->tokenizer_params));
+    printf("  tokenizer:        d_model %d, %d heads, %d+%d layers, ff %d\n", tc->d_model, tc->n_heads,
+           tc->n_enc_layers, tc->n_dec_layers, tc->ff_dim);
+    char kernel[128], warn[512];
+    kt_blas_kernel_label(ds, kernel, sizeof kernel);
+    printf("  device:           %s (verified %d, %lld tensors), %d threads, %s, SIMD %s\n", ds->device, ds->verified,
+           (long long)ds->tensors_checked, ds->intra_threads, ds->blas, ds->simd);
+    printf("  BLAS kernel:      %s\n", kernel);
+    if (kt_blas_warning(ds, warn, sizeof warn))
+        printf("  warning:          %s\n", warn);
+    printf("  workload:         %d tickers x %d samples, lookback %d, horizons %s (one generation of %d)\n", a->tickers,
+           a->samples, a->lookback, a->horizons, a->pred_len);
+    printf("  micro-batches:    %d of up to %d rows (memory budget %ld MB)\n", tm->micro_batches, tm->batch_rows,
+           a->budget_mb);
+    printf("  seconds per date: %.2f (process CPU time %.2f s; the machine is shared, so wall time\n"
+           "                    includes waiting for the cores)\n", wall, cpu);
+    printf("    encode %.2f s, prefill %.2f s, %d generation steps %.2f s, decode %.2f s\n", tm->encode_s,
+           tm->prefill_s, a->pred_len - 1, tm->generate_s, tm->decode_s);
+    printf("  tokens/s:         %.0f (predictor tokens: %lld prefill + %lld generated)\n",
+           (double)(tm->prefill_tokens + tm->step_tokens) / wall, (long long)tm->prefill_tokens,
+           (long long)tm->step_tokens);
+    printf("  sgemm peak:       %.1f GFLOP/s (at::mm 1024x512x1024, best of 20)\n", peak);
+    printf("  prefill:          %.1f GFLOP/s (%.0f%% of peak)\n", f->pre / tm->prefill_s / 1e9,
+           100 * f->pre / tm->prefill_s / 1e9 / peak);
+    printf("  generation steps: %.1f GFLOP/s\n", f->steps / tm->generate_s / 1e9);
+    printf("  overall:          %.1f GFLOP/s (%.0f%% of peak, %.1f GFLOP in all)\n", f->total / wall / 1e9,
+           100 * f->total / wall / 1e9 / peak, f->total / 1e9);
+}
+
+int main(int argc, char **argv)
+{
+    kt_blas_select(argv); /* a kernel that matches the CPU (blas.h); may re-execute */
+    bench_args a;
+    int rc = bench_parse(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+
+    kronos_model *m = NULL;
+    kronos_error e;
+    if (bench_open_model(&a, &m, &e) != KRONOS_OK) {
+        fprintf(stderr, "kronos-bench: %s\n", e.msg);
+        return KT_EXIT_MODEL;
+    }
+    kronos_info info;
+    kronos_describe(m, &info);
+    kronos_device_status ds;
+    kronos_device_status_get(m, &ds, &e);
+
+    bench_data bd;
+    if (bench_build_workload(&a, &bd) != 0) {
+        fprintf(stderr, "%s", _("kronos-bench: out of memory\n"));
+        return KT_EXIT_FAILURE;
+    }
     kronos_batch b = {0};
-    b.n_series = tickers;
-    b.lookback = lookback;
-    b.ohlcva = x;
+    b.n_series = a.tickers;
+    b.lookback = a.lookback;
+    b.ohlcva = bd.x;
     b.has_volume = b.has_amount = 1;
-    b.x_stamp = xs;
-    b.y_stamp = ys;
+    b.x_stamp = bd.xs;
+    b.y_stamp = bd.ys;
     kronos_sampling s;
     kronos_sampling_defaults(&s);
-    s.pred_len = pred_len;
-    s.sample_count = samples;
-    s.seed = seed;
+    s.pred_len = a.pred_len;
+    s.sample_count = a.samples;
+    s.seed = a.seed;
 
-    if (threads > 0)
-        kronos_set_threads(NULL, threads); /* the sgemm peak with as many threads */
+    /* Step 4: time it, between two measures of the sgemm peak */
+    if (a.threads > 0)
+        kronos_set_threads(NULL, a.threads); /* the sgemm peak with as many threads */
     double peak = kronos_bench_sgemm_gflops(1024, 512, 1024, 20);
     double t0 = now_s(), c0 = cpu_s();
-    rc = kronos_forecast(m, &b, &s, NULL, NULL, out, &e);
+    rc = kronos_forecast(m, &b, &s, NULL, NULL, bd.out, &e);
     double wall = now_s() - t0, cpu = cpu_s() - c0;
     if (rc != KRONOS_OK) {
         fprintf(stderr, "kronos-bench: %s\n", e.msg);
@@ -177,58 +282,12 @@ int main(int argc, char **argv)
     kronos_debug_timing(m, &tm);
     kronos_device_status_get(m, &ds, &e);
 
-    /* Analytic FLOPs (matrix products only). */
-    const kronos_predictor_config *pc = &info.predictor;
-    const kronos_tokenizer_config *tc = &info.tokenizer;
-    double d = pc->d_model, ff = pc->ff_dim, rows = (double)tm.rows, V1 = pow(2, pc->s1_bits),
-           V2 = pow(2, pc->s2_bits);
-    double mc = s.max_context, Lw = fmin(L, mc);
-    double pre = rows * (pc->n_layers * block_flops(d, ff, Lw, Lw) + Lw * (4 * d * d + 4 * d * d) +
-                         2 * d * V1 + 6 * d * d + 2 * d * V2);
-    double steps = 0;
-    for (size_t i = 1; i < P; i++) {
-        double T = fmin(L + i, mc);
-        steps += rows * (pc->n_layers * block_flops(d, ff, 1, T) + 8 * d * d + 4 * d * d + 2 * d * (V1 + V2) +
-                         4 * d * d + 4 * T * d);
-    }
-    double dt = tc->d_model, dff = tc->ff_dim, W = fmin(L + P, mc);
-    double enc = rows * ((tc->n_enc_layers - 1) * block_flops(dt, dff, L, L) + L * 2 * dt * (6 + 20));
-    double dec = rows * ((tc->n_dec_layers - 1) * block_flops(dt, dff, W, W) + W * 2 * dt * (6 + 20));
-    double total = pre + steps + enc + dec;
-
-    printf("kronos-bench: one evaluation date\n");
-    printf("  model:            %s (d_model %d, %d heads, %d layers, ff %d, bits %d/%d; %lld params)\n",
-           tok ? info.predictor_dir : "random weights, Kronos-small shape", pc->d_model, pc->n_heads, pc->n_layers,
-           pc->ff_dim, pc->s1_bits, pc->s2_bits, (long long)(info.predictor_params + info.tokenizer_params));
-    printf("  tokenizer:        d_model %d, %d heads, %d+%d layers, ff %d\n", tc->d_model, tc->n_heads,
-           tc->n_enc_layers, tc->n_dec_layers, tc->ff_dim);
-    char kernel[128], warn[512];
-    kt_blas_kernel_label(&ds, kernel, sizeof kernel);
-    printf("  device:           %s (verified %d, %lld tensors), %d threads, %s, SIMD %s\n", ds.device, ds.verified,
-           (long long)ds.tensors_checked, ds.intra_threads, ds.blas, ds.simd);
-    printf("  BLAS kernel:      %s\n", kernel);
-    if (kt_blas_warning(&ds, warn, sizeof warn))
-        printf("  warning:          %s\n", warn);
-    printf("  workload:         %d tickers x %d samples, lookback %d, horizons %s (one generation of %d)\n", tickers,
-           samples, lookback, horizons, pred_len);
-    printf("  micro-batches:    %d of up to %d rows (memory budget %ld MB)\n", tm.micro_batches, tm.batch_rows, budget_mb);
-    printf("  seconds per date: %.2f (process CPU time %.2f s; the machine is shared, so wall time\n"
-           "                    includes waiting for the cores)\n", wall, cpu);
-    printf("    encode %.2f s, prefill %.2f s, %d generation steps %.2f s, decode %.2f s\n", tm.encode_s,
-           tm.prefill_s, pred_len - 1, tm.generate_s, tm.decode_s);
-    printf("  tokens/s:         %.0f (predictor tokens: %lld prefill + %lld generated)\n",
-           (double)(tm.prefill_tokens + tm.step_tokens) / wall, (long long)tm.prefill_tokens,
-           (long long)tm.step_tokens);
-    printf("  sgemm peak:       %.1f GFLOP/s (at::mm 1024x512x1024, best of 20)\n", peak);
-    printf("  prefill:          %.1f GFLOP/s (%.0f%% of peak)\n", pre / tm.prefill_s / 1e9,
-           100 * pre / tm.prefill_s / 1e9 / peak);
-    printf("  generation steps: %.1f GFLOP/s\n", steps / tm.generate_s / 1e9);
-    printf("  overall:          %.1f GFLOP/s (%.0f%% of peak, %.1f GFLOP in all)\n", total / wall / 1e9,
-           100 * total / wall / 1e9 / peak, total / 1e9);
-    free(x);
-    free(out);
-    free(xs);
-    free(ys);
+    bench_flops f = bench_count_flops(&info, &tm, s.max_context, (size_t)a.lookback, (size_t)a.pred_len);
+    bench_print_report(&a, &info, &ds, &tm, wall, cpu, peak, &f);
+    free(bd.x);
+    free(bd.out);
+    free(bd.xs);
+    free(bd.ys);
     kronos_close(m);
     return KT_EXIT_OK;
 }

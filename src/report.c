@@ -728,12 +728,10 @@ static int write_empty(wctx *w)
     return wclose(w, f);
 }
 
-static void report_md(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs,
-                      const churn_sum *cs, const control *shuf, const control *lag,
-                      const kt_report_summary *sum)
+/* REPORT.md section 1: the title and the run's settings. */
+static void md_settings(FILE *f, const kt_report_input *in, const calc *c)
 {
     const kt_evalcfg *cfg = in->cfg;
-    char b1[32], b2[32], b3[32], b4[32], b5[32];
     fprintf(f, "# %s: %s\n\n", _("Kronos walk-forward stability report"), cfg->name);
     fprintf(f, "- %s: %s, %s %s .. %s, ", _("mode"), cfg->mode, _("range"), in->range_start,
             in->range_end);
@@ -762,7 +760,12 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     }
     fprintf(f, "- %s: T=%g top_k=%d top_p=%g samples=%d seed=%" PRIu64 "\n\n", _("sampling"),
             cfg->temperature, cfg->top_k, cfg->top_p, cfg->sample_count, cfg->seed);
+}
 
+/* REPORT.md section 2: the headline RankIC per horizon. */
+static void md_headline(FILE *f, const calc *c, const kt_report_summary *sum)
+{
+    char b1[32], b2[32], b3[32], b4[32], b5[32];
     fprintf(f, "## %s\n\n", _("Headline"));
     fprintf(f, "| %s | %s | %s | %s | ICIR | t | %s |\n|---|---|---|---|---|---|---|\n",
             _("horizon"), _("RankIC (median of fold medians)"), _("mean"), _("std"), _("dates"));
@@ -773,7 +776,13 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
                 md_num(x->stats.std, b3, 32, 4, 0), md_num(x->stats.icir, b4, 32, 3, 0),
                 md_num(x->stats.tstat, b5, 32, 2, 0), x->stats.n);
     }
+}
 
+/* REPORT.md section 3: a sparkline of the RankIC by date per fold and horizon. */
+static void md_rankic_by_date(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs)
+{
+    const kt_evalcfg *cfg = in->cfg;
+    char b1[32];
     fprintf(f, "\n## %s\n\n", _("RankIC by date"));
     fprintf(f, "%s\n\n```\n", _("One character per evaluation date, lowest to highest "
                                 "RankIC as \xe2\x96\x81 to \xe2\x96\x88 (blank: not enough names)."));
@@ -801,7 +810,12 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     fprintf(f, "```\n\n");
     free(v);
     free(line);
+}
 
+/* REPORT.md section 4: the per-fold table. */
+static void md_folds(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs)
+{
+    char b1[32], b2[32], b3[32], b4[32], b5[32];
     fprintf(f, "## %s\n\n", _("Folds"));
     fprintf(f, "| %s | %s | %s | RankIC %s | IQR | %s | hit@10 | %s@10 |\n"
                "|---|---|---|---|---|---|---|---|\n",
@@ -810,11 +824,16 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
         for (int h = 0; h < c->nh; h++) {
             const fold_sum *s = &fs[k * c->nh + h];
             fprintf(f, "| %s | %dd | %d | %s | %s | %s | %s | %s |\n", in->plan->f[k].id,
-                    cfg->horizons[h], s->n_dates, md_num(s->rankic_median, b1, 32, 4, 0),
+                    in->cfg->horizons[h], s->n_dates, md_num(s->rankic_median, b1, 32, 4, 0),
                     md_num(s->rankic_iqr, b2, 32, 4, 0), md_num(s->qs_median, b3, 32, 4, 0),
                     md_num(s->hr10_median, b4, 32, 2, 0), md_num(s->er10_median, b5, 32, 4, 0));
         }
+}
 
+/* REPORT.md section 5: the IC decay within each fold. */
+static void md_decay(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs)
+{
+    char b1[32], b2[32], b3[32], b4[32];
     fprintf(f, "\n## %s\n\n", _("IC decay"));
     fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|\n",
             _("fold"), _("horizon"), _("early median"), _("late median"), _("decay"),
@@ -824,17 +843,22 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
             const fold_sum *s = &fs[k * c->nh + h];
             char flags[32];
             if (!s->decay_ok) {
-                fprintf(f, "| %s | %dd | %s |  |  |  |  |\n", in->plan->f[k].id, cfg->horizons[h],
+                fprintf(f, "| %s | %dd | %s |  |  |  |  |\n", in->plan->f[k].id, in->cfg->horizons[h],
                         _("not computed: fewer than 9 dates"));
                 continue;
             }
             kt_metrics_flags(&s->decay, flags, sizeof flags);
             fprintf(f, "| %s | %dd | %s | %s | %s | %s | %s |\n", in->plan->f[k].id,
-                    cfg->horizons[h], md_num(s->decay.early_median, b1, 32, 4, 0),
+                    in->cfg->horizons[h], md_num(s->decay.early_median, b1, 32, 4, 0),
                     md_num(s->decay.late_median, b2, 32, 4, 0), md_num(s->decay.decay, b3, 32, 4, '+'),
                     md_num(s->decay.pct_positive * 100, b4, 32, 0, '%'), flags[0] ? flags : "-");
         }
+}
 
+/* REPORT.md section 6: the churn of the top 10 and top 20. */
+static void md_churn(FILE *f, const kt_report_input *in, const calc *c, const churn_sum *cs)
+{
+    char b1[32], b2[32];
     fprintf(f, "\n## %s\n\n", _("Churn of the top K"));
     fprintf(f, "| %s | K | %s | %s | %s |\n|---|---|---|---|---|\n", _("horizon"),
             _("mean retention"), _("mean churn"), _("date pairs"));
@@ -842,10 +866,16 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
         for (int j = 0; j < 2; j++) {
             const churn_sum *x = &cs[h * 2 + j];
             double r = x->pairs ? x->retention_sum / x->pairs : NAN;
-            fprintf(f, "| %dd | %d | %s | %s | %d |\n", cfg->horizons[h], j ? 20 : 10,
+            fprintf(f, "| %dd | %d | %s | %s | %d |\n", in->cfg->horizons[h], j ? 20 : 10,
                     md_num(r, b1, 32, 3, 0), md_num(1 - r, b2, 32, 3, 0), x->pairs);
         }
+}
 
+/* REPORT.md section 7: the negative controls (leak tripwires). */
+static void md_controls(FILE *f, const kt_report_input *in, const calc *c, const control *shuf,
+                        const control *lag)
+{
+    char b1[32];
     fprintf(f, "\n## %s\n\n", _("Negative controls (leak tripwires)"));
     fprintf(f, "| %s | %s | %s | %s | %s |\n|---|---|---|---|---|\n", _("control"), _("horizon"),
             _("status"), _("median RankIC"), _("dates"));
@@ -853,14 +883,19 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
         for (int k = 0; k < 2; k++) {
             const control *x = k ? &lag[h] : &shuf[h];
             fprintf(f, "| %s | %dd | %s | %s | %d |\n", k ? _("lag") : _("shuffle"),
-                    cfg->horizons[h],
+                    in->cfg->horizons[h],
                     !x->run ? _("not run (zero rows)")
                     : k   ? _("reported (compare with the headline)")
                     : x->passed ? _("passed")
                                 : _("FAILED"),
                     md_num(x->median, b1, 32, 4, '+'), x->n_dates);
         }
+}
 
+/* REPORT.md section 8: the run facts: dates, tickers, seconds, times. */
+static void md_run_facts(FILE *f, const kt_report_input *in, const calc *c)
+{
+    char b1[32], b2[32], b3[32];
     fprintf(f, "\n## %s\n\n", _("Run facts"));
     int computed = 0, resumed = 0;
     double *secs = malloc((size_t)(c->nd ? c->nd : 1) * sizeof *secs);
@@ -889,8 +924,13 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     free(secs);
     fprintf(f, "- %s: %s .. %s\n", _("started .. finished"), in->started_at ? in->started_at : "",
             in->finished_at ? in->finished_at : "");
+}
+
+/* REPORT.md section 8, continued: the prices file and what was dropped from it. */
+static void md_prices(FILE *f, const kt_report_input *in)
+{
     const kt_prices_stats *ps = &in->prices->stats;
-    fprintf(f, "- %s: %s, ", _("prices"), cfg->prices);
+    fprintf(f, "- %s: %s, ", _("prices"), in->cfg->prices);
     fprintf(f, ngettext("%ld row loaded", "%ld rows loaded", (unsigned long)ps->rows_loaded),
             ps->rows_loaded);
     fputs(", ", f);
@@ -907,6 +947,21 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
         fprintf(f, "  - %s: %ld\n", _("missing volume set to 0"), ps->volume_filled);
     if (ps->amount_filled)
         fprintf(f, "  - %s: %ld\n", _("missing amount set to 0"), ps->amount_filled);
+}
+
+static void report_md(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs,
+                      const churn_sum *cs, const control *shuf, const control *lag,
+                      const kt_report_summary *sum)
+{
+    md_settings(f, in, c);
+    md_headline(f, c, sum);
+    md_rankic_by_date(f, in, c, fs);
+    md_folds(f, in, c, fs);
+    md_decay(f, in, c, fs);
+    md_churn(f, in, c, cs);
+    md_controls(f, in, c, shuf, lag);
+    md_run_facts(f, in, c);
+    md_prices(f, in);
 }
 
 int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err, size_t errlen)

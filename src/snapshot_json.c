@@ -259,40 +259,43 @@ static int get_floats(rd *r, const json_t *o, const char *key, float *dst, int m
     return k;
 }
 
-#define GET_STR(o, st, f) get_str(&r, o, #f, (st)->f, sizeof((st)->f))
-#define GET_INT(o, st, f) get_int(&r, o, #f, &(st)->f)
-#define GET_I64(o, st, f) get_i64(&r, o, #f, &(st)->f)
-#define GET_REAL(o, st, f) get_real(&r, o, #f, &(st)->f)
+#define GET_STR(o, st, f) get_str(r, o, #f, (st)->f, sizeof((st)->f))
+#define GET_INT(o, st, f) get_int(r, o, #f, &(st)->f)
+#define GET_I64(o, st, f) get_i64(r, o, #f, &(st)->f)
+#define GET_REAL(o, st, f) get_real(r, o, #f, &(st)->f)
 
-int kt_snapshot_from_json(const json_t *j, kt_snapshot *s, double *updated_unix,
-                          const char *what, char *err, size_t errlen)
+/* Reading step 1: the object, format, version, updated_unix and seq (-1: refused). */
+static int header_from_json(rd *r, const json_t *j, kt_snapshot *s, double *updated_unix)
 {
-    rd r = {what ? what : "status.json", err, errlen, 0};
-    kt_snapshot_init(s);
     if (!json_is_object(j)) {
-        snprintf(err, errlen, _("%s: expected a JSON object"), r.what);
+        snprintf(r->err, r->errlen, _("%s: expected a JSON object"), r->what);
         return -1;
     }
     json_t *fmt = json_object_get(j, "format");
     if (!json_is_string(fmt) || strcmp(json_string_value(fmt), KT_STATUS_FORMAT) != 0) {
-        snprintf(err, errlen, _("%s: key \"format\": expected \"%s\""), r.what, KT_STATUS_FORMAT);
+        snprintf(r->err, r->errlen, _("%s: key \"format\": expected \"%s\""), r->what, KT_STATUS_FORMAT);
         return -1;
     }
     int version = 0;
-    get_int(&r, j, "version", &version);
-    if (!r.failed && version != KT_STATUS_VERSION) {
-        snprintf(err, errlen, _("%s: key \"version\": %d is not supported (expected %d)"),
-                 r.what, version, KT_STATUS_VERSION);
+    get_int(r, j, "version", &version);
+    if (!r->failed && version != KT_STATUS_VERSION) {
+        snprintf(r->err, r->errlen, _("%s: key \"version\": %d is not supported (expected %d)"),
+                 r->what, version, KT_STATUS_VERSION);
         return -1;
     }
     double upd = 0;
-    get_real(&r, j, "updated_unix", &upd);
+    get_real(r, j, "updated_unix", &upd);
     if (updated_unix)
         *updated_unix = upd;
     int64_t seq = 0;
-    get_i64(&r, j, "seq", &seq);
+    get_i64(r, j, "seq", &seq);
     s->seq = (uint64_t)seq;
+    return 0;
+}
 
+/* Reading step 2: the run state and the heartbeat interval. */
+static void state_from_json(rd *r, const json_t *j, kt_snapshot *s)
+{
     json_t *stv = json_object_get(j, "state");
     if (stv) {
         int found = 0;
@@ -303,12 +306,16 @@ int kt_snapshot_from_json(const json_t *j, kt_snapshot *s, double *updated_unix,
             }
         }
         if (!found)
-            bad(&r, "state", _("one of starting, running, paused, finished, empty, failed, cancelled"));
+            bad(r, "state", _("one of starting, running, paused, finished, empty, failed, cancelled"));
     }
     GET_REAL(j, s, heartbeat_interval);
     if (!(s->heartbeat_interval > 0))
         s->heartbeat_interval = 5.0;
+}
 
+/* Reading step 3: the experiment, the data, the model and the progress counters. */
+static void progress_from_json(rd *r, const json_t *j, kt_snapshot *s)
+{
     GET_STR(j, s, experiment);
     GET_STR(j, s, mode);
     GET_INT(j, s, n_tickers);
@@ -337,14 +344,18 @@ int kt_snapshot_from_json(const json_t *j, kt_snapshot *s, double *updated_unix,
     GET_INT(j, s, dates_resumed);
     GET_REAL(j, s, elapsed);
 
-    s->secs_n = get_floats(&r, j, "secs", s->secs, KT_HIST);
+    s->secs_n = get_floats(r, j, "secs", s->secs, KT_HIST);
     GET_REAL(j, s, secs_total);
     GET_I64(j, s, tokens_total);
     GET_I64(j, s, tickers_total);
+}
 
+/* Reading step 4: the "device" object. */
+static void device_from_json(rd *r, const json_t *j, kt_snapshot *s)
+{
     json_t *d = json_object_get(j, "device");
     if (d && !json_is_object(d))
-        bad(&r, "device", _("an object"));
+        bad(r, "device", _("an object"));
     else if (d) {
         kronos_device_status *ds = &s->device;
         GET_STR(d, ds, device);
@@ -363,16 +374,19 @@ int kt_snapshot_from_json(const json_t *j, kt_snapshot *s, double *updated_unix,
         GET_I64(d, ds, bytes);
         GET_STR(d, ds, violation);
     }
-    GET_I64(j, s, rss_bytes);
+}
 
+/* Reading step 5: the "horizons" array. */
+static void horizons_from_json(rd *r, const json_t *j, kt_snapshot *s)
+{
     json_t *hs = json_object_get(j, "horizons");
     if (hs && !json_is_array(hs))
-        bad(&r, "horizons", _("an array"));
+        bad(r, "horizons", _("an array"));
     for (size_t i = 0; hs && json_is_array(hs) && i < json_array_size(hs) &&
                        s->n_horizons < KT_MAX_HORIZONS; i++) {
         json_t *h = json_array_get(hs, i);
         if (!json_is_object(h)) {
-            bad(&r, "horizons", _("an array of objects"));
+            bad(r, "horizons", _("an array of objects"));
             break;
         }
         kt_horizon_stats *x = &s->h[s->n_horizons++];
@@ -383,17 +397,21 @@ int kt_snapshot_from_json(const json_t *j, kt_snapshot *s, double *updated_unix,
         GET_REAL(h, x, icir);
         GET_REAL(h, x, pct_positive);
         GET_REAL(h, x, latest);
-        x->hist_n = get_floats(&r, h, "hist", x->hist, KT_HIST);
+        x->hist_n = get_floats(r, h, "hist", x->hist, KT_HIST);
     }
+}
 
+/* Reading step 6: the "fold_flags" array. */
+static void flags_from_json(rd *r, const json_t *j, kt_snapshot *s)
+{
     json_t *fl = json_object_get(j, "fold_flags");
     if (fl && !json_is_array(fl))
-        bad(&r, "fold_flags", _("an array"));
+        bad(r, "fold_flags", _("an array"));
     for (size_t i = 0; fl && json_is_array(fl) && i < json_array_size(fl) &&
                        s->n_flags < KT_MAX_FOLD_FLAGS; i++) {
         json_t *f = json_array_get(fl, i);
         if (!json_is_object(f)) {
-            bad(&r, "fold_flags", _("an array of objects"));
+            bad(r, "fold_flags", _("an array of objects"));
             break;
         }
         kt_fold_flag *x = &s->flags[s->n_flags++];
@@ -401,29 +419,49 @@ int kt_snapshot_from_json(const json_t *j, kt_snapshot *s, double *updated_unix,
         GET_INT(f, x, horizon);
         GET_STR(f, x, flags);
     }
+}
 
+/* Reading step 7: the "log" array, its last KT_LOG_LINES lines. */
+static void log_from_json(rd *r, const json_t *j, kt_snapshot *s)
+{
     json_t *lg = json_object_get(j, "log");
     if (lg && !json_is_array(lg))
-        bad(&r, "log", _("an array"));
+        bad(r, "log", _("an array"));
     if (lg && json_is_array(lg)) {
         size_t n = json_array_size(lg);
         size_t first = n > KT_LOG_LINES ? n - KT_LOG_LINES : 0;
         for (size_t i = first; i < n; i++) {
             json_t *v = json_array_get(lg, i);
             if (!json_is_string(v)) {
-                bad(&r, "log", _("an array of strings"));
+                bad(r, "log", _("an array of strings"));
                 break;
             }
             copy_json_str(v, s->log[s->log_n++], KT_LOG_WIDTH);
         }
     }
+}
 
+int kt_snapshot_from_json(const json_t *j, kt_snapshot *s, double *updated_unix,
+                          const char *what, char *err, size_t errlen)
+{
+    rd rr = {what ? what : "status.json", err, errlen, 0};
+    rd *r = &rr;
+    kt_snapshot_init(s);
+    if (header_from_json(r, j, s, updated_unix) != 0)
+        return -1;
+    state_from_json(r, j, s);
+    progress_from_json(r, j, s);
+    device_from_json(r, j, s);
+    GET_I64(j, s, rss_bytes);
+    horizons_from_json(r, j, s);
+    flags_from_json(r, j, s);
+    log_from_json(r, j, s);
     GET_STR(j, s, empty_reason);
     GET_STR(j, s, empty_hint);
     GET_STR(j, s, failure);
     GET_STR(j, s, run_dir);
     GET_STR(j, s, report_path);
-    return r.failed ? -1 : 0;
+    return r->failed ? -1 : 0;
 }
 
 /* ---- files ---------------------------------------------------------- */

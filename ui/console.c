@@ -145,13 +145,25 @@ static int exit_code(const kt_ui *ui, int interrupted)
     }
 }
 
-int kt_console_run(const kt_console_options *opt)
+/* the loop's state from one iteration to the next */
+typedef struct {
+    kt_event *evbuf;
+    int hangup, quit, interrupted, dirty, clear_all, pending;
+    double last_draw, next_tick, stop_since;
+} console_loop;
+
+enum { EVBUF = 32 };
+
+/* Step 1, init: terminal check, curses, the ui (NULL and *code on failure). */
+static kt_ui *console_open(const kt_console_options *opt, int *code)
 {
+    *code = KT_EXIT_FAILURE;
     if (!opt || (!opt->ch && !opt->status_path))
-        return KT_EXIT_FAILURE;
+        return NULL;
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "kronos-tui: %s\n", _("the console needs a terminal; using --batch output"));
-        return KT_CONSOLE_UNUSABLE;
+        *code = KT_CONSOLE_UNUSABLE;
+        return NULL;
     }
     const char *nc = getenv("NO_COLOR");
     int no_color = opt->no_color || (nc && *nc);
@@ -160,14 +172,15 @@ int kt_console_run(const kt_console_options *opt)
     kt_crt *crt = kt_crt_open(no_color, ascii, err, sizeof err);
     if (!crt) {
         fprintf(stderr, _("kronos-tui: the console cannot start (%s); using --batch output\n"), err);
-        return KT_CONSOLE_UNUSABLE;
+        *code = KT_CONSOLE_UNUSABLE;
+        return NULL;
     }
 
     kt_ui *ui = calloc(1, sizeof *ui);
     if (!ui) {
         kt_crt_close(crt);
         fprintf(stderr, "kronos-tui: %s\n", _("out of memory"));
-        return KT_EXIT_FAILURE;
+        return NULL;
     }
     ui->crt = crt;
     ui->opt = opt;
@@ -179,181 +192,227 @@ int kt_console_run(const kt_console_options *opt)
         ui->pause_requested = kt_channel_paused(opt->ch);
     push(ui, &kt_screen_dashboard);
     load(ui);
+    return ui;
+}
 
-    enum { EVBUF = 32 };
-    kt_event *evbuf = opt->on_events ? malloc(EVBUF * sizeof *evbuf) : NULL;
-    if (opt->on_events && !evbuf) {
-        kt_crt_close(crt);
+/* Step 2a: draw if needed and work out how long poll() may sleep (ms). */
+static int console_draw_and_timeout(kt_ui *ui, console_loop *lp)
+{
+    if (lp->dirty) {
+        draw_all(ui, lp->clear_all);
+        lp->dirty = lp->clear_all = 0;
+        lp->last_draw = ui->now;
+    }
+    double wait = lp->next_tick - ui->now;
+    if (lp->pending) {
+        double w2 = lp->last_draw + DATA_REDRAW_MIN - ui->now;
+        if (w2 < wait)
+            wait = w2;
+    }
+    if (ui->notice[0] && ui->notice_until > ui->now && ui->notice_until - ui->now < wait)
+        wait = ui->notice_until - ui->now;
+    if (ui->opt->on_tick && wait > 0.25)
+        wait = 0.25;
+    return wait <= 0 ? 0 : (int)ceil(wait * 1000);
+}
+
+/* Step 2b: signals, channel events, terminal hangup (1: leave the loop). */
+static int console_handle_fds(kt_ui *ui, console_loop *lp, int r, const struct pollfd *fds)
+{
+    const kt_console_options *opt = ui->opt;
+    if (r > 0 && (fds[1].revents & POLLIN)) {
+        int sig = kt_crt_take_signal(ui->crt);
+        if (sig == SIGHUP && !ui->attached && opt->detach_on_hangup) {
+            lp->hangup = 1;
+            return 1;
+        }
+        if (sig) {
+            if (!ui->attached)
+                kt_channel_cancel(opt->ch);
+            lp->interrupted = 1;
+            return 1;
+        }
+    }
+    if (r > 0 && !ui->attached && (fds[2].revents & POLLIN)) {
+        if (opt->on_events) {
+            size_t n;
+            while ((n = kt_channel_drain(opt->ch, lp->evbuf, EVBUF)) > 0)
+                opt->on_events(opt->user, lp->evbuf, n);
+        } else {
+            kt_channel_drain(opt->ch, NULL, 0);
+        }
+        lp->pending = 1;
+    }
+    if (opt->on_tick && !ui->attached)
+        opt->on_tick(opt->user);
+    if (r > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
+        !(fds[0].revents & POLLIN)) {
+        /* the terminal went away: like SIGHUP */
+        if (!ui->attached && opt->detach_on_hangup) {
+            lp->hangup = 1;
+            return 1;
+        }
+        if (!ui->attached)
+            kt_channel_cancel(opt->ch);
+        lp->interrupted = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Step 2c, key dispatch: the pause key, on a live run only. */
+static void console_toggle_pause(kt_ui *ui)
+{
+    if (ui->attached) {
+        notice(ui, "%s", _("Read-only: pause the run from its own console"));
+    } else if (!kt_run_active(&ui->snap)) {
+        notice(ui, "%s", _("The run is not active"));
+    } else {
+        ui->pause_requested = !ui->pause_requested;
+        kt_channel_set_paused(ui->opt->ch, ui->pause_requested);
+        notice(ui, "%s",
+               ui->pause_requested
+                   ? _("Pausing after the current micro-batch")
+                   : _("Resumed"));
+    }
+}
+
+/* Step 2c: dispatch one key to the top screen and act on its flags. */
+static void console_dispatch_key(kt_ui *ui, console_loop *lp, int key)
+{
+    if (key == KT_K_RESIZE) {
+        for (int i = 0; i < ui->depth; i++)
+            ui->stack[i]->resize(ui);
+        lp->dirty = lp->clear_all = 1;
+        return;
+    }
+    const kt_screen *top = ui->stack[ui->depth - 1];
+    int f = top->key(ui, key);
+    if (f & KT_KEY_CLOSE && ui->depth > 1)
+        ui->depth--;
+    if (f & KT_KEY_REDRAW)
+        lp->dirty = 1;
+    if (f & KT_KEY_HELP)
+        push(ui, &kt_screen_help), lp->dirty = 1;
+    if (f & KT_KEY_REPORTS)
+        push(ui, &kt_screen_reports), lp->dirty = 1;
+    if (f & (KT_KEY_FASTER | KT_KEY_SLOWER)) {
+        double nr = (f & KT_KEY_FASTER) ? ui->refresh / 2 : ui->refresh * 2;
+        if (nr < 0.25)
+            nr = 0.25;
+        if (nr > 16)
+            nr = 16;
+        ui->refresh = nr;
+        lp->next_tick = ui->now + nr;
+        notice(ui, _("Refresh every %.2g s"), nr);
+        lp->dirty = 1;
+    }
+    if (f & KT_KEY_PAUSE) {
+        console_toggle_pause(ui);
+        lp->dirty = 1;
+    }
+    if (f & KT_KEY_ASK_QUIT) {
+        if (ui->attached || !kt_run_active(&ui->snap) || ui->stopping)
+            lp->quit = 1;
+        else
+            push(ui, &kt_screen_confirm), lp->dirty = 1;
+    }
+    if (f & KT_KEY_QUIT) {
+        if (!ui->attached && kt_run_active(&ui->snap)) {
+            kt_channel_cancel(ui->opt->ch);
+            ui->stopping = 1;
+            lp->stop_since = ui->now;
+            notice(ui, "%s", _("Stopping after the current micro-batch"));
+            lp->dirty = 1;
+        } else {
+            lp->quit = 1;
+        }
+    }
+}
+
+/* Step 2d: the timers: refresh, data redraw, notice, device, stop deadline. */
+static void console_timers(kt_ui *ui, console_loop *lp)
+{
+    if (ui->now >= lp->next_tick) {
+        lp->next_tick = ui->now + ui->refresh;
+        if (load(ui))
+            lp->dirty = 1;
+        lp->pending = 0;
+        if (ui->snap.state == KT_RUN_RUNNING || ui->attached)
+            lp->dirty = 1; /* the clocks move */
+    }
+    if (lp->pending && ui->now - lp->last_draw >= DATA_REDRAW_MIN) {
+        lp->pending = 0;
+        if (load(ui))
+            lp->dirty = 1;
+    }
+    if (ui->notice[0] && ui->now >= ui->notice_until) {
+        ui->notice[0] = '\0';
+        lp->dirty = 1;
+    }
+    if (ui->stopping && !kt_run_active(&ui->snap)) {
+        lp->quit = 1;
+        lp->interrupted = 1;
+    }
+    if (ui->stopping && ui->now - lp->stop_since > 30) {
+        lp->quit = 1; /* the worker did not answer; leave anyway */
+        lp->interrupted = 1;
+    }
+}
+
+/* Step 2: one loop iteration: draw, poll, events, keys, timers (1: leave). */
+static int console_iterate(kt_ui *ui, console_loop *lp)
+{
+    int timeout = console_draw_and_timeout(ui, lp);
+
+    struct pollfd fds[3];
+    int nfds = 0;
+    fds[nfds++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+    fds[nfds++] = (struct pollfd){.fd = kt_crt_signal_fd(ui->crt), .events = POLLIN};
+    if (!ui->attached)
+        fds[nfds++] = (struct pollfd){.fd = kt_channel_wake_fd(ui->opt->ch), .events = POLLIN};
+    int r = poll(fds, (nfds_t)nfds, timeout);
+    if (r < 0 && errno != EINTR)
+        return 1;
+    ui->now = mono_now();
+
+    if (console_handle_fds(ui, lp, r, fds))
+        return 1;
+    /* always ask curses: a SIGWINCH interrupts poll() and shows up
+     * as KEY_RESIZE only when curses is asked for a key */
+    int key;
+    while (!lp->quit && (key = kt_crt_getkey()) != KT_K_NONE)
+        console_dispatch_key(ui, lp, key);
+    console_timers(ui, lp);
+    return 0;
+}
+
+int kt_console_run(const kt_console_options *opt)
+{
+    int code;
+    kt_ui *ui = console_open(opt, &code);
+    if (!ui)
+        return code;
+
+    console_loop lp = {0};
+    lp.evbuf = opt->on_events ? malloc(EVBUF * sizeof *lp.evbuf) : NULL;
+    if (opt->on_events && !lp.evbuf) {
+        kt_crt_close(ui->crt);
         free(ui);
         fprintf(stderr, "kronos-tui: %s\n", _("out of memory"));
         return KT_EXIT_FAILURE;
     }
-    int hangup = 0;
-    int quit = 0, interrupted = 0, dirty = 1, clear_all = 1, pending = 0;
-    double last_draw = 0, next_tick = ui->now + ui->refresh, stop_since = 0;
+    lp.dirty = lp.clear_all = 1;
+    lp.next_tick = ui->now + ui->refresh;
 
-    while (!quit) {
-        if (dirty) {
-            draw_all(ui, clear_all);
-            dirty = clear_all = 0;
-            last_draw = ui->now;
-        }
-        double wait = next_tick - ui->now;
-        if (pending) {
-            double w2 = last_draw + DATA_REDRAW_MIN - ui->now;
-            if (w2 < wait)
-                wait = w2;
-        }
-        if (ui->notice[0] && ui->notice_until > ui->now && ui->notice_until - ui->now < wait)
-            wait = ui->notice_until - ui->now;
-        if (opt->on_tick && wait > 0.25)
-            wait = 0.25;
-        int timeout = wait <= 0 ? 0 : (int)ceil(wait * 1000);
-
-        struct pollfd fds[3];
-        int nfds = 0;
-        fds[nfds++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
-        fds[nfds++] = (struct pollfd){.fd = kt_crt_signal_fd(crt), .events = POLLIN};
-        if (!ui->attached)
-            fds[nfds++] = (struct pollfd){.fd = kt_channel_wake_fd(opt->ch), .events = POLLIN};
-        int r = poll(fds, (nfds_t)nfds, timeout);
-        if (r < 0 && errno != EINTR)
+    while (!lp.quit)
+        if (console_iterate(ui, &lp))
             break;
-        ui->now = mono_now();
 
-        if (r > 0 && (fds[1].revents & POLLIN)) {
-            int sig = kt_crt_take_signal(crt);
-            if (sig == SIGHUP && !ui->attached && opt->detach_on_hangup) {
-                hangup = 1;
-                break;
-            }
-            if (sig) {
-                if (!ui->attached)
-                    kt_channel_cancel(opt->ch);
-                interrupted = 1;
-                break;
-            }
-        }
-        if (r > 0 && !ui->attached && (fds[2].revents & POLLIN)) {
-            if (opt->on_events) {
-                size_t n;
-                while ((n = kt_channel_drain(opt->ch, evbuf, EVBUF)) > 0)
-                    opt->on_events(opt->user, evbuf, n);
-            } else {
-                kt_channel_drain(opt->ch, NULL, 0);
-            }
-            pending = 1;
-        }
-        if (opt->on_tick && !ui->attached)
-            opt->on_tick(opt->user);
-        if (r > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) &&
-            !(fds[0].revents & POLLIN)) {
-            /* the terminal went away: like SIGHUP */
-            if (!ui->attached && opt->detach_on_hangup) {
-                hangup = 1;
-                break;
-            }
-            if (!ui->attached)
-                kt_channel_cancel(opt->ch);
-            interrupted = 1;
-            break;
-        }
-        /* always ask curses: a SIGWINCH interrupts poll() and shows up
-         * as KEY_RESIZE only when curses is asked for a key */
-        {
-            int key;
-            while (!quit && (key = kt_crt_getkey()) != KT_K_NONE) {
-                if (key == KT_K_RESIZE) {
-                    for (int i = 0; i < ui->depth; i++)
-                        ui->stack[i]->resize(ui);
-                    dirty = clear_all = 1;
-                    continue;
-                }
-                const kt_screen *top = ui->stack[ui->depth - 1];
-                int f = top->key(ui, key);
-                if (f & KT_KEY_CLOSE && ui->depth > 1)
-                    ui->depth--;
-                if (f & KT_KEY_REDRAW)
-                    dirty = 1;
-                if (f & KT_KEY_HELP)
-                    push(ui, &kt_screen_help), dirty = 1;
-                if (f & KT_KEY_REPORTS)
-                    push(ui, &kt_screen_reports), dirty = 1;
-                if (f & (KT_KEY_FASTER | KT_KEY_SLOWER)) {
-                    double nr = (f & KT_KEY_FASTER) ? ui->refresh / 2 : ui->refresh * 2;
-                    if (nr < 0.25)
-                        nr = 0.25;
-                    if (nr > 16)
-                        nr = 16;
-                    ui->refresh = nr;
-                    next_tick = ui->now + nr;
-                    notice(ui, _("Refresh every %.2g s"), nr);
-                    dirty = 1;
-                }
-                if (f & KT_KEY_PAUSE) {
-                    if (ui->attached) {
-                        notice(ui, "%s", _("Read-only: pause the run from its own console"));
-                    } else if (!kt_run_active(&ui->snap)) {
-                        notice(ui, "%s", _("The run is not active"));
-                    } else {
-                        ui->pause_requested = !ui->pause_requested;
-                        kt_channel_set_paused(opt->ch, ui->pause_requested);
-                        notice(ui, "%s",
-                               ui->pause_requested
-                                   ? _("Pausing after the current micro-batch")
-                                   : _("Resumed"));
-                    }
-                    dirty = 1;
-                }
-                if (f & KT_KEY_ASK_QUIT) {
-                    if (ui->attached || !kt_run_active(&ui->snap) || ui->stopping)
-                        quit = 1;
-                    else
-                        push(ui, &kt_screen_confirm), dirty = 1;
-                }
-                if (f & KT_KEY_QUIT) {
-                    if (!ui->attached && kt_run_active(&ui->snap)) {
-                        kt_channel_cancel(opt->ch);
-                        ui->stopping = 1;
-                        stop_since = ui->now;
-                        notice(ui, "%s", _("Stopping after the current micro-batch"));
-                        dirty = 1;
-                    } else {
-                        quit = 1;
-                    }
-                }
-            }
-        }
-        if (ui->now >= next_tick) {
-            next_tick = ui->now + ui->refresh;
-            if (load(ui))
-                dirty = 1;
-            pending = 0;
-            if (ui->snap.state == KT_RUN_RUNNING || ui->attached)
-                dirty = 1; /* the clocks move */
-        }
-        if (pending && ui->now - last_draw >= DATA_REDRAW_MIN) {
-            pending = 0;
-            if (load(ui))
-                dirty = 1;
-        }
-        if (ui->notice[0] && ui->now >= ui->notice_until) {
-            ui->notice[0] = '\0';
-            dirty = 1;
-        }
-        if (ui->stopping && !kt_run_active(&ui->snap)) {
-            quit = 1;
-            interrupted = 1;
-        }
-        if (ui->stopping && ui->now - stop_since > 30) {
-            quit = 1; /* the worker did not answer; leave anyway */
-            interrupted = 1;
-        }
-    }
-
-    int code = hangup ? KT_CONSOLE_HANGUP : exit_code(ui, interrupted);
-    kt_crt_close(crt);
-    free(evbuf);
+    /* Step 3: shut down */
+    code = lp.hangup ? KT_CONSOLE_HANGUP : exit_code(ui, lp.interrupted);
+    kt_crt_close(ui->crt);
+    free(lp.evbuf);
     free(ui);
     return code;
 }
