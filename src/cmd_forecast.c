@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "i18n.h"
