@@ -37,16 +37,22 @@ kt_isa kt_blas_cpu_isa(void)
 #endif
 }
 
-const char *kt_blas_isa_name(kt_isa isa)
+const char *kt_blas_simd_name(void)
 {
-    switch (isa) {
-    case KT_ISA_AVX512: return "AVX-512";
+#if defined(__x86_64__) || defined(__i386__)
+    switch (kt_blas_cpu_isa()) {
+    case KT_ISA_AVX512: return "AVX512";
     case KT_ISA_AVX2: return "AVX2";
     case KT_ISA_AVX: return "AVX";
-    case KT_ISA_SSE: return "SSE";
+    case KT_ISA_SSE:
     case KT_ISA_UNKNOWN: break;
     }
-    return "?";
+    return __builtin_cpu_supports("sse4.2") ? "SSE4.2" : "SSE2";
+#elif defined(__aarch64__)
+    return "NEON";
+#else
+    return "none";
+#endif
 }
 
 /* OpenBLAS's x86-64 DYNAMIC_ARCH core names (driver/others/dynamic.c) and

@@ -40,8 +40,9 @@ typedef enum kt_isa {
  * registers: GCC's __builtin_cpu_supports checks XCR0). */
 kt_isa kt_blas_cpu_isa(void);
 
-/* "AVX-512", "AVX2", "AVX", "SSE"; "?" for KT_ISA_UNKNOWN. */
-const char *kt_blas_isa_name(kt_isa isa);
+/* The device status's SIMD level, from the same detection: "AVX512",
+ * "AVX2", "AVX", "SSE4.2", "SSE2"; "NEON" or "none" elsewhere. */
+const char *kt_blas_simd_name(void);
 
 /* The level an OpenBLAS core's kernels use (case-insensitive name);
  * KT_ISA_UNKNOWN for a name not in the table. */

@@ -1270,19 +1270,7 @@ void fill_runtime(kronos_device_status *st, int lanes)
     snprintf(st->blas_kernel_replaced, sizeof st->blas_kernel_replaced, "%s", b.replaced);
     snprintf(st->blas_kernel_best, sizeof st->blas_kernel_best, "%s", b.best);
     st->blas_kernel_slow = b.slow;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    const char *simd = __builtin_cpu_supports("avx512f") ? "AVX512"
-                       : __builtin_cpu_supports("avx2") ? "AVX2"
-                       : __builtin_cpu_supports("avx")  ? "AVX"
-                       : __builtin_cpu_supports("sse4.2") ? "SSE4.2"
-                                                          : "SSE2";
-#elif defined(__aarch64__)
-    const char *simd = "NEON";
-#else
-    const char *simd = "none";
-#endif
-    snprintf(st->simd, sizeof st->simd, "%s", simd);
+    snprintf(st->simd, sizeof st->simd, "%s", kt_blas_simd_name());
 }
 
 at::Tensor ids_tensor(const int64_t *p, int L) { return at::from_blob((void *)p, {1, L}, I64).clone(); }
