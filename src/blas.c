@@ -136,7 +136,7 @@ void kt_blas_select(char **argv)
 }
 
 /* "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ..." -> "OpenBLAS 0.3.21". */
-static void library_name(kt_blas_info *b)
+static void library_name(kronos_device_status *st)
 {
     const char *(*cfg)(void) = (const char *(*)(void))(void (*)(void))dlsym(RTLD_DEFAULT, "openblas_get_config");
     if (cfg) {
@@ -144,7 +144,7 @@ static void library_name(kt_blas_info *b)
         size_t len = strlen(s);
         if (sp && (sp = strchr(sp + 1, ' ')) != NULL)
             len = (size_t)(sp - s);
-        snprintf(b->library, sizeof b->library, "%.*s", (int)len, s);
+        snprintf(st->blas, sizeof st->blas, "%.*s", (int)len, s);
         return;
     }
     /* Another BLAS: which libblas did the dynamic linker pick? */
@@ -164,32 +164,33 @@ static void library_name(kt_blas_info *b)
     }
     if (!found)
         found = "reference BLAS";
-    snprintf(b->library, sizeof b->library, "%s", found);
-    b->is_reference = strcmp(found, "reference BLAS") == 0;
+    snprintf(st->blas, sizeof st->blas, "%s", found);
+    st->blas_is_reference = strcmp(found, "reference BLAS") == 0;
 }
 
-void kt_blas_describe(kt_blas_info *b)
+void kt_blas_describe(kronos_device_status *st)
 {
-    memset(b, 0, sizeof *b);
-    library_name(b);
-    b->cpu = kt_blas_cpu_isa();
+    library_name(st);
+    snprintf(st->simd, sizeof st->simd, "%s", kt_blas_simd_name());
     const char *core = openblas_core();
     if (!core)
         return;
-    snprintf(b->kernel, sizeof b->kernel, "%s", core);
+    snprintf(st->blas_kernel, sizeof st->blas_kernel, "%s", core);
     const char *env = getenv("OPENBLAS_CORETYPE");
     const char *mark = getenv(MARK_ENV);
     const char *colon = mark ? strchr(mark, ':') : NULL;
     if (env && *env && colon && strcasecmp(colon + 1, env) == 0) {
-        snprintf(b->source, sizeof b->source, "kronos-tui");
-        snprintf(b->replaced, sizeof b->replaced, "%.*s", (int)(colon - mark), mark);
+        snprintf(st->blas_kernel_source, sizeof st->blas_kernel_source, "kronos-tui");
+        snprintf(st->blas_kernel_replaced, sizeof st->blas_kernel_replaced, "%.*s", (int)(colon - mark), mark);
     } else {
-        snprintf(b->source, sizeof b->source, "%s", env && *env ? "env" : "openblas");
+        snprintf(st->blas_kernel_source, sizeof st->blas_kernel_source, "%s",
+                 env && *env ? "env" : "openblas");
     }
-    const char *best = kt_blas_upgrade(core, b->cpu);
+    kt_isa cpu = kt_blas_cpu_isa();
+    const char *best = kt_blas_upgrade(core, cpu);
     if (best)
-        snprintf(b->best, sizeof b->best, "%s", best);
-    b->slow = best && b->cpu >= KT_ISA_AVX2;
+        snprintf(st->blas_kernel_best, sizeof st->blas_kernel_best, "%s", best);
+    st->blas_kernel_slow = best && cpu >= KT_ISA_AVX2;
 }
 
 void kt_blas_kernel_label(const kronos_device_status *st, char *buf, size_t n)

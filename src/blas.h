@@ -11,7 +11,7 @@
  * to the kernel matching the CPU (SkylakeX for AVX-512, Haswell for AVX2).
  * A user's own OPENBLAS_CORETYPE always wins and is never overwritten.
  *
- * kt_blas_describe() tells the device status what is in use, and
+ * kt_blas_describe() fills the device status with what is in use, and
  * kt_blas_warning() words the warning when the kernel is slow.
  *
  * No libtorch here: the library is found with dlsym(), so the module works
@@ -63,20 +63,10 @@ const char *kt_blas_upgrade(const char *core, kt_isa cpu);
  * status then warns). */
 void kt_blas_select(char **argv);
 
-/* What is in use. */
-typedef struct kt_blas_info {
-    char library[64];  /* "OpenBLAS 0.3.21", "MKL", "reference BLAS" */
-    int is_reference;  /* 1: the slow reference BLAS */
-    char kernel[32];   /* OpenBLAS's core, e.g. "Haswell"; "" for another BLAS */
-    char source[16];   /* "openblas": its own pick; "env": the user's
-                        * OPENBLAS_CORETYPE; "kronos-tui": kt_blas_select */
-    char replaced[32]; /* with source "kronos-tui": the kernel OpenBLAS had picked */
-    char best[32];     /* the kernel this CPU should use; "" when none is better */
-    int slow;          /* 1: kernel below an AVX2 or AVX-512 CPU's level */
-    kt_isa cpu;        /* the CPU's level */
-} kt_blas_info;
-
-void kt_blas_describe(kt_blas_info *out);
+/* Fills the BLAS fields of a device status (blas, blas_is_reference,
+ * blas_kernel*, simd; see kronos.h) of a zeroed status: what is in use
+ * and who chose it. */
+void kt_blas_describe(kronos_device_status *st);
 
 /* The kernel as the device status shows it: "Haswell", "Haswell (chosen
  * by kronos-tui; OpenBLAS picked Prescott)", "Prescott (OPENBLAS_CORETYPE)";

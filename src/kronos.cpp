@@ -1261,16 +1261,7 @@ void fill_runtime(kronos_device_status *st, int lanes)
     memset(st, 0, sizeof *st);
     snprintf(st->device, sizeof st->device, "cpu");
     st->intra_threads = lanes;
-    kt_blas_info b;
-    kt_blas_describe(&b);
-    snprintf(st->blas, sizeof st->blas, "%s", b.library);
-    st->blas_is_reference = b.is_reference;
-    snprintf(st->blas_kernel, sizeof st->blas_kernel, "%s", b.kernel);
-    snprintf(st->blas_kernel_source, sizeof st->blas_kernel_source, "%s", b.source);
-    snprintf(st->blas_kernel_replaced, sizeof st->blas_kernel_replaced, "%s", b.replaced);
-    snprintf(st->blas_kernel_best, sizeof st->blas_kernel_best, "%s", b.best);
-    st->blas_kernel_slow = b.slow;
-    snprintf(st->simd, sizeof st->simd, "%s", kt_blas_simd_name());
+    kt_blas_describe(st);  // BLAS library, kernel and SIMD level
 }
 
 at::Tensor ids_tensor(const int64_t *p, int L) { return at::from_blob((void *)p, {1, L}, I64).clone(); }
