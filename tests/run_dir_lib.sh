@@ -53,12 +53,19 @@ expect_line() { # FILE LINE: the exact line is in FILE
 }
 
 # start_slow DIR: a --batch run of $SLOW into DIR in the background ($spid),
-# held (stopped) once it has completed a date
+# held (stopped) once it has completed a date. The date_done line reaches
+# events.jsonl before status.json is rewritten, so both are awaited: a run
+# held in between showed viewers "0/N dates" for good.
 start_slow() {
     $BIN --prices "$T/prices.csv" $M $SLOW --batch --output-dir "$1" 2> "$1.err" &
     spid=$!
     PIDS="$PIDS $spid"
     wait_count date_done "$1/events.jsonl" 1
+    end=$(( $(date +%s) + KT_WAIT ))
+    until grep -qE '"dates_done": *[1-9]' "$1/status.json" 2>/dev/null; do
+        [ "$(date +%s)" -ge "$end" ] && die "timed out waiting for a done date in $1/status.json"
+        sleep 0.05
+    done
     hold "$spid"
 }
 
