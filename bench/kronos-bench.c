@@ -15,6 +15,7 @@
 
 #include "blas.h"
 #include "exitcodes.h"
+#include "hub.h"
 #include "i18n.h"
 #include "kronos.h"
 #include "kronos_internal.h"
@@ -43,7 +44,7 @@ static void usage(FILE *out)
 {
     fputs(_("Usage: kronos-bench [--tickers N] [--lookback N] [--horizons 20,60,90] [--threads N]\n"
             "         [--budget-mb MB] [--batch-size N] [--samples S] [--seed N]\n"
-            "         [--tokenizer DIR --model DIR]\n"
+            "         [--tokenizer DIR|ID --model DIR|ID [--revision REV]]\n"
             "Times one evaluation date (one generation of the longest horizon serves all).\n"),
           out);
 }
@@ -53,7 +54,7 @@ typedef struct {
     int tickers, lookback, threads, batch_size, samples, pred_len;
     long budget_mb;
     unsigned long long seed;
-    const char *horizons, *tok, *model;
+    const char *horizons, *tok, *model, *revision;
 } bench_args;
 
 /* the synthetic inputs and the forecast buffer */
@@ -76,6 +77,7 @@ static int bench_parse(int argc, char **argv, bench_args *a)
         {"budget-mb", required_argument, NULL, 'b'}, {"batch-size", required_argument, NULL, 'B'},
         {"samples", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
         {"tokenizer", required_argument, NULL, 't'}, {"model", required_argument, NULL, 'm'},
+        {"revision", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c;
     *a = (bench_args){.tickers = 100, .lookback = 252, .samples = 1, .budget_mb = 2048, .seed = 1,
@@ -92,6 +94,7 @@ static int bench_parse(int argc, char **argv, bench_args *a)
         case 'S': a->seed = strtoull(optarg, NULL, 10); break;
         case 't': a->tok = optarg; break;
         case 'm': a->model = optarg; break;
+        case 'R': a->revision = optarg; break;
         case 'h': usage(stdout); return KT_EXIT_OK;
         default: usage(stderr); return KT_EXIT_USAGE;
         }
@@ -233,6 +236,9 @@ int main(int argc, char **argv)
     bench_args a;
     int rc = bench_parse(argc, argv, &a);
     if (rc >= 0)
+        return rc;
+    kt_hub_ref hub[2]; /* repo ids: the cache, else the Hub (hub.h) */
+    if ((rc = kt_hub_resolve_args("kronos-bench", &a.tok, &a.model, a.revision, hub)) != 0)
         return rc;
 
     kronos_model *m = NULL;

@@ -10,15 +10,18 @@
 #include "blas.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "hub.h"
 #include "i18n.h"
 #include "kronos.h"
 
 static void device_usage(FILE *out)
 {
-    fputs(_("Usage: kronos-tui device [--tokenizer DIR --model DIR] [--threads N]\n"
+    fputs(_("Usage: kronos-tui device [--tokenizer DIR|ID --model DIR|ID [--revision REV]]\n"
+            "         [--threads N]\n"
             "Print the device status (asserting CPU): device, intra-op threads, BLAS, SIMD\n"
             "level and, with a checkpoint, every parameter and buffer checked.\n"
-            "Exit status: 0 ok, 2 usage, 4 model, 5 a tensor is off the CPU or the check failed.\n"),
+            "Exit status: 0 ok, 2 usage, 4 model, 5 a tensor is off the CPU or the check failed,\n"
+            "6 the model cache cannot be written, 8 the Hugging Face Hub failed.\n"),
           out);
 }
 
@@ -47,9 +50,10 @@ int kt_cmd_device(int argc, char **argv)
     static const struct option opts[] = {{"tokenizer", required_argument, NULL, 't'},
                                          {"model", required_argument, NULL, 'm'},
                                          {"threads", required_argument, NULL, 'j'},
+                                         {"revision", required_argument, NULL, 'R'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *tok = NULL, *model = NULL;
+    const char *tok = NULL, *model = NULL, *revision = NULL;
     long threads = 0;
     int c;
     optind = 1;
@@ -57,6 +61,7 @@ int kt_cmd_device(int argc, char **argv)
         switch (c) {
         case 't': tok = optarg; break;
         case 'm': model = optarg; break;
+        case 'R': revision = optarg; break;
         case 'j': {
             char *end;
             errno = 0;
@@ -84,6 +89,10 @@ int kt_cmd_device(int argc, char **argv)
         print_status(&st);
         return st.verified ? KT_EXIT_OK : KT_EXIT_DEVICE;
     }
+    kt_hub_ref hub[2]; /* repo ids: the cache, else the Hub (hub.h) */
+    int hrc = kt_hub_resolve_args("kronos-tui device", &tok, &model, revision, hub);
+    if (hrc != KT_EXIT_OK)
+        return hrc;
     kronos_options o = {0};
     o.threads = (int)threads;
     kronos_model *m = NULL;

@@ -13,14 +13,16 @@
 #include "calendar.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "hub.h"
 #include "i18n.h"
 #include "kronos.h"
 #include "ohlcv_csv.h"
 
 static void forecast_usage(FILE *out)
 {
-    fputs(_("Usage: kronos-tui forecast --tokenizer DIR --model DIR --input FILE.csv\n"
+    fputs(_("Usage: kronos-tui forecast --tokenizer DIR|ID --model DIR|ID --input FILE.csv\n"
             "         [--start ROW] --lookback N --pred-len N [--max-context N]\n"
+            "         [--revision REV] (ID: a Hugging Face repo id ORG/NAME, at REV)\n"
             "         [--temperature T] [--top-k K] [--top-p P] [--sample-count S]\n"
             "         [--seed N] [--threads N]\n"
             "Forecast one series. Data rows START..START+LOOKBACK-1 (0-based, after the\n"
@@ -29,7 +31,7 @@ static void forecast_usage(FILE *out)
             "Writes CSV to stdout: timestamp,open,high,low,close,volume,amount.\n"
             "Defaults: --start 0 --max-context 512 --temperature 1 --top-k 0 --top-p 0.9\n"
             "--sample-count 1 --seed 0. --top-k 1 or --temperature 0 is greedy.\n"
-            "Exit status: 0 ok, 2 usage, 3 data, 4 model, 5 device, 6 output.\n"),
+            "Exit status: 0 ok, 2 usage, 3 data, 4 model, 5 device, 6 output, 8 Hugging Face Hub.\n"),
           out);
 }
 
@@ -72,7 +74,7 @@ static int exit_for(int status)
 
 /* the command line */
 typedef struct {
-    const char *tok, *model, *input;
+    const char *tok, *model, *input, *revision;
     long start, lookback, pred_len, threads;
     kronos_sampling s;
 } forecast_args;
@@ -111,6 +113,7 @@ static int forecast_parse(int argc, char **argv, forecast_args *a)
         {"top-k", required_argument, NULL, 'k'},       {"top-p", required_argument, NULL, 'P'},
         {"sample-count", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 'S'},
         {"threads", required_argument, NULL, 'j'},     {"help", no_argument, NULL, 'h'},
+        {"revision", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0}};
     kronos_sampling *s = &a->s;
     long v;
@@ -123,6 +126,7 @@ static int forecast_parse(int argc, char **argv, forecast_args *a)
         case 't': a->tok = optarg; break;
         case 'm': a->model = optarg; break;
         case 'i': a->input = optarg; break;
+        case 'R': a->revision = optarg; break;
         case 's': bad = parse_long("start", optarg, 0, LONG_MAX / 2, &a->start); break;
         case 'l': bad = parse_long("lookback", optarg, 1, 1000000, &a->lookback); break;
         case 'p': bad = parse_long("pred-len", optarg, 1, 1000000, &a->pred_len); break;
@@ -234,6 +238,9 @@ int kt_cmd_forecast(int argc, char **argv)
     locale_t old = cloc ? uselocale(cloc) : (locale_t)0;
     int rc = forecast_parse(argc, argv, &a);
     if (rc >= 0)
+        goto out;
+    kt_hub_ref hub[2]; /* repo ids: the cache, else the Hub (hub.h) */
+    if ((rc = kt_hub_resolve_args("kronos-tui forecast", &a.tok, &a.model, a.revision, hub)) != 0)
         goto out;
 
     char err[1024];

@@ -6,5 +6,6 @@
 int kt_cmd_forecast(int argc, char **argv);  /* src/cmd_forecast.c */
 int kt_cmd_device(int argc, char **argv);    /* src/cmd_device.c */
 int kt_cmd_train(int argc, char **argv);     /* src/cmd_train.c */
+int kt_cmd_models(int argc, char **argv);    /* src/cmd_models.c */
 
 #endif /* KT_COMMANDS_H */

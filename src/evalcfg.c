@@ -36,6 +36,7 @@ void kt_evalcfg_defaults(kt_evalcfg *c)
     c->max_context = 512;
     c->heartbeat = 5.0;
     c->refresh = 1.0;
+    snprintf(c->revision, sizeof c->revision, "main");
 }
 
 typedef enum { T_STR, T_INT, T_DBL, T_U64, T_HOR, T_MODE, T_DATE, T_BOOL } vtype;
@@ -73,6 +74,7 @@ static const opt opts[] = {
     {"prices", T_STR, S(prices), 0, 0},
     {"refresh", T_DBL, N(refresh), 0.1, 60},
     {"resume", T_STR, S(resume), 0, 0},
+    {"revision", T_STR, S(revision), 0, 0},
     {"sample-count", T_INT, N(sample_count), 1, 1000},
     {"seed", T_U64, N(seed), 0, 0},
     {"start", T_DATE, S(start), 0, 0},
@@ -394,8 +396,12 @@ static json_t *settings_json(const kt_evalcfg *c, int all)
     json_object_set_new(o, "sample-count", json_integer(c->sample_count));
     json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
     json_object_set_new(o, "max-context", json_integer(c->max_context));
-    json_object_set_new(o, "tokenizer", json_string(c->tokenizer));
-    json_object_set_new(o, "model", json_string(c->model));
+    /* a repo id as given (hub.c resolved it into the snapshot directory) */
+    json_object_set_new(o, "tokenizer",
+                        json_string(c->tokenizer_id[0] ? c->tokenizer_id : c->tokenizer));
+    json_object_set_new(o, "model", json_string(c->model_id[0] ? c->model_id : c->model));
+    if (strcmp(c->revision, "main") != 0) /* absent = main: older records stay comparable */
+        json_object_set_new(o, "revision", json_string(c->revision));
     if (all) {
         json_object_set_new(o, "name", json_string(c->name));
         json_object_set_new(o, "prices", json_string(c->prices));
@@ -443,13 +449,17 @@ int kt_evalcfg_diff(const kt_evalcfg *recorded, const kt_evalcfg *now, char *key
             if (!best || strcmp(k, best) < 0)
                 best = k;
     }
+    json_object_foreach(b, k, va) /* keys only the new settings have ("revision") */
+        if (!json_object_get(a, k) && (!best || strcmp(k, best) < 0))
+            best = k;
     if (best) {
         differ = 1;
         char *sa = json_dumps(json_object_get(a, best), JSON_ENCODE_ANY | JSON_COMPACT);
         char *sb = json_dumps(json_object_get(b, best), JSON_ENCODE_ANY | JSON_COMPACT);
         snprintf(key, keylen, "%s", best);
-        snprintf(was, vallen, "%s", sa ? sa : "?");
-        snprintf(is, vallen, "%s", sb ? sb : "?");
+        /* the one key settings_json leaves out is "revision" at its default */
+        snprintf(was, vallen, "%s", sa ? sa : "\"main\"");
+        snprintf(is, vallen, "%s", sb ? sb : "\"main\"");
         free(sa);
         free(sb);
     }
@@ -462,8 +472,10 @@ const char *kt_evalcfg_help(void)
 {
     return _("Evaluation options (also accepted as keys of a JSON --config file):\n"
              "  --prices FILE          long-format CSV: date,ticker,open,high,low,close[,volume][,amount]\n"
-             "  --tokenizer DIR        Kronos tokenizer directory (config.json + model.safetensors)\n"
-             "  --model DIR            Kronos predictor directory\n"
+             "  --tokenizer DIR|ID     Kronos tokenizer directory (config.json + model.safetensors)\n"
+             "                         or Hugging Face repo id ORG/NAME (cache, else download)\n"
+             "  --model DIR|ID         Kronos predictor directory or repo id\n"
+             "  --revision REV         branch, tag or commit of the repo ids (default main)\n"
              "  --horizons LIST        forecast horizons in bars (default 20,60,90)\n"
              "  --lookback N           history bars per forecast (default 252)\n"
              "  --mode smoke|full      smoke: first 3 folds; full: every fold (default smoke)\n"

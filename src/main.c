@@ -22,6 +22,7 @@
 #include "console.h"
 #include "evalcfg.h"
 #include "exitcodes.h"
+#include "hub.h"
 #include "i18n.h"
 #include "prices.h"
 #include "rundir.h"
@@ -32,7 +33,7 @@
 static void usage(FILE *out)
 {
     fprintf(out, _("Usage: %s [COMMAND] [OPTIONS]\n"), PACKAGE);
-    fprintf(out, _("       %s --prices FILE --tokenizer DIR --model DIR [OPTIONS]\n"), PACKAGE);
+    fprintf(out, _("       %s --prices FILE --tokenizer DIR|ID --model DIR|ID [OPTIONS]\n"), PACKAGE);
     fprintf(out, _("       %s --resume DIR [--batch] [--json]\n"), PACKAGE);
     fprintf(out, _("       %s --attach DIR [--no-color] [--ascii] [--refresh SECS]\n"), PACKAGE);
     fprintf(out, _("       %s --status DIR\n"), PACKAGE);
@@ -40,6 +41,8 @@ static void usage(FILE *out)
             "  forecast   forecast one series from a CSV file\n"
             "  device     print the device status (asserting CPU) and exit\n"
             "  train      train or fine-tune a tokenizer and predictor on a price CSV\n"
+            "  models     list the Kronos models in the Hugging Face cache, or pull one\n"
+            "             (models list | models pull ORG/NAME [--revision REV])\n"
             "Without a command, runs a walk-forward evaluation in the console\n"
             "(or with --batch, or when stdout is not a terminal, as plain log lines).\n"
             "  --attach DIR   read-only console on the run another process writes in DIR\n"
@@ -58,6 +61,9 @@ static void usage(FILE *out)
             "       process\n"
             "  7    --resume refused: the data, the model or a setting differs from the run\n"
             "       directory's record\n"
+            "  8    a model by name (ORG/NAME) could not be had from the Hugging Face Hub:\n"
+            "       not found, not authorised, no network, HF_HUB_OFFLINE=1 and not cached,\n"
+            "       or a checksum mismatch\n"
             "  130  interrupted (SIGINT/SIGTERM): completed dates are kept; resume with\n"
             "       --resume DIR (or rerun the same command)\n"
             "--status DIR exits with 0 when the run is live or finished, 10 failed,\n"
@@ -226,6 +232,10 @@ static int run_eval(int argc, char **argv)
     absolutize(cfg->prices, sizeof cfg->prices);
     absolutize(cfg->tokenizer, sizeof cfg->tokenizer);
     absolutize(cfg->model, sizeof cfg->model);
+    if ((code = kt_hub_resolve_evalcfg(cfg, err, sizeof err)) != KT_EXIT_OK) { /* repo ids */
+        fprintf(stderr, "%s: %s\n", PACKAGE, err);
+        goto out;
+    }
 
     int use_console = !cfg->batch && !cfg->json;
     if (use_console && !isatty(STDOUT_FILENO)) {
@@ -563,6 +573,8 @@ int main(int argc, char **argv)
         return kt_cmd_device(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "train") == 0)
         return kt_cmd_train(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "models") == 0)
+        return kt_cmd_models(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--attach") == 0 || strncmp(argv[i], "--attach=", 9) == 0)
             return run_attach(argc, argv);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "blas.h"
+#include "hub.h"
 #include "i18n.h"
 
 FILE *kt_atomic_open(const char *path, char *tmp, size_t tmplen)
@@ -632,6 +633,7 @@ static int write_metadata(wctx *w, const kt_report_summary *sum, long score_rows
                   "model_dir", cfg->model, "parameters", (json_int_t)in->params,
                   "tokenizer_checksums", "config.json", h1, "model.safetensors", h2,
                   "model_checksums", "config.json", h3, "model.safetensors", h4));
+    kt_hub_record(o, cfg); /* repo ids: commit and sha256 of each file */
     if (in->device) {
         const kronos_device_status *d = in->device;
         char warn[512];

@@ -20,6 +20,7 @@
 
 #include "batchlog.h"
 #include "exitcodes.h"
+#include "hub.h"
 #include "i18n.h"
 #include "report.h"
 #include "snapshot_json.h"
@@ -287,6 +288,7 @@ int kt_rundir_record_inputs(const char *dir, const kt_evalcfg *cfg, const kt_inp
     json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:o}", "schema", "kronos-tui.inputs/1", "prices",
                           cfg->prices, "tokenizer", cfg->tokenizer, "model", cfg->model,
                           "checksums", cs);
+    kt_hub_record(o, cfg); /* repo ids: commit and sha256 of each file */
     char path[1100], tmp[1200];
     snprintf(path, sizeof path, "%s/%s", dir, KT_INPUTS_FILE);
     FILE *f = o ? kt_atomic_open(path, tmp, sizeof tmp) : NULL;

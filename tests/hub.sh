@@ -1,0 +1,211 @@
+#!/bin/sh
+# hub.sh: models by name (issue 20) against a Hub stand-in on 127.0.0.1
+# (tests/hub_server.py): cold download then zero requests, HF_HUB_OFFLINE
+# with and without a cache, a dropped connection resumed with a Range
+# request, a corrupted body, 404 / 401 / malformed ids, a cache written by
+# Python's huggingface_hub (symlinks into blobs/), a revision that moved
+# under --resume, `models list` and `models pull`, and the ids in forecast,
+# device, kronos-bench and the evaluation. Nothing leaves the loopback.
+KT_TEST=hub
+. "${srcdir:-.}/tests/testlib.sh"
+BIN=./kronos-tui
+TINY=$srcdir/tests/data/tiny
+FIXED=$srcdir/tests/data/tiny_fixed_te
+command -v python3 >/dev/null || { echo "SKIP: python3 missing"; exit 77; }
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy HF_TOKEN HF_HUB_CACHE \
+    HF_HUB_OFFLINE HF_TOKEN_PATH XDG_CACHE_HOME
+export no_proxy='*' NO_PROXY='*' LC_ALL=C
+export HOME="$T/home" HF_HOME="$T/hf"
+mkdir -p "$HOME"
+
+TC=1111111111111111111111111111111111111111 # tokenizer commit
+M1=2222222222222222222222222222222222222222 # model commit 1
+M2=3333333333333333333333333333333333333333 # model commit 2 (tiny_fixed_te)
+abs() { (cd "$1" && pwd); }
+TOKD=$(abs "$TINY/tokenizer"); MODD=$(abs "$TINY/model"); FIXD=$(abs "$FIXED/model")
+mkdir -p "$T/notkronos"
+printf '{"hello": "world"}\n' > "$T/notkronos/config.json"
+cp "$MODD/model.safetensors" "$T/notkronos/"
+# state MODEL_MAIN [EXTRA JSON members]
+state() {
+    cat > "$T/state.json.tmp" <<EOF
+{"repos": {
+  "kt/Kronos-Tokenizer-tiny": {"refs": {"main": "$TC", "v1": "$TC"}, "commits": {"$TC": "$TOKD"}},
+  "kt/Kronos-tiny": {"refs": {"main": "$1", "v1": "$M1"}, "commits": {"$M1": "$MODD", "$M2": "$FIXD"}},
+  "kt/private": {"refs": {"main": "$M1"}, "commits": {"$M1": "$MODD"}, "token": "s3cret-tok"},
+  "kt/not-kronos": {"refs": {"main": "$M1"}, "commits": {"$M1": "$T/notkronos"}}
+}${2:-}}
+EOF
+    mv "$T/state.json.tmp" "$T/state.json"
+}
+state "$M1"
+: > "$T/req.log"
+python3 "$srcdir/tests/hub_server.py" "$T/state.json" "$T/req.log" "$T/port" &
+SRV=$!
+trap 'kill $SRV 2>/dev/null; [ -n "${KEEP:-}" ] || { chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"; }' EXIT
+end=$(( $(date +%s) + 120 ))
+while [ ! -s "$T/port" ]; do
+    kill -0 $SRV 2>/dev/null || fail "the test server did not start"
+    [ "$(date +%s)" -ge "$end" ] && fail "the test server did not write its port"
+    sleep 0.05
+done
+export HF_ENDPOINT="http://127.0.0.1:$(cat "$T/port")"
+CACHE=$HF_HOME/hub
+reqs() { wc -l < "$T/req.log" | tr -d ' '; }
+# run NAME CMD...: exit status in $rc, stdout in $T/NAME.out, stderr in $T/NAME.err
+run() { _n=$1; shift; "$@" > "$T/$_n.out" 2> "$T/$_n.err"; rc=$?; }
+want() { # want STATUS NAME
+    [ "$rc" -eq "$1" ] || { cat "$T/$2.err" >&2; fail "$2: exit $rc, want $1"; }
+}
+has() { grep -qF -- "$2" "$T/$1.err" || { cat "$T/$1.err" >&2; fail "$1: stderr lacks: $2"; }; }
+FC="--input $TINY/input.csv --lookback 32 --pred-len 4 --top-k 1 --top-p 1.0 --threads 1"
+IDS="--tokenizer kt/Kronos-Tokenizer-tiny --model kt/Kronos-tiny"
+
+# reference: the same forecast from the directories
+run ref $BIN forecast --tokenizer "$TOKD" --model "$MODD" $FC; want 0 ref
+
+# ---- 1. cold download, then no request at all ---------------------------
+run cold $BIN forecast $IDS $FC; want 0 cold
+cmp -s "$T/ref.out" "$T/cold.out" || fail "cold: forecast differs from the directories'"
+grep -q '^GET /kt/Kronos-tiny/resolve/main/config.json' "$T/req.log" || fail "cold: no GET of config.json"
+grep -q '^GET /cdn/' "$T/req.log" || fail "cold: model.safetensors not fetched through its redirect"
+has cold "downloading kt/Kronos-tiny model.safetensors"
+R=$CACHE/models--kt--Kronos-tiny
+[ "$(cat "$R/refs/main")" = "$M1" ] || fail "cold: refs/main is not $M1"
+L=$(readlink "$R/snapshots/$M1/model.safetensors") || fail "cold: the snapshot file is not a symlink"
+SHA=$(sha256sum "$MODD/model.safetensors" | cut -d' ' -f1)
+[ "$L" = "../../blobs/$SHA" ] || fail "cold: link $L, want ../../blobs/$SHA"
+ls "$R/blobs" | grep -q incomplete && fail "cold: an .incomplete file was left"
+n=$(reqs)
+run warm $BIN forecast $IDS $FC; want 0 warm
+cmp -s "$T/ref.out" "$T/warm.out" || fail "warm: forecast differs"
+[ "$(reqs)" = "$n" ] || fail "warm: the cached model made $(( $(reqs) - n )) requests"
+echo "ok: cold download, then zero requests"
+
+# ---- 2. HF_HUB_OFFLINE ---------------------------------------------------
+run off1 env HF_HUB_OFFLINE=1 $BIN forecast $IDS $FC; want 0 off1
+run off2 env HF_HUB_OFFLINE=1 HF_HUB_CACHE="$T/empty" $BIN forecast $IDS $FC; want 8 off2
+has off2 "HF_HUB_OFFLINE=1"; has off2 "kt/Kronos-Tokenizer-tiny"
+[ "$(reqs)" = "$n" ] || fail "offline: requests were made"
+[ -e "$T/empty" ] && fail "offline: the empty cache was created"
+# a snapshot missing a file
+cp -a "$CACHE" "$T/holey"
+rm "$T/holey/models--kt--Kronos-tiny/snapshots/$M1/model.safetensors"
+run hole env HF_HUB_OFFLINE=1 HF_HUB_CACHE="$T/holey" $BIN forecast $IDS $FC; want 8 hole
+has hole "lacks model.safetensors"
+[ "$(reqs)" = "$n" ] || fail "offline: requests were made"
+echo "ok: HF_HUB_OFFLINE with and without the cache, snapshot missing a file"
+
+# ---- 3. errors: 404, 401, malformed, not Kronos -------------------------
+export HF_HUB_CACHE="$T/c404"
+run e404 $BIN forecast --tokenizer kt/Kronos-Tokenizer-tiny --model kt/nope $FC; want 8 e404
+has e404 "kt/nope: not found (HTTP 404) at $HF_ENDPOINT/kt/nope/resolve/main/config.json"
+[ -e "$T/c404/models--kt--nope" ] && fail "404: left kt/nope in the cache"
+run r404 $BIN forecast $IDS --revision nope $FC; want 8 r404
+has r404 "not found (HTTP 404)"
+run e401 $BIN forecast --tokenizer kt/Kronos-Tokenizer-tiny --model kt/private $FC; want 8 e401
+has e401 "kt/private: access denied (HTTP 401)"; has e401 "HF_TOKEN"
+[ -e "$T/c404/models--kt--private" ] && fail "401: left kt/private in the cache"
+run tok env HF_TOKEN=s3cret-tok $BIN forecast --tokenizer kt/Kronos-Tokenizer-tiny --model kt/private $FC
+want 0 tok
+grep -q "kt/private/resolve/$M1/model.safetensors range=- auth=ok" "$T/req.log" || fail "HF_TOKEN not sent"
+grep -q s3cret "$T/tok.err" "$T/tok.out" && fail "the token was printed"
+run bad $BIN forecast --tokenizer kt/Kronos-Tokenizer-tiny --model 'kt/bad..name' $FC; want 2 bad
+has bad "kt/bad..name: not a directory, and not a valid Hugging Face repo id"
+run nk $BIN forecast --tokenizer kt/Kronos-Tokenizer-tiny --model kt/not-kronos $FC; want 4 nk
+has nk "config.json"
+unset HF_HUB_CACHE
+echo "ok: 404, 401, HF_TOKEN, malformed id, not Kronos"
+
+# ---- 4. a dropped connection, resumed with a Range request ----------------
+export HF_HUB_CACHE="$T/cdrop"
+state "$M1" ', "drop": {"kt/Kronos-tiny/model.safetensors": 1}'
+run drop1 $BIN forecast $IDS $FC; want 0 drop1
+cmp -s "$T/ref.out" "$T/drop1.out" || fail "drop: forecast differs"
+has drop1 "resuming kt/Kronos-tiny model.safetensors at byte"
+grep -q '^GET /cdn/.* range=bytes=[0-9][0-9]*- ' "$T/req.log" || fail "drop: no Range request seen"
+# interrupted three times: the run fails, the next continues the file
+export HF_HUB_CACHE="$T/cdrop2"
+# the server counts drops per file over its life: 1 above, 3 more here
+state "$M1" ', "drop": {"kt/Kronos-tiny/model.safetensors": 4}'
+run drop2 $BIN forecast $IDS $FC; want 8 drop2
+has drop2 "interrupted 3 times"
+ls "$T/cdrop2/models--kt--Kronos-tiny/blobs/"*.incomplete >/dev/null 2>&1 || fail "drop: nothing kept to resume"
+[ -e "$T/cdrop2/models--kt--Kronos-tiny/snapshots/$M1/model.safetensors" ] && fail "drop: a partial file is in the snapshot"
+: > "$T/req.log"
+run drop3 $BIN forecast $IDS $FC; want 0 drop3
+cmp -s "$T/ref.out" "$T/drop3.out" || fail "drop: resumed forecast differs"
+grep -q '^GET /cdn/.* range=bytes=[0-9][0-9]*- ' "$T/req.log" || fail "drop: the next run did not resume with a Range request"
+ls "$T/cdrop2/models--kt--Kronos-tiny/blobs/" | grep -q incomplete && fail "drop: .incomplete left after the resume"
+echo "ok: dropped connection resumed with a Range request (same run, and the next run)"
+
+# ---- 5. a corrupted body ---------------------------------------------------
+export HF_HUB_CACHE="$T/ccorrupt"
+state "$M1" ', "corrupt": ["kt/Kronos-tiny/model.safetensors"]'
+run bad1 $BIN forecast $IDS $FC; want 8 bad1
+has bad1 "sha256 mismatch"; has bad1 "the file was removed"
+B=$T/ccorrupt/models--kt--Kronos-tiny
+[ -z "$(ls "$B/blobs" 2>/dev/null | grep -v '^[0-9a-f]\{40\}$')" ] || fail "corrupt: a model blob was left: $(ls "$B/blobs")"
+[ -e "$B/snapshots/$M1/model.safetensors" ] && fail "corrupt: the snapshot links the bad file"
+[ -e "$B/refs/main" ] && fail "corrupt: refs/main written"
+state "$M1"
+unset HF_HUB_CACHE
+echo "ok: sha256 mismatch removes the file"
+
+# ---- 6. a cache written by Python's huggingface_hub -----------------------
+P=$T/pycache
+for pair in "kt/Kronos-Tokenizer-tiny $TC $TOKD" "kt/Kronos-tiny $M1 $MODD"; do
+    set -- $pair
+    d=$P/models--$(echo "$1" | sed 's|/|--|')
+    mkdir -p "$d/blobs" "$d/refs" "$d/snapshots/$2"
+    printf '%s' "$2" > "$d/refs/main"
+    for f in config.json model.safetensors; do
+        if [ $f = model.safetensors ]; then e=$(sha256sum "$3/$f" | cut -d' ' -f1)
+        else e=$(python3 -c 'import hashlib,sys; d=open(sys.argv[1],"rb").read(); print(hashlib.sha1(b"blob %d\0" % len(d) + d).hexdigest())' "$3/$f"); fi
+        cp "$3/$f" "$d/blobs/$e"
+        ln -s "../../blobs/$e" "$d/snapshots/$2/$f"
+    done
+done
+n=$(reqs)
+run py env HF_HUB_CACHE=$P $BIN forecast $IDS $FC; want 0 py
+cmp -s "$T/ref.out" "$T/py.out" || fail "python cache: forecast differs"
+[ "$(reqs)" = "$n" ] || fail "python cache: requests were made"
+run dev env HF_HUB_CACHE=$P $BIN device $IDS; want 0 dev
+run bench env HF_HUB_CACHE=$P ./kronos-bench $IDS --tickers 2 --lookback 16 --horizons 2 --threads 1; want 0 bench
+[ "$(reqs)" = "$n" ] || fail "device/kronos-bench: requests were made"
+run list env HF_HUB_CACHE=$P $BIN models list; want 0 list
+grep -q "^kt/Kronos-tiny  *main  *$(echo $M1 | cut -c1-12)  *predictor .* yes$" "$T/list.out" ||
+    { cat "$T/list.out"; fail "models list: no loadable kt/Kronos-tiny row"; }
+grep -q "^kt/Kronos-Tokenizer-tiny  *main .* tokenizer .* yes$" "$T/list.out" ||
+    { cat "$T/list.out"; fail "models list: no tokenizer row"; }
+echo "ok: huggingface_hub's cache layout read with no request; device, kronos-bench, models list"
+
+# ---- 7. the evaluation, recorded; the revision moves; --resume refuses ----
+awk -f "$srcdir/tests/synth_prices.awk" > "$T/prices.csv"
+EV="--prices $T/prices.csv $IDS --lookback 30 --horizons 1,5 --max-context 128 --max-folds 1"
+run ev1 $BIN $EV --batch --output-dir "$T/run"; want 0 ev1
+grep -q '"model": "kt/Kronos-tiny"' "$T/run/config.json" || fail "config.json does not keep the id"
+python3 - "$T/run" "$M1" "$SHA" <<'PY' || fail "hub records"
+import json, sys
+run, commit, sha = sys.argv[1:]
+for f in ("inputs.json", "experiment_metadata.json"):
+    m = json.load(open(run + "/" + f))["hub"]["model"]
+    assert m["id"] == "kt/Kronos-tiny" and m["revision"] == "main" and m["commit"] == commit, (f, m)
+    assert m["files"]["model.safetensors"] == "sha256:" + sha, (f, m)
+PY
+state "$M2"
+n=$(reqs)
+run res0 $BIN --resume "$T/run" --batch; want 0 res0   # the cache still says main = M1
+[ "$(reqs)" = "$n" ] || fail "resume: requests were made"
+run pull $BIN models pull kt/Kronos-tiny; want 0 pull
+grep -q "kt/Kronos-tiny@main: commit $M2" "$T/pull.out" || { cat "$T/pull.out"; fail "models pull"; }
+[ "$(cat "$R/refs/main")" = "$M2" ] || fail "models pull did not move refs/main"
+run res1 $BIN --resume "$T/run" --batch; want 7 res1
+has res1 "the model changed since the run was recorded"; has res1 "snapshots/$M2/"
+run res2 $BIN --resume "$T/run" --batch --revision v1; want 7 res2
+has res2 'revision'
+run pin $BIN $EV --revision v1 --batch --output-dir "$T/run1"; want 0 pin
+grep -q '"revision": "v1"' "$T/run1/config.json" || fail "config.json lacks the revision"
+run pin2 $BIN --resume "$T/run1" --batch; want 0 pin2
+echo "ok: evaluation by id recorded (commit, sha256); moved revision refused by --resume"
+exit 0
