@@ -149,8 +149,27 @@ B=$T/ccorrupt/models--kt--Kronos-tiny
 [ -e "$B/snapshots/$M1/model.safetensors" ] && fail "corrupt: the snapshot links the bad file"
 [ -e "$B/refs/main" ] && fail "corrupt: refs/main written"
 state "$M1"
-unset HF_HUB_CACHE
 echo "ok: sha256 mismatch removes the file"
+
+# ---- 5b. a full disk, and no network --------------------------------------
+# tests/fault_shim.so: writes to files opened on a path with ".incomplete"
+# fail with ENOSPC after 50000 bytes
+export HF_HUB_CACHE="$T/cfull"
+run full env ASAN_OPTIONS="verify_asan_link_order=0:${ASAN_OPTIONS:-}" LD_PRELOAD=./tests/fault_shim.so \
+    KT_FAULT_MATCH=.incomplete KT_FAULT_BYTES=50000 $BIN forecast $IDS $FC
+want 6 full
+has full "No space left on device"; has full "free some space"
+[ -z "$(find "$T/cfull" -name '*.incomplete')" ] || fail "full disk: an .incomplete file was left"
+[ -z "$(find "$T/cfull" -path '*/snapshots/*' -name model.safetensors)" ] || fail "full disk: a snapshot file was left"
+# a port on the loopback that nobody listens on
+DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+export HF_HUB_CACHE="$T/cdead"
+run dead env HF_ENDPOINT="http://127.0.0.1:$DEAD" $BIN forecast $IDS $FC; want 8 dead
+has dead "kt/Kronos-Tokenizer-tiny: cannot reach http://127.0.0.1:$DEAD/kt/Kronos-Tokenizer-tiny/resolve/main/config.json"
+has dead "HF_HUB_OFFLINE=1"
+[ -z "$(find "$T/cdead" -type f 2>/dev/null)" ] || fail "no network: files were left in the cache"
+unset HF_HUB_CACHE
+echo "ok: full disk (exit 6) and no network (exit 8) leave nothing behind"
 
 # ---- 6. a cache written by Python's huggingface_hub -----------------------
 P=$T/pycache

@@ -162,8 +162,13 @@ class Hub(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a client that gave up mid-body (the full-disk case) is expected
+
+
 def main():
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    srv = Server(("127.0.0.1", 0), Hub)
     tmp = PORTFILE + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.server_address[1])
