@@ -401,8 +401,14 @@ static void progress_line(get_state *g, int final)
     int kb = g->total < 1000000;
     double scale = kb ? 1e3 : 1e6, have = (double)g->have / scale, tot = (double)g->total / scale;
     int pct = g->total > 0 ? (int)(100.0 * (double)g->have / (double)g->total) : 100;
-    fprintf(stderr, _("%s%s: downloading %s: %.1f of %.1f %s (%d%%)%s"), g->tty ? "\r" : "",
-            PACKAGE, g->label, have, tot, kb ? "kB" : "MB", pct, g->tty ? "" : "\n");
+    char bar[48] = ""; /* on a terminal: one line redrawn, with a bar */
+    if (g->tty) {
+        int fill = pct / 5 > 20 ? 20 : pct / 5;
+        snprintf(bar, sizeof bar, "\r[%.*s%.*s] ", fill, "####################", 20 - fill,
+                 "....................");
+    }
+    fprintf(stderr, _("%s%s: downloading %s: %.1f of %.1f %s (%d%%)%s"), bar, PACKAGE, g->label,
+            have, tot, kb ? "kB" : "MB", pct, g->tty ? "" : "\n");
     if (final && g->tty)
         fputc('\n', stderr);
     fflush(stderr);
