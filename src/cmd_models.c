@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "commands.h"
@@ -22,11 +23,12 @@
 
 static void models_usage(FILE *out)
 {
-    fputs(_("Usage: kronos-tui models list\n"
+    fputs(_("Usage: kronos-tui models list [--all]\n"
             "       kronos-tui models pull ID [--revision REV]\n"
-            "list: the checkpoints in the Hugging Face cache (HF_HUB_CACHE, else HF_HOME/hub,\n"
-            "      else ~/.cache/huggingface/hub): id, revision, commit, kind, size,\n"
-            "      parameters, and whether kronos-tui can load them.\n"
+            "list: the Kronos checkpoints in the Hugging Face cache (HF_HUB_CACHE, else\n"
+            "      HF_HOME/hub, else ~/.cache/huggingface/hub): id, revision, commit, kind,\n"
+            "      size, parameters, and whether kronos-tui can load them. Other models\n"
+            "      (not loadable, no \"kronos\" in the id) only with --all.\n"
             "pull: download config.json and model.safetensors of ID at REV (default main)\n"
             "      into the cache, verified, so that later runs need no network.\n"
             "Exit status: 0 ok, 2 usage, 6 the cache cannot be written, 8 the Hub failed.\n"),
@@ -109,14 +111,19 @@ static void size_text(long long b, char *buf, size_t n)
         snprintf(buf, n, "%.1f kB", (double)b / 1e3);
 }
 
-/* One row: the snapshot COMMIT of repo dir, reached through ref REV. */
-static void list_row(const char *repo, const char *id, const char *rev, const char *commit)
+/* One row: the snapshot COMMIT of repo dir, reached through ref REV.
+ * Without all, a snapshot that cannot be loaded is shown only when the
+ * id names Kronos (a broken download, not somebody else's model).
+ * Returns 1 when a row was printed. */
+static int list_row(const char *repo, const char *id, const char *rev, const char *commit, int all)
 {
     char snap[PATH_MAX], path[PATH_MAX + 32], why[256], sz[32], params[32] = "-";
     const char *kind = "?";
     long long bytes = 0;
     snprintf(snap, sizeof snap, "%s/snapshots/%s", repo, commit);
     classify(snap, &kind, why, sizeof why);
+    if (!all && !strcmp(kind, "?") && !strcasestr(id, "kronos"))
+        return 0;
     for (int i = 0; i < KT_HUB_NFILES; i++) {
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", snap, kt_hub_files[i]);
@@ -129,10 +136,12 @@ static void list_row(const char *repo, const char *id, const char *rev, const ch
         snprintf(params, sizeof params, "%lld", p);
     size_text(bytes, sz, sizeof sz);
     printf("%-36s %-12s %-12.12s %-10s %10s %12s  %s\n", id, rev, commit, kind, sz, params, why);
+    return 1;
 }
 
 /* refs/ names (nested ones such as refs/pr/1 too) into rows. */
-static int list_refs(const char *repo, const char *id, const char *refdir, const char *prefix)
+static int list_refs(const char *repo, const char *id, const char *refdir, const char *prefix,
+                     int all)
 {
     DIR *d = opendir(refdir);
     struct dirent *e;
@@ -149,14 +158,13 @@ static int list_refs(const char *repo, const char *id, const char *refdir, const
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
             char sub[600];
             snprintf(sub, sizeof sub, "%s/", name);
-            rows += list_refs(repo, id, path, sub);
+            rows += list_refs(repo, id, path, sub, all);
             continue;
         }
         FILE *f = fopen(path, "r");
         if (f && fgets(commit, sizeof commit, f)) {
             commit[strcspn(commit, "\r\n ")] = '\0';
-            list_row(repo, id, name, commit);
-            rows++;
+            rows += list_row(repo, id, name, commit, all);
         }
         if (f)
             fclose(f);
@@ -165,7 +173,7 @@ static int list_refs(const char *repo, const char *id, const char *refdir, const
     return rows;
 }
 
-static int models_list(void)
+static int models_list(int all)
 {
     char root[PATH_MAX - 512];
     kt_hub_cache_root(root, sizeof root);
@@ -191,17 +199,15 @@ static int models_list(void)
         *sep = '/';
         snprintf(repo, sizeof repo, "%s/%s", root, e->d_name);
         snprintf(refs, sizeof refs, "%s/refs", repo);
-        int n = list_refs(repo, id, refs, "");
+        int n = list_refs(repo, id, refs, "", all);
         if (n == 0) {
             /* snapshots without a ref (pulled by commit) */
             snprintf(snaps, sizeof snaps, "%s/snapshots", repo);
             DIR *s = opendir(snaps);
             struct dirent *c;
             while (s && (c = readdir(s)))
-                if (c->d_name[0] != '.') {
-                    list_row(repo, id, c->d_name, c->d_name);
-                    n++;
-                }
+                if (c->d_name[0] != '.')
+                    n += list_row(repo, id, c->d_name, c->d_name, all);
             if (s)
                 closedir(s);
         }
@@ -261,8 +267,9 @@ static int models_pull(int argc, char **argv)
 
 int kt_cmd_models(int argc, char **argv)
 {
-    if (argc >= 2 && !strcmp(argv[1], "list") && argc == 2)
-        return models_list();
+    if (argc >= 2 && !strcmp(argv[1], "list") &&
+        (argc == 2 || (argc == 3 && !strcmp(argv[2], "--all"))))
+        return models_list(argc == 3);
     if (argc >= 2 && !strcmp(argv[1], "pull"))
         return models_pull(argc, argv);
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {

@@ -185,6 +185,11 @@ for pair in "kt/Kronos-Tokenizer-tiny $TC $TOKD" "kt/Kronos-tiny $M1 $MODD"; do
         ln -s "../../blobs/$e" "$d/snapshots/$2/$f"
     done
 done
+# and somebody else's model beside them
+O=$P/models--kt--other
+mkdir -p "$O/refs" "$O/snapshots/$M2"
+printf '%s' "$M2" > "$O/refs/main"
+cp "$T/notkronos/config.json" "$O/snapshots/$M2/"
 n=$(reqs)
 run py env HF_HUB_CACHE=$P $BIN forecast $IDS $FC; want 0 py
 cmp -s "$T/ref.out" "$T/py.out" || fail "python cache: forecast differs"
@@ -197,6 +202,10 @@ grep -q "^kt/Kronos-tiny  *main  *$(echo $M1 | cut -c1-12)  *predictor .* yes$" 
     { cat "$T/list.out"; fail "models list: no loadable kt/Kronos-tiny row"; }
 grep -q "^kt/Kronos-Tokenizer-tiny  *main .* tokenizer .* yes$" "$T/list.out" ||
     { cat "$T/list.out"; fail "models list: no tokenizer row"; }
+grep -q '^kt/other' "$T/list.out" && fail "models list: shows a model that is not Kronos"
+run lista env HF_HUB_CACHE=$P $BIN models list --all; want 0 lista
+grep -q "^kt/other  *main .* no: model.safetensors missing$" "$T/lista.out" ||
+    { cat "$T/lista.out"; fail "models list --all: no kt/other row"; }
 echo "ok: huggingface_hub's cache layout read with no request; device, kronos-bench, models list"
 
 # ---- 7. the evaluation, recorded; the revision moves; --resume refuses ----
