@@ -35,7 +35,9 @@ uint32_t kt_crc32(const void *buf, size_t len)
 void kt_date_result_free(kt_date_result *r)
 {
     free(r->rows);
+    free(r->dm);
     r->rows = NULL;
+    r->dm = NULL;
     r->n_rows = 0;
 }
 

@@ -1,5 +1,6 @@
-/* rundir.c: run directory lock, input checksums, status/event recorder
- * and the --status summary. See rundir.h. */
+/* rundir.c: the run directory's one owner: creation, lock, the checks
+ * whether it belongs to this run, config.json and inputs.json, the
+ * status/event recorder and the --status summary. See rundir.h. */
 #include "config.h"
 
 #include "rundir.h"
@@ -21,6 +22,7 @@
 #include "batchlog.h"
 #include "exitcodes.h"
 #include "i18n.h"
+#include "journal.h"
 #include "report.h"
 #include "snapshot_json.h"
 
@@ -300,6 +302,150 @@ int kt_rundir_record_inputs(const char *dir, const kt_evalcfg *cfg, const kt_inp
         snprintf(err, errlen, _("%s: cannot write: %s"), path, strerror(errno));
     json_decref(o);
     return rc;
+}
+
+/* ---- ownership ---------------------------------------------------------- */
+
+/* The exit code of a check that returned rc (1: DIR holds another run;
+ * -1: I/O): the one place that maps a refused run directory to a code. */
+static int refusal_code(int rc)
+{
+    return rc == 1 ? KT_EXIT_MISMATCH : KT_EXIT_IO;
+}
+
+struct kt_rundir {
+    kt_runlock *lock;
+    kt_recorder *rec;
+};
+
+/* Settings and input checksums against DIR's record; 0 or an exit code. */
+static int check_record(const kt_evalcfg *cfg, kt_inputs *in, int *have_inputs, char *err,
+                        size_t errlen)
+{
+    *have_inputs = kt_inputs_compute(cfg, in, err, errlen) == 0;
+    if (*have_inputs) {
+        int cr = kt_rundir_check(cfg->output_dir, cfg, in, err, errlen);
+        return cr == 0 ? KT_EXIT_OK : refusal_code(cr);
+    }
+    if (cfg->resume[0]) {
+        /* --resume needs every recorded input */
+        char why[1000];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "--resume %s: %s", cfg->resume, why);
+        return KT_EXIT_MISMATCH;
+    }
+    return KT_EXIT_OK;
+}
+
+int kt_rundir_open(const kt_evalcfg *cfg, kt_rundir **out, char *err, size_t errlen)
+{
+    const char *dir = cfg->output_dir;
+    long other = 0;
+    kt_inputs in;
+    int have_inputs, code;
+    kt_rundir *rd = calloc(1, sizeof *rd);
+    *out = NULL;
+    if (!rd) {
+        snprintf(err, errlen, _("out of memory"));
+        return KT_EXIT_FAILURE;
+    }
+    if (kt_rundir_create(dir, err, errlen) != 0 ||
+        kt_rundir_lock(dir, &rd->lock, &other, err, errlen) != 0) {
+        code = KT_EXIT_IO;
+        goto fail;
+    }
+    /* a refused directory stays as it was: no status, no events */
+    code = check_record(cfg, &in, &have_inputs, err, errlen);
+    if (code != KT_EXIT_OK)
+        goto fail;
+    rd->rec = kt_recorder_open(dir, cfg->heartbeat, err, errlen);
+    if (!rd->rec) {
+        code = KT_EXIT_IO;
+        goto fail;
+    }
+    if (have_inputs && kt_rundir_record_inputs(dir, cfg, &in, err, errlen) != 0) {
+        kt_recorder_fail(rd->rec, err);
+        code = KT_EXIT_IO;
+        goto fail;
+    }
+    *out = rd;
+    return KT_EXIT_OK;
+fail:
+    kt_rundir_close(rd);
+    return code;
+}
+
+kt_recorder *kt_rundir_recorder(kt_rundir *rd)
+{
+    return rd ? rd->rec : NULL;
+}
+
+void kt_rundir_close(kt_rundir *rd)
+{
+    if (!rd)
+        return;
+    kt_recorder_close(rd->rec);
+    kt_rundir_unlock(rd->lock);
+    free(rd);
+}
+
+/* 0 when every record names a ticker and a horizon of this run; else 1
+ * (err). The journal's fingerprint matched, but a number read from a file
+ * never indexes the price store unchecked. */
+static int check_records(const char *dir, const kt_rundir_journal *jr, int n_series,
+                         int n_horizons, char *err, size_t errlen)
+{
+    for (int q = 0; q < jr->n_recs; q++)
+        for (int i = 0; i < jr->recs[q].n_rows; i++) {
+            const kt_score_row *w = &jr->recs[q].rows[i];
+            if (w->series >= 0 && w->series < n_series && w->h >= 0 && w->h < n_horizons)
+                continue;
+            snprintf(err, errlen,
+                     _("%s/%s: record for %s names ticker %d / horizon %d, outside this "
+                       "run's %d tickers and %d horizons; use another --output-dir"),
+                     dir, KT_JOURNAL_FILE, jr->recs[q].date, w->series, w->h, n_series,
+                     n_horizons);
+            return 1;
+        }
+    return 0;
+}
+
+static void write_config(const char *dir, const kt_evalcfg *cfg)
+{
+    char *cj = kt_evalcfg_json(cfg), path[1100], tmp[1200];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    FILE *f = cj ? kt_atomic_open(path, tmp, sizeof tmp) : NULL;
+    if (f) {
+        fprintf(f, "%s\n", cj);
+        kt_atomic_commit(f, tmp, path);
+    }
+    free(cj);
+}
+
+int kt_rundir_claim(const char *dir, const kt_evalcfg *cfg, const kt_prices *p,
+                    kt_rundir_journal *out, char *err, size_t errlen)
+{
+    char fp[80];
+    memset(out, 0, sizeof *out);
+    if (kt_rundir_create(dir, err, errlen) != 0)
+        return KT_EXIT_IO;
+    kt_evalcfg_fingerprint(cfg, kt_prices_hash(p), fp, sizeof fp);
+    int rc = kt_journal_open(dir, fp, &out->j, &out->recs, &out->n_recs, &out->torn, err, errlen);
+    if (rc == 0)
+        rc = check_records(dir, out, p->n_series, cfg->n_horizons, err, errlen);
+    if (rc != 0) {
+        kt_rundir_journal_free(out);
+        return refusal_code(rc);
+    }
+    write_config(dir, cfg);
+    return KT_EXIT_OK;
+}
+
+void kt_rundir_journal_free(kt_rundir_journal *jr)
+{
+    kt_journal_close(jr->j);
+    kt_journal_free_records(jr->recs, jr->n_recs);
+    memset(jr, 0, sizeof *jr);
 }
 
 /* ---- recorder ------------------------------------------------------------ */

@@ -1,9 +1,15 @@
-/* rundir.h: the run directory of an evaluation, seen from the front end.
+/* rundir.h: the run directory of an evaluation. This module is its one
+ * owner: it creates the directory, locks it, decides whether it belongs
+ * to the run about to start (one exit code for every refusal:
+ * KT_EXIT_MISMATCH, kronos-tui(1)), and writes config.json, inputs.json,
+ * events.jsonl and status.json. The journal and the reports are written
+ * by the worker into the directory kt_rundir_claim() handed it.
  *
- * DIR holds the outputs and the journal (worker), config.json (the
- * resolved settings, worker), and, written here:
+ * Files:
  *  - .lock          advisory flock() held by the one writing process;
  *                   its text is that process's pid.
+ *  - config.json    the resolved settings, written once the journal
+ *                   proved that DIR holds this run (or none).
  *  - inputs.json    checksums of the price file and the model files,
  *                   recorded by the first run and checked on every later
  *                   run in DIR (--resume refuses a mismatch).
@@ -23,6 +29,8 @@
 #include <stdio.h>
 
 #include "evalcfg.h"
+#include "journal.h"
+#include "prices.h"
 #include "progress.h"
 
 #define KT_STATUS_FILE "status.json"
@@ -33,6 +41,38 @@
 
 /* mkdir -p. 0 ok, -1 (err). */
 int kt_rundir_create(const char *dir, char *err, size_t errlen);
+
+typedef struct kt_recorder kt_recorder;
+typedef struct kt_rundir kt_rundir;
+
+/* The front end's part, before the worker starts: creates
+ * cfg->output_dir, takes its lock, checks it against cfg (config.json,
+ * inputs.json), records inputs.json and opens the recorder. Returns
+ * KT_EXIT_OK (*out set), or the exit code with err: KT_EXIT_IO (cannot
+ * create, locked by another process, I/O), KT_EXIT_MISMATCH (DIR holds
+ * another run). A refused directory is left as it was. */
+int kt_rundir_open(const kt_evalcfg *cfg, kt_rundir **out, char *err, size_t errlen);
+kt_recorder *kt_rundir_recorder(kt_rundir *rd);
+/* Final status write, unlock, free; NULL ok. */
+void kt_rundir_close(kt_rundir *rd);
+
+/* What kt_rundir_claim() found in DIR's journal. */
+typedef struct kt_rundir_journal {
+    kt_journal *j;
+    kt_date_result *recs;  /* completed dates of an earlier session */
+    int n_recs;
+    long torn;             /* bytes of a torn last record, cut off */
+} kt_rundir_journal;
+
+/* The worker's part: creates DIR when missing (callers without
+ * kt_rundir_open), opens its journal for this run's fingerprint (settings
+ * + data), refuses another run's journal or records that name tickers or
+ * horizons this run does not have, and writes config.json. Returns
+ * KT_EXIT_OK (free out with kt_rundir_journal_free), or the exit code with
+ * err (KT_EXIT_MISMATCH, KT_EXIT_IO). */
+int kt_rundir_claim(const char *dir, const kt_evalcfg *cfg, const kt_prices *p,
+                    kt_rundir_journal *out, char *err, size_t errlen);
+void kt_rundir_journal_free(kt_rundir_journal *jr);
 
 typedef struct kt_runlock kt_runlock;
 /* Takes DIR/.lock (non-blocking). 0 ok; 1 held by another process
@@ -65,7 +105,6 @@ int kt_rundir_record_inputs(const char *dir, const kt_evalcfg *cfg, const kt_inp
 /* "fnv1a64:%016x" of a file's bytes, or -1 (err). */
 int kt_file_checksum(const char *path, char *out, size_t n, char *err, size_t errlen);
 
-typedef struct kt_recorder kt_recorder;
 /* Opens DIR/events.jsonl for appending. heartbeat: seconds between
  * status.json rewrites when nothing happens (<= 0: 5). NULL + err. */
 kt_recorder *kt_recorder_open(const char *dir, double heartbeat, char *err, size_t errlen);
