@@ -106,25 +106,21 @@ static int is_final(kt_event_kind k)
     return k == KT_EV_FINISHED || k == KT_EV_EMPTY || k == KT_EV_FAILED || k == KT_EV_CANCELLED;
 }
 
-/* Drains events to the batch log (human lines on `out` when not NULL,
- * JSON lines on json_out) and the run directory recorder until the run
- * ends; SIGINT/SIGTERM (sigfd) cancel the run. Returns 1 when a signal
- * arrived. */
-static int batch_loop(kt_channel *ch, int sigfd, FILE *out, FILE *json_out, kt_recorder *rec)
+/* Drains events into the front end's log (human lines on `out` when not
+ * NULL, JSON lines on json_out; the run directory's events and status)
+ * until the run ends; SIGINT/SIGTERM (sigfd) cancel the run. */
+static void batch_loop(kt_channel *ch, int sigfd, kt_batchlog *log, FILE *out, FILE *json_out)
 {
-    kt_batchlog *bl = malloc(sizeof *bl);
     kt_event *evs = malloc(64 * sizeof *evs);
-    int signalled = 0, done = kt_recorder_done(rec);
-    if (!bl || !evs) {
-        free(bl);
-        free(evs);
-        return 0;
-    }
-    kt_batchlog_init(bl, out, json_out);
+    int signalled = 0, done = kt_recorder_done(log->rec);
+    if (!evs)
+        return;
+    log->out = out;
+    log->json_out = json_out;
     while (!done) {
         struct pollfd pfd[2] = {{kt_channel_wake_fd(ch), POLLIN, 0}, {sigfd, POLLIN, 0}};
         int np = sigfd >= 0 ? 2 : 1;
-        double due = rec ? kt_recorder_next_due(rec) : 1.0;
+        double due = kt_recorder_next_due(log->rec);
         int timeout = due >= 1.0 ? 1000 : (int)(due * 1000) + 1;
         if (poll(pfd, (nfds_t)np, timeout) < 0 && errno != EINTR)
             break;
@@ -142,27 +138,26 @@ static int batch_loop(kt_channel *ch, int sigfd, FILE *out, FILE *json_out, kt_r
         size_t n;
         while ((n = kt_channel_drain(ch, evs, 64)) > 0)
             for (size_t i = 0; i < n; i++) {
-                kt_batchlog_event(bl, &evs[i]);
-                kt_recorder_event(rec, &evs[i]);
+                kt_batchlog_event(log, &evs[i]);
                 if (is_final(evs[i].kind))
                     done = 1;
             }
-        kt_recorder_tick(rec);
+        kt_recorder_tick(log->rec);
     }
-    free(bl);
+    log->out = log->json_out = NULL;
     free(evs);
-    return signalled;
 }
 
 static void on_console_events(void *user, const kt_event *ev, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        kt_recorder_event(user, &ev[i]);
+        kt_batchlog_event(user, &ev[i]);
 }
 
 static void on_console_tick(void *user)
 {
-    kt_recorder_tick(user);
+    kt_batchlog *log = user;
+    kt_recorder_tick(log->rec);
 }
 
 /* Absolute form of a path that exists (so that --resume works from any
@@ -278,7 +273,7 @@ static void free_inputs(eval_inputs *in)
 /* The console front end while the worker runs; falls back to batch lines
  * when the terminal cannot show it, and keeps recording after a hangup.
  * *sigfd gets the signal pipe it installs. */
-static void console_front_end(const kt_evalcfg *cfg, kt_channel *ch, kt_recorder *rec,
+static void console_front_end(const kt_evalcfg *cfg, kt_channel *ch, kt_batchlog *log,
                               int *sigfd)
 {
     kt_console_options co = {
@@ -289,7 +284,7 @@ static void console_front_end(const kt_evalcfg *cfg, kt_channel *ch, kt_recorder
         .status_path = NULL,
         .on_events = on_console_events,
         .on_tick = on_console_tick,
-        .user = rec,
+        .user = log,
         .detach_on_hangup = 1,
     };
     int rc = kt_console_run(&co);
@@ -299,24 +294,24 @@ static void console_front_end(const kt_evalcfg *cfg, kt_channel *ch, kt_recorder
                           "output.\n"),
                 term ? term : "");
         *sigfd = install_signal_pipe();
-        batch_loop(ch, *sigfd, stderr, NULL, rec);
+        batch_loop(ch, *sigfd, log, stderr, NULL);
     } else if (rc == KT_CONSOLE_HANGUP) {
         /* detached: the run goes on, writing its run directory;
          * SIGINT/SIGTERM still stop it resumably */
         detach_from_terminal();
         *sigfd = install_signal_pipe();
-        batch_loop(ch, *sigfd, NULL, NULL, rec);
+        batch_loop(ch, *sigfd, log, NULL, NULL);
     } else {
         /* the console returned: stop the run if it is still going,
          * and record its last events */
         kt_channel_cancel(ch);
-        batch_loop(ch, -1, NULL, NULL, rec);
+        batch_loop(ch, -1, log, NULL, NULL);
     }
 }
 
 /* Runs the worker with the chosen front end; returns the run's exit code.
  * A run that finished before a signal took effect exits 0. */
-static int run_worker(const kt_evalcfg *cfg, eval_inputs *in, kt_recorder *rec, int use_console,
+static int run_worker(const kt_evalcfg *cfg, eval_inputs *in, kt_batchlog *log, int use_console,
                       int *sigfd)
 {
     kt_channel *ch = kt_channel_new();
@@ -344,9 +339,9 @@ static int run_worker(const kt_evalcfg *cfg, eval_inputs *in, kt_recorder *rec, 
         return KT_EXIT_FAILURE;
     }
     if (use_console)
-        console_front_end(cfg, ch, rec, sigfd);
+        console_front_end(cfg, ch, log, sigfd);
     else
-        batch_loop(ch, *sigfd, stderr, cfg->json ? stdout : NULL, rec);
+        batch_loop(ch, *sigfd, log, stderr, cfg->json ? stdout : NULL);
     int code = kt_worker_join(w);
     kt_channel_free(ch);
     return code;
@@ -379,7 +374,7 @@ static int run_eval(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", PACKAGE, err);
     }
     if (code == KT_EXIT_OK)
-        code = run_worker(cfg, &in, kt_rundir_recorder(rd), use_console, &sigfd);
+        code = run_worker(cfg, &in, kt_rundir_log(rd), use_console, &sigfd);
 out:
     kt_rundir_close(rd);
     if (sigfd >= 0) {

@@ -316,6 +316,7 @@ static int refusal_code(int rc)
 struct kt_rundir {
     kt_runlock *lock;
     kt_recorder *rec;
+    kt_batchlog log;  /* the front end's one fold; recording into rec */
 };
 
 /* Settings and input checksums against DIR's record; 0 or an exit code. */
@@ -363,8 +364,14 @@ int kt_rundir_open(const kt_evalcfg *cfg, kt_rundir **out, char *err, size_t err
         code = KT_EXIT_IO;
         goto fail;
     }
+    kt_batchlog_init(&rd->log, NULL, NULL);
+    kt_batchlog_record(&rd->log, rd->rec);
     if (have_inputs && kt_rundir_record_inputs(dir, cfg, &in, err, errlen) != 0) {
-        kt_recorder_fail(rd->rec, err);
+        kt_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.kind = KT_EV_FAILED;
+        snprintf(ev.text, sizeof ev.text, "%s", err);
+        kt_batchlog_event(&rd->log, &ev);
         code = KT_EXIT_IO;
         goto fail;
     }
@@ -375,9 +382,9 @@ fail:
     return code;
 }
 
-kt_recorder *kt_rundir_recorder(kt_rundir *rd)
+kt_batchlog *kt_rundir_log(kt_rundir *rd)
 {
-    return rd ? rd->rec : NULL;
+    return &rd->log;
 }
 
 void kt_rundir_close(kt_rundir *rd)
@@ -454,7 +461,7 @@ struct kt_recorder {
     char status_path[1100];
     char events_path[1100];
     FILE *events;
-    kt_snapshot snap;
+    const kt_snapshot *snap; /* the front end's log's (kt_recorder_bind) */
     kt_snapshot out;      /* what is written (copy with heartbeat fields) */
     double heartbeat;
     double last_write;    /* monotonic; 0 = never */
@@ -479,9 +486,7 @@ kt_recorder *kt_recorder_open(const char *dir, double heartbeat, char *err, size
         return NULL;
     }
     r->heartbeat = heartbeat > 0 ? heartbeat : 5.0;
-    kt_snapshot_init(&r->snap);
-    r->snap.heartbeat_interval = r->heartbeat;
-    r->last_state = r->snap.state;
+    r->last_state = KT_RUN_STARTING;
     return r;
 }
 
@@ -493,10 +498,14 @@ static int active(kt_run_state s)
 static void write_status(kt_recorder *r)
 {
     double now = mono_now();
-    r->out = r->snap;
+    r->last_write = now;
+    r->dirty = 0;
+    if (!r->snap)
+        return;
+    r->out = *r->snap;
     r->out.heartbeat_interval = r->heartbeat;
     r->out.rss_bytes = kt_process_rss_bytes();
-    if (r->t0_set && active(r->snap.state) && now - r->t0 > r->out.elapsed)
+    if (r->t0_set && active(r->out.state) && now - r->t0 > r->out.elapsed)
         r->out.elapsed = now - r->t0;
     char err[1400];
     if (kt_snapshot_write_file(&r->out, r->status_path, wall_now(), err, sizeof err) != 0 &&
@@ -504,37 +513,39 @@ static void write_status(kt_recorder *r)
         r->warned = 1;
         fprintf(stderr, _("%s: warning: %s (the status file is not updated)\n"), PACKAGE, err);
     }
-    r->last_write = now;
-    r->dirty = 0;
 }
 
-void kt_recorder_event(kt_recorder *r, const kt_event *ev)
+static void append_line(kt_recorder *r, const char *json)
 {
-    if (!r)
-        return;
+    if ((fputs(json, r->events) < 0 || fputc('\n', r->events) < 0 || fflush(r->events) != 0) &&
+        !r->warned) {
+        r->warned = 1;
+        fprintf(stderr, _("%s: warning: %s: cannot write: %s\n"), PACKAGE, r->events_path,
+                strerror(errno));
+    }
+}
+
+void kt_recorder_bind(kt_recorder *r, const kt_snapshot *snap)
+{
+    r->snap = snap;
+}
+
+void kt_recorder_write(kt_recorder *r, const kt_event *ev, const char *json)
+{
     double now = mono_now();
     if (!r->t0_set) {
         r->t0 = now - ev->t;
         r->t0_set = 1;
     }
-    kt_snapshot_apply(&r->snap, ev);
-    r->snap.heartbeat_interval = r->heartbeat;
-    char *j = kt_batchlog_json(ev, &r->snap);
-    if (j) {
-        if ((fputs(j, r->events) < 0 || fputc('\n', r->events) < 0 || fflush(r->events) != 0) &&
-            !r->warned) {
-            r->warned = 1;
-            fprintf(stderr, _("%s: warning: %s: cannot write: %s\n"), PACKAGE, r->events_path,
-                    strerror(errno));
-        }
-        free(j);
-    }
+    if (json)
+        append_line(r, json);
     if (ev->kind == KT_EV_FINISHED || ev->kind == KT_EV_EMPTY || ev->kind == KT_EV_FAILED ||
         ev->kind == KT_EV_CANCELLED)
         r->done = 1;
-    if (r->snap.state != r->last_state || r->last_write == 0 ||
+    kt_run_state state = r->snap ? r->snap->state : r->last_state;
+    if (state != r->last_state || r->last_write == 0 ||
         now - r->last_write >= KT_STATUS_MIN_INTERVAL) {
-        r->last_state = r->snap.state;
+        r->last_state = state;
         write_status(r);
     } else {
         r->dirty = 1;
@@ -564,17 +575,6 @@ void kt_recorder_tick(kt_recorder *r)
 int kt_recorder_done(const kt_recorder *r)
 {
     return r && r->done;
-}
-
-void kt_recorder_fail(kt_recorder *r, const char *text)
-{
-    if (!r)
-        return;
-    kt_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = KT_EV_FAILED;
-    snprintf(ev.text, sizeof ev.text, "%s", text);
-    kt_recorder_event(r, &ev);
 }
 
 void kt_recorder_close(kt_recorder *r)

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "batchlog.h"
 #include "evalcfg.h"
 #include "journal.h"
 #include "prices.h"
@@ -52,7 +53,9 @@ typedef struct kt_rundir kt_rundir;
  * create, locked by another process, I/O), KT_EXIT_MISMATCH (DIR holds
  * another run). A refused directory is left as it was. */
 int kt_rundir_open(const kt_evalcfg *cfg, kt_rundir **out, char *err, size_t errlen);
-kt_recorder *kt_rundir_recorder(kt_rundir *rd);
+/* The front end's event log (batchlog.h), recording into the directory:
+ * set its out/json_out for --batch and feed it every drained event. */
+kt_batchlog *kt_rundir_log(kt_rundir *rd);
 /* Final status write, unlock, free; NULL ok. */
 void kt_rundir_close(kt_rundir *rd);
 
@@ -106,18 +109,22 @@ int kt_rundir_record_inputs(const char *dir, const kt_evalcfg *cfg, const kt_inp
 int kt_file_checksum(const char *path, char *out, size_t n, char *err, size_t errlen);
 
 /* Opens DIR/events.jsonl for appending. heartbeat: seconds between
- * status.json rewrites when nothing happens (<= 0: 5). NULL + err. */
+ * status.json rewrites when nothing happens (<= 0: 5). NULL + err. The
+ * recorder folds nothing itself: the front end's log (kt_batchlog) hands
+ * it every event with its JSON line and the snapshot after it. */
 kt_recorder *kt_recorder_open(const char *dir, double heartbeat, char *err, size_t errlen);
-/* Applies ev, appends its JSON line, rewrites status.json when due. */
-void kt_recorder_event(kt_recorder *r, const kt_event *ev);
+/* status.json shows *snap from now on (the log's snapshot: it must
+ * outlive the recorder). Until then status.json is not written. */
+void kt_recorder_bind(kt_recorder *r, const kt_snapshot *snap);
+/* Appends json (ev's line, no newline; NULL: out of memory, skipped) and
+ * rewrites status.json when due (ev was applied to the bound snapshot). */
+void kt_recorder_write(kt_recorder *r, const kt_event *ev, const char *json);
 /* Rewrites status.json when a change is pending or the heartbeat is due. */
 void kt_recorder_tick(kt_recorder *r);
 /* Seconds until kt_recorder_tick() has something to do (>= 0). */
 double kt_recorder_next_due(const kt_recorder *r);
 /* 1 once a final event (finished/empty/failed/cancelled) was recorded. */
 int kt_recorder_done(const kt_recorder *r);
-/* Records a failure that happened before the worker started. */
-void kt_recorder_fail(kt_recorder *r, const char *text);
 /* Final status write; closes; NULL ok. */
 void kt_recorder_close(kt_recorder *r);
 
