@@ -170,6 +170,13 @@ static void absolutize(char *path, size_t n)
     free(rp);
 }
 
+/* $TERM, for the message that the console cannot run on it. */
+static const char *term_name(void)
+{
+    const char *term = getenv("TERM");
+    return term ? term : "";
+}
+
 /* The terminal hung up: keep running without it. */
 static void detach_from_terminal(void)
 {
@@ -289,10 +296,9 @@ static void console_front_end(const kt_evalcfg *cfg, kt_channel *ch, kt_batchlog
     };
     int rc = kt_console_run(&co);
     if (rc == KT_CONSOLE_UNUSABLE) {
-        const char *term = getenv("TERM");
         fprintf(stderr, _("The terminal (TERM=%s) cannot show the console: using --batch "
                           "output.\n"),
-                term ? term : "");
+                term_name());
         *sigfd = install_signal_pipe();
         batch_loop(ch, *sigfd, log, stderr, NULL);
     } else if (rc == KT_CONSOLE_HANGUP) {
@@ -439,10 +445,9 @@ static int run_attach(int argc, char **argv)
     }
     int rc = kt_console_run(&co);
     if (rc == KT_CONSOLE_UNUSABLE) {
-        const char *term = getenv("TERM");
         fprintf(stderr, _("The terminal (TERM=%s) cannot show the console: showing --status "
                           "instead.\n"),
-                term ? term : "");
+                term_name());
         return kt_rundir_status(dir, stdout);
     }
     return rc;

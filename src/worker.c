@@ -125,6 +125,28 @@ static int on_progress(void *user, int done, int total)
     return checkpoint(r);
 }
 
+/* Says which tickers the date skips and why (called when the count
+ * changed since the previous computed date). */
+static void warn_skipped(run *r, const kt_date_result *res, const int *skip)
+{
+    char names[400] = "";
+    size_t w = 0;
+    for (int i = 0; i < res->skipped && w + 40 < sizeof names; i++)
+        w += (size_t)snprintf(names + w, sizeof names - w, "%s%s", i ? ", " : "",
+                              r->p->series[skip[i]].ticker);
+    if (w + 40 >= sizeof names)
+        snprintf(names + w, sizeof names - w, ", ...");
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             ngettext("%s: %d ticker skipped (fewer than %d bars): %s",
+                      "%s: %d tickers skipped (fewer than %d bars): %s",
+                      (unsigned long)res->skipped),
+             res->date, res->skipped, r->cfg->lookback, names);
+    if (res->skipped)
+        publish_text(r, KT_EV_WARNING, msg);
+    r->last_skipped = res->skipped;
+}
+
 /* Scores one calendar date. Returns KT_SCORE_* ; fills res. */
 static int score_date(run *r, int ci, kt_date_result *res)
 {
@@ -153,25 +175,8 @@ static int score_date(run *r, int ci, kt_date_result *res)
         bars[n] = b;
         n++;
     }
-    if (res->skipped != r->last_skipped) {
-        /* say which tickers are skipped and why whenever the count changes */
-        char names[400] = "";
-        size_t w = 0;
-        for (int i = 0; i < res->skipped && w + 40 < sizeof names; i++)
-            w += (size_t)snprintf(names + w, sizeof names - w, "%s%s", i ? ", " : "",
-                                  p->series[skip[i]].ticker);
-        if (w + 40 >= sizeof names)
-            snprintf(names + w, sizeof names - w, ", ...");
-        char msg[512];
-        snprintf(msg, sizeof msg,
-                 ngettext("%s: %d ticker skipped (fewer than %d bars): %s",
-                          "%s: %d tickers skipped (fewer than %d bars): %s",
-                          (unsigned long)res->skipped),
-                 res->date, res->skipped, L, names);
-        if (res->skipped)
-            publish_text(r, KT_EV_WARNING, msg);
-        r->last_skipped = res->skipped;
-    }
+    if (res->skipped != r->last_skipped)
+        warn_skipped(r, res, skip);
     if (n == 0) {
         free(sidx);
         return KT_SCORE_OK;
@@ -235,6 +240,17 @@ static int score_date(run *r, int ci, kt_date_result *res)
     return rc;
 }
 
+/* An event of fold k (0-based) with the fold's fields set. */
+static void fold_event(run *r, kt_event *ev, kt_event_kind kind, int k)
+{
+    const kt_fold *f = &r->plan.f[k];
+    ev_init(r, ev, kind);
+    ev->fold_index = k + 1;
+    ev->fold_total = r->plan.n;
+    snprintf(ev->fold_id, sizeof ev->fold_id, "%s", f->id);
+    ev->fold_dates = f->last - f->first + 1;
+}
+
 static void publish_metrics(run *r, const kt_date_result *res)
 {
     for (int h = 0; h < r->nh; h++) {
@@ -284,11 +300,7 @@ static void publish_fold_done(run *r, int k)
                 v[m++] = dr->dm[h].rankic;
         }
         kt_event ev;
-        ev_init(r, &ev, KT_EV_FOLD_DONE);
-        ev.fold_index = k + 1;
-        ev.fold_total = r->plan.n;
-        snprintf(ev.fold_id, sizeof ev.fold_id, "%s", f->id);
-        ev.fold_dates = f->last - f->first + 1;
+        fold_event(r, &ev, KT_EV_FOLD_DONE, k);
         snprintf(ev.text, sizeof ev.text, ngettext("Fold %s, horizon %dd: %ld total score",
                           "Fold %s, horizon %dd: %ld total scores", (unsigned long)total),
                  f->id, r->cfg->horizons[h], total);
@@ -514,11 +526,7 @@ static int run_fold(run *r, int k)
 {
     const kt_fold *f = &r->plan.f[k];
     kt_event ev;
-    ev_init(r, &ev, KT_EV_FOLD_STARTED);
-    ev.fold_index = k + 1;
-    ev.fold_total = r->plan.n;
-    snprintf(ev.fold_id, sizeof ev.fold_id, "%s", f->id);
-    ev.fold_dates = f->last - f->first + 1;
+    fold_event(r, &ev, KT_EV_FOLD_STARTED, k);
     publish(r, &ev);
     for (int ci = f->first; ci <= f->last; ci++) {
         int code = run_date(r, k, ci, &ev);
