@@ -11,7 +11,8 @@ enum kt_exit {
     KT_EXIT_MODEL = 4,       /* checkpoint / model error */
     KT_EXIT_DEVICE = 5,      /* a tensor was found off the CPU */
     KT_EXIT_IO = 6,          /* output could not be written, run dir locked */
-    KT_EXIT_MISMATCH = 7,    /* --resume / reused run dir: data, model or settings differ */
+    KT_EXIT_MISMATCH = 7,    /* --resume / reused run dir: data, model or settings differ,
+                              * or the dir holds another run (rundir.c decides) */
     /* --status DIR only (0 = live or finished) */
     KT_EXIT_ST_FAILED = 10,  /* the run failed */
     KT_EXIT_ST_STOPPED = 11, /* the run was interrupted (resumable) */

@@ -40,7 +40,8 @@ static double wall_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int kt_rundir_create(const char *dir, char *err, size_t errlen)
+/* mkdir -p. 0 ok, -1 (err). */
+static int create_dir(const char *dir, char *err, size_t errlen)
 {
     char tmp[1024];
     if (!dir[0] || strlen(dir) >= sizeof tmp) {
@@ -130,7 +131,15 @@ void kt_rundir_unlock(kt_runlock *l)
 
 /* ---- inputs ------------------------------------------------------------ */
 
-int kt_file_checksum(const char *path, char *out, size_t n, char *err, size_t errlen)
+/* Checksums of the inputs that decide the results. */
+typedef struct inputs {
+    char prices[40];
+    char tokenizer_config[40], tokenizer_weights[40];
+    char model_config[40], model_weights[40];
+} inputs;
+
+/* "fnv1a64:%016x" of a file's bytes, or -1 (err). */
+static int file_checksum(const char *path, char *out, size_t n, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -159,24 +168,26 @@ int kt_file_checksum(const char *path, char *out, size_t n, char *err, size_t er
     return 0;
 }
 
-int kt_inputs_compute(const kt_evalcfg *cfg, kt_inputs *in, char *err, size_t errlen)
+/* Checksums the price file and the model files of cfg. 0 ok; -1 when a
+ * file cannot be read (err; the loaders then report it properly). */
+static int inputs_compute(const kt_evalcfg *cfg, inputs *in, char *err, size_t errlen)
 {
     char p[1100];
     memset(in, 0, sizeof *in);
-    if (kt_file_checksum(cfg->prices, in->prices, sizeof in->prices, err, errlen) != 0)
+    if (file_checksum(cfg->prices, in->prices, sizeof in->prices, err, errlen) != 0)
         return -1;
     snprintf(p, sizeof p, "%s/config.json", cfg->tokenizer);
-    if (kt_file_checksum(p, in->tokenizer_config, sizeof in->tokenizer_config, err, errlen) != 0)
+    if (file_checksum(p, in->tokenizer_config, sizeof in->tokenizer_config, err, errlen) != 0)
         return -1;
     snprintf(p, sizeof p, "%s/model.safetensors", cfg->tokenizer);
-    if (kt_file_checksum(p, in->tokenizer_weights, sizeof in->tokenizer_weights, err, errlen) !=
+    if (file_checksum(p, in->tokenizer_weights, sizeof in->tokenizer_weights, err, errlen) !=
         0)
         return -1;
     snprintf(p, sizeof p, "%s/config.json", cfg->model);
-    if (kt_file_checksum(p, in->model_config, sizeof in->model_config, err, errlen) != 0)
+    if (file_checksum(p, in->model_config, sizeof in->model_config, err, errlen) != 0)
         return -1;
     snprintf(p, sizeof p, "%s/model.safetensors", cfg->model);
-    if (kt_file_checksum(p, in->model_weights, sizeof in->model_weights, err, errlen) != 0)
+    if (file_checksum(p, in->model_weights, sizeof in->model_weights, err, errlen) != 0)
         return -1;
     return 0;
 }
@@ -189,11 +200,11 @@ typedef struct input_key {
 } input_key;
 
 static const input_key input_keys[] = {
-    {"prices", offsetof(kt_inputs, prices), 0, NULL},
-    {"tokenizer_config", offsetof(kt_inputs, tokenizer_config), 1, "config.json"},
-    {"tokenizer_weights", offsetof(kt_inputs, tokenizer_weights), 1, "model.safetensors"},
-    {"model_config", offsetof(kt_inputs, model_config), 2, "config.json"},
-    {"model_weights", offsetof(kt_inputs, model_weights), 2, "model.safetensors"},
+    {"prices", offsetof(inputs, prices), 0, NULL},
+    {"tokenizer_config", offsetof(inputs, tokenizer_config), 1, "config.json"},
+    {"tokenizer_weights", offsetof(inputs, tokenizer_weights), 1, "model.safetensors"},
+    {"model_config", offsetof(inputs, model_config), 2, "config.json"},
+    {"model_weights", offsetof(inputs, model_weights), 2, "model.safetensors"},
 };
 #define N_INPUT_KEYS (sizeof input_keys / sizeof input_keys[0])
 
@@ -203,8 +214,12 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-int kt_rundir_check(const char *dir, const kt_evalcfg *cfg, const kt_inputs *in, char *err,
-                    size_t errlen)
+/* Checks DIR against the run about to start: when DIR/config.json exists,
+ * the result-deciding settings must equal it; when DIR/inputs.json exists,
+ * the checksums (in) must equal it. 0 ok; 1 mismatch (err says what
+ * differs and what to do); -1 I/O or format error. */
+static int check_dir(const char *dir, const kt_evalcfg *cfg, const inputs *in,
+                           char *err, size_t errlen)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/config.json", dir);
@@ -279,8 +294,9 @@ int kt_rundir_check(const char *dir, const kt_evalcfg *cfg, const kt_inputs *in,
     return 0;
 }
 
-int kt_rundir_record_inputs(const char *dir, const kt_evalcfg *cfg, const kt_inputs *in,
-                            char *err, size_t errlen)
+/* Writes DIR/inputs.json atomically. 0 ok, -1 (err). */
+static int record_inputs(const char *dir, const kt_evalcfg *cfg, const inputs *in,
+                                   char *err, size_t errlen)
 {
     json_t *cs = json_object();
     for (size_t i = 0; i < N_INPUT_KEYS; i++)
@@ -320,12 +336,12 @@ struct kt_rundir {
 };
 
 /* Settings and input checksums against DIR's record; 0 or an exit code. */
-static int check_record(const kt_evalcfg *cfg, kt_inputs *in, int *have_inputs, char *err,
+static int check_record(const kt_evalcfg *cfg, inputs *in, int *have_inputs, char *err,
                         size_t errlen)
 {
-    *have_inputs = kt_inputs_compute(cfg, in, err, errlen) == 0;
+    *have_inputs = inputs_compute(cfg, in, err, errlen) == 0;
     if (*have_inputs) {
-        int cr = kt_rundir_check(cfg->output_dir, cfg, in, err, errlen);
+        int cr = check_dir(cfg->output_dir, cfg, in, err, errlen);
         return cr == 0 ? KT_EXIT_OK : refusal_code(cr);
     }
     if (cfg->resume[0]) {
@@ -342,7 +358,7 @@ int kt_rundir_open(const kt_evalcfg *cfg, kt_rundir **out, char *err, size_t err
 {
     const char *dir = cfg->output_dir;
     long other = 0;
-    kt_inputs in;
+    inputs in;
     int have_inputs, code;
     kt_rundir *rd = calloc(1, sizeof *rd);
     *out = NULL;
@@ -350,7 +366,7 @@ int kt_rundir_open(const kt_evalcfg *cfg, kt_rundir **out, char *err, size_t err
         snprintf(err, errlen, _("out of memory"));
         return KT_EXIT_FAILURE;
     }
-    if (kt_rundir_create(dir, err, errlen) != 0 ||
+    if (create_dir(dir, err, errlen) != 0 ||
         kt_rundir_lock(dir, &rd->lock, &other, err, errlen) != 0) {
         code = KT_EXIT_IO;
         goto fail;
@@ -366,7 +382,7 @@ int kt_rundir_open(const kt_evalcfg *cfg, kt_rundir **out, char *err, size_t err
     }
     kt_batchlog_init(&rd->log, NULL, NULL);
     kt_batchlog_record(&rd->log, rd->rec);
-    if (have_inputs && kt_rundir_record_inputs(dir, cfg, &in, err, errlen) != 0) {
+    if (have_inputs && record_inputs(dir, cfg, &in, err, errlen) != 0) {
         kt_event ev;
         memset(&ev, 0, sizeof ev);
         ev.kind = KT_EV_FAILED;
@@ -434,7 +450,7 @@ int kt_rundir_claim(const char *dir, const kt_evalcfg *cfg, const kt_prices *p,
 {
     char fp[80];
     memset(out, 0, sizeof *out);
-    if (kt_rundir_create(dir, err, errlen) != 0)
+    if (create_dir(dir, err, errlen) != 0)
         return KT_EXIT_IO;
     kt_evalcfg_fingerprint(cfg, kt_prices_hash(p), fp, sizeof fp);
     int rc = kt_journal_open(dir, fp, &out->j, &out->recs, &out->n_recs, &out->torn, err, errlen);

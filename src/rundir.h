@@ -40,9 +40,6 @@
 #define KT_LOCK_FILE ".lock"
 #define KT_STATUS_MIN_INTERVAL 0.25
 
-/* mkdir -p. 0 ok, -1 (err). */
-int kt_rundir_create(const char *dir, char *err, size_t errlen);
-
 typedef struct kt_recorder kt_recorder;
 typedef struct kt_rundir kt_rundir;
 
@@ -83,30 +80,6 @@ typedef struct kt_runlock kt_runlock;
 int kt_rundir_lock(const char *dir, kt_runlock **out, long *other_pid, char *err,
                    size_t errlen);
 void kt_rundir_unlock(kt_runlock *l);
-
-/* Checksums of the inputs that decide the results. */
-typedef struct kt_inputs {
-    char prices[40];
-    char tokenizer_config[40], tokenizer_weights[40];
-    char model_config[40], model_weights[40];
-} kt_inputs;
-
-/* Checksums the price file and the model files of cfg. 0 ok; -1 when a
- * file cannot be read (err; the loaders then report it properly). */
-int kt_inputs_compute(const kt_evalcfg *cfg, kt_inputs *in, char *err, size_t errlen);
-
-/* Checks DIR against the run about to start: when DIR/config.json exists,
- * the result-deciding settings must equal it; when DIR/inputs.json exists,
- * the checksums (in) must equal it. 0 ok; 1 mismatch (err says what
- * differs and what to do); -1 I/O or format error. */
-int kt_rundir_check(const char *dir, const kt_evalcfg *cfg, const kt_inputs *in, char *err,
-                    size_t errlen);
-/* Writes DIR/inputs.json atomically. 0 ok, -1 (err). */
-int kt_rundir_record_inputs(const char *dir, const kt_evalcfg *cfg, const kt_inputs *in,
-                            char *err, size_t errlen);
-
-/* "fnv1a64:%016x" of a file's bytes, or -1 (err). */
-int kt_file_checksum(const char *path, char *out, size_t n, char *err, size_t errlen);
 
 /* Opens DIR/events.jsonl for appending. heartbeat: seconds between
  * status.json rewrites when nothing happens (<= 0: 5). NULL + err. The
