@@ -9,12 +9,21 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "rundir.h"
 
 void kt_batchlog_init(kt_batchlog *b, FILE *out, FILE *json_out)
 {
     b->out = out;
     b->json_out = json_out;
+    b->rec = NULL;
     kt_snapshot_init(&b->snap);
+}
+
+void kt_batchlog_record(kt_batchlog *b, kt_recorder *rec)
+{
+    b->rec = rec;
+    if (rec)
+        kt_recorder_bind(rec, &b->snap);
 }
 
 void kt_batchlog_duration(double secs, char *buf, size_t n)
@@ -240,12 +249,12 @@ void kt_batchlog_event(kt_batchlog *b, const kt_event *ev)
         fprintf(b->out, "%s\n", line);
         fflush(b->out);
     }
-    if (b->json_out) {
-        char *j = kt_batchlog_json(ev, &b->snap);
-        if (j) {
-            fprintf(b->json_out, "%s\n", j);
-            fflush(b->json_out);
-            free(j);
-        }
+    char *j = b->json_out || b->rec ? kt_batchlog_json(ev, &b->snap) : NULL;
+    if (j && b->json_out) {
+        fprintf(b->json_out, "%s\n", j);
+        fflush(b->json_out);
     }
+    if (b->rec)
+        kt_recorder_write(b->rec, ev, j);
+    free(j);
 }

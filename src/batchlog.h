@@ -1,6 +1,11 @@
-/* batchlog.h: the --batch front end: one human-readable line per event
- * (no carriage returns, no terminal control), or with --json one JSON
- * object per line.
+/* batchlog.h: the front end's event log, the one consumer of drained
+ * events on the front-end thread (batch loop or console). It folds each
+ * event once into its snapshot (the state right after that event, which
+ * the lines of event k report even while the channel's snapshot is
+ * already further on), and writes from it: one human-readable line per
+ * event for --batch (no carriage returns, no terminal control), and the
+ * event's JSON line, serialised once, to --json's stdout and to the run
+ * directory's recorder (events.jsonl, status.json), byte for byte the same.
  *
  * JSON lines schema "kronos-tui.events/1": every line is an object with
  *   "schema": "kronos-tui.events/1", "event": <name>, "t": seconds since
@@ -26,13 +31,20 @@
 
 #include "progress.h"
 
+typedef struct kt_recorder kt_recorder; /* rundir.h */
+
 typedef struct kt_batchlog {
-    FILE *out;          /* human lines (stderr) */
+    FILE *out;          /* human lines (stderr) or NULL */
     FILE *json_out;     /* JSON lines (stdout) or NULL */
+    kt_recorder *rec;   /* events.jsonl and status.json, or NULL */
     kt_snapshot snap;   /* the events applied so far */
 } kt_batchlog;
 
+/* No recorder; out and json_out may be NULL. */
 void kt_batchlog_init(kt_batchlog *b, FILE *out, FILE *json_out);
+/* Hands every later event, its JSON line and the snapshot to rec (which
+ * then reads b->snap until it is closed: b must outlive it). */
+void kt_batchlog_record(kt_batchlog *b, kt_recorder *rec);
 /* Applies ev to the log's snapshot and writes its line(s). */
 void kt_batchlog_event(kt_batchlog *b, const kt_event *ev);
 /* The human line of ev given the snapshot after it; 0 when the event has

@@ -11,7 +11,8 @@ enum kt_exit {
     KT_EXIT_MODEL = 4,       /* checkpoint / model error */
     KT_EXIT_DEVICE = 5,      /* a tensor was found off the CPU */
     KT_EXIT_IO = 6,          /* output could not be written, run dir locked */
-    KT_EXIT_MISMATCH = 7,    /* --resume / reused run dir: data, model or settings differ */
+    KT_EXIT_MISMATCH = 7,    /* --resume / reused run dir: data, model or settings differ,
+                              * or the dir holds another run (rundir.c decides) */
     KT_EXIT_HUB = 8,         /* a model by name could not be had from the Hugging Face Hub
                               * (not found, not authorised, no network, offline and not
                               * cached, checksum mismatch; src/hub.h) */

@@ -35,7 +35,9 @@ uint32_t kt_crc32(const void *buf, size_t len)
 void kt_date_result_free(kt_date_result *r)
 {
     free(r->rows);
+    free(r->dm);
     r->rows = NULL;
+    r->dm = NULL;
     r->n_rows = 0;
 }
 
@@ -157,81 +159,40 @@ bad:
     return -1;
 }
 
-int kt_journal_open(const char *dir, const char *fp, kt_journal **out, kt_date_result **recs,
-                    int *n_recs, long *torn, char *err, size_t errlen)
+/* The whole file into a NUL-terminated buffer; NULL with err. */
+static char *read_all(kt_journal *j, size_t *len, char *err, size_t errlen)
 {
-    *out = NULL;
-    *recs = NULL;
-    *n_recs = 0;
-    *torn = 0;
-    kt_journal *j = calloc(1, sizeof *j);
-    if (!j) {
-        snprintf(err, errlen, _("out of memory"));
-        return -1;
-    }
-    snprintf(j->path, sizeof j->path, "%s/%s", dir, KT_JOURNAL_FILE);
-    j->fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (j->fd < 0) {
-        snprintf(err, errlen, _("%s: cannot open: %s"), j->path, strerror(errno));
-        free(j);
-        return -1;
-    }
     struct stat st;
     if (fstat(j->fd, &st) != 0) {
         snprintf(err, errlen, _("%s: cannot stat: %s"), j->path, strerror(errno));
-        goto fail;
+        return NULL;
     }
-    size_t len = (size_t)st.st_size;
-    char *buf = malloc(len + 1);
+    *len = (size_t)st.st_size;
+    char *buf = malloc(*len + 1);
     if (!buf) {
         snprintf(err, errlen, _("out of memory"));
-        goto fail;
+        return NULL;
     }
     size_t got = 0;
-    while (got < len) {
-        ssize_t k = pread(j->fd, buf + got, len - got, (off_t)got);
+    while (got < *len) {
+        ssize_t k = pread(j->fd, buf + got, *len - got, (off_t)got);
         if (k <= 0) {
             free(buf);
             snprintf(err, errlen, _("%s: cannot read: %s"), j->path, strerror(errno));
-            goto fail;
+            return NULL;
         }
         got += (size_t)k;
     }
-    buf[len] = '\0';
-    char header[200];
-    int hl = snprintf(header, sizeof header, "KTJ1 %s\n", fp);
-    size_t good = 0;
-    if (len == 0 || (len < (size_t)hl && memcmp(buf, header, len) == 0)) {
-        /* new (or torn header): write the header */
-        if (ftruncate(j->fd, 0) != 0 || pwrite(j->fd, header, (size_t)hl, 0) != hl ||
-            fsync(j->fd) != 0) {
-            free(buf);
-            snprintf(err, errlen, _("%s: cannot write: %s"), j->path, strerror(errno));
-            goto fail;
-        }
-        *torn = (long)len;
-        free(buf);
-        lseek(j->fd, 0, SEEK_END);
-        *out = j;
-        return 0;
-    }
-    if (len < (size_t)hl || memcmp(buf, header, (size_t)hl) != 0) {
-        char *nl = strchr(buf, '\n');
-        if (nl)
-            *nl = '\0';
-        snprintf(err, errlen,
-                 _("%s: the journal belongs to a different run (header \"%.80s\", expected "
-                   "\"KTJ1 %s\"): the data or the settings differ; use another --output-dir"),
-                 j->path, buf, fp);
-        free(buf);
-        close(j->fd);
-        free(j);
-        return 1;
-    }
-    good = (size_t)hl;
-    int cap = 0;
+    buf[*len] = '\0';
+    return buf;
+}
+
+/* The valid records after the header (which ends at `good`); stops at the
+ * first torn or bad one. Returns the offset where the valid part ends. */
+static size_t parse_records(char *buf, size_t len, size_t good, kt_date_result **recs, int *n)
+{
+    int cap = 0, nr = 0;
     kt_date_result *rv = NULL;
-    int nr = 0;
     while (good < len) {
         char *line = buf + good;
         char *nl = memchr(line, '\n', len - good);
@@ -259,24 +220,88 @@ int kt_journal_open(const char *dir, const char *fp, kt_journal **out, kt_date_r
         nr++;
         good = (size_t)(nl - buf) + 1;
     }
-    free(buf);
+    *recs = rv;
+    *n = nr;
+    return good;
+}
+
+/* A new journal (or a torn header): writes the header; 0 or -1 (err). */
+static int write_header(kt_journal *j, const char *header, int hl, char *err, size_t errlen)
+{
+    if (ftruncate(j->fd, 0) != 0 || pwrite(j->fd, header, (size_t)hl, 0) != hl ||
+        fsync(j->fd) != 0) {
+        snprintf(err, errlen, _("%s: cannot write: %s"), j->path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Checks the header of buf (len bytes) and reads the records after it.
+ * Returns 0, 1 (another run's journal) or -1 (I/O), as kt_journal_open. */
+static int load(kt_journal *j, const char *fp, char *buf, size_t len, kt_date_result **recs,
+                int *n_recs, long *torn, char *err, size_t errlen)
+{
+    char header[200];
+    int hl = snprintf(header, sizeof header, "KTJ1 %s\n", fp);
+    if (len == 0 || (len < (size_t)hl && memcmp(buf, header, len) == 0)) {
+        *torn = (long)len;
+        return write_header(j, header, hl, err, errlen);
+    }
+    if (len < (size_t)hl || memcmp(buf, header, (size_t)hl) != 0) {
+        char *nl = strchr(buf, '\n');
+        if (nl)
+            *nl = '\0';
+        snprintf(err, errlen,
+                 _("%s: the journal belongs to a different run (header \"%.80s\", expected "
+                   "\"KTJ1 %s\"): the data or the settings differ; use another --output-dir"),
+                 j->path, buf, fp);
+        return 1;
+    }
+    size_t good = parse_records(buf, len, (size_t)hl, recs, n_recs);
     if (good < len) {
         *torn = (long)(len - good);
         if (ftruncate(j->fd, (off_t)good) != 0 || fsync(j->fd) != 0) {
-            kt_journal_free_records(rv, nr);
+            kt_journal_free_records(*recs, *n_recs);
+            *recs = NULL;
+            *n_recs = 0;
             snprintf(err, errlen, _("%s: cannot truncate: %s"), j->path, strerror(errno));
-            goto fail;
+            return -1;
         }
     }
+    return 0;
+}
+
+int kt_journal_open(const char *dir, const char *fp, kt_journal **out, kt_date_result **recs,
+                    int *n_recs, long *torn, char *err, size_t errlen)
+{
+    *out = NULL;
+    *recs = NULL;
+    *n_recs = 0;
+    *torn = 0;
+    kt_journal *j = calloc(1, sizeof *j);
+    if (!j) {
+        snprintf(err, errlen, _("out of memory"));
+        return -1;
+    }
+    snprintf(j->path, sizeof j->path, "%s/%s", dir, KT_JOURNAL_FILE);
+    j->fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (j->fd < 0) {
+        snprintf(err, errlen, _("%s: cannot open: %s"), j->path, strerror(errno));
+        free(j);
+        return -1;
+    }
+    size_t len = 0;
+    char *buf = read_all(j, &len, err, errlen);
+    int rc = buf ? load(j, fp, buf, len, recs, n_recs, torn, err, errlen) : -1;
+    free(buf);
+    if (rc != 0) {
+        close(j->fd);
+        free(j);
+        return rc;
+    }
     lseek(j->fd, 0, SEEK_END);
-    *recs = rv;
-    *n_recs = nr;
     *out = j;
     return 0;
-fail:
-    close(j->fd);
-    free(j);
-    return -1;
 }
 
 int kt_journal_append(kt_journal *j, const kt_date_result *r, char *err, size_t errlen)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics.h"
+
 #define KT_JOURNAL_FILE "journal.ktj"
 
 /* One scored (ticker, horizon) of a date. */
@@ -34,6 +36,8 @@ typedef struct kt_date_result {
     kt_score_row *rows;  /* scored tickers x horizons, by series then h */
     int resumed;       /* not stored: taken from the journal */
     int fold;          /* not stored: fold index in the plan */
+    kt_date_metrics *dm; /* not stored: per-horizon metrics of the date, NULL
+                          * until kt_report_date_metrics() computed them */
 } kt_date_result;
 
 typedef struct kt_journal kt_journal;

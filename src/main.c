@@ -112,25 +112,21 @@ static int is_final(kt_event_kind k)
     return k == KT_EV_FINISHED || k == KT_EV_EMPTY || k == KT_EV_FAILED || k == KT_EV_CANCELLED;
 }
 
-/* Drains events to the batch log (human lines on `out` when not NULL,
- * JSON lines on json_out) and the run directory recorder until the run
- * ends; SIGINT/SIGTERM (sigfd) cancel the run. Returns 1 when a signal
- * arrived. */
-static int batch_loop(kt_channel *ch, int sigfd, FILE *out, FILE *json_out, kt_recorder *rec)
+/* Drains events into the front end's log (human lines on `out` when not
+ * NULL, JSON lines on json_out; the run directory's events and status)
+ * until the run ends; SIGINT/SIGTERM (sigfd) cancel the run. */
+static void batch_loop(kt_channel *ch, int sigfd, kt_batchlog *log, FILE *out, FILE *json_out)
 {
-    kt_batchlog *bl = malloc(sizeof *bl);
     kt_event *evs = malloc(64 * sizeof *evs);
-    int signalled = 0, done = kt_recorder_done(rec);
-    if (!bl || !evs) {
-        free(bl);
-        free(evs);
-        return 0;
-    }
-    kt_batchlog_init(bl, out, json_out);
+    int signalled = 0, done = kt_recorder_done(log->rec);
+    if (!evs)
+        return;
+    log->out = out;
+    log->json_out = json_out;
     while (!done) {
         struct pollfd pfd[2] = {{kt_channel_wake_fd(ch), POLLIN, 0}, {sigfd, POLLIN, 0}};
         int np = sigfd >= 0 ? 2 : 1;
-        double due = rec ? kt_recorder_next_due(rec) : 1.0;
+        double due = kt_recorder_next_due(log->rec);
         int timeout = due >= 1.0 ? 1000 : (int)(due * 1000) + 1;
         if (poll(pfd, (nfds_t)np, timeout) < 0 && errno != EINTR)
             break;
@@ -148,27 +144,26 @@ static int batch_loop(kt_channel *ch, int sigfd, FILE *out, FILE *json_out, kt_r
         size_t n;
         while ((n = kt_channel_drain(ch, evs, 64)) > 0)
             for (size_t i = 0; i < n; i++) {
-                kt_batchlog_event(bl, &evs[i]);
-                kt_recorder_event(rec, &evs[i]);
+                kt_batchlog_event(log, &evs[i]);
                 if (is_final(evs[i].kind))
                     done = 1;
             }
-        kt_recorder_tick(rec);
+        kt_recorder_tick(log->rec);
     }
-    free(bl);
+    log->out = log->json_out = NULL;
     free(evs);
-    return signalled;
 }
 
 static void on_console_events(void *user, const kt_event *ev, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        kt_recorder_event(user, &ev[i]);
+        kt_batchlog_event(user, &ev[i]);
 }
 
 static void on_console_tick(void *user)
 {
-    kt_recorder_tick(user);
+    kt_batchlog *log = user;
+    kt_recorder_tick(log->rec);
 }
 
 /* Absolute form of a path that exists (so that --resume works from any
@@ -179,6 +174,13 @@ static void absolutize(char *path, size_t n)
     if (rp && strlen(rp) < n)
         snprintf(path, n, "%s", rp);
     free(rp);
+}
+
+/* $TERM, for the message that the console cannot run on it. */
+static const char *term_name(void)
+{
+    const char *term = getenv("TERM");
+    return term ? term : "";
 }
 
 /* The terminal hung up: keep running without it. */
@@ -194,73 +196,65 @@ static void detach_from_terminal(void)
     }
 }
 
-static int run_eval(int argc, char **argv)
+/* Parses the evaluation command line into cfg and completes it. Returns
+ * -1 to go on, or the exit code (--help, --version, usage errors). */
+static int eval_options(kt_evalcfg *cfg, int argc, char **argv)
 {
-    kt_evalcfg *cfg = malloc(sizeof *cfg);
     char err[1600];
-    int code = KT_EXIT_OK;
-    kt_prices *prices = NULL;
-    kt_calendar cal = {0};
-    kt_scorer *scorer = NULL;
-    kt_channel *ch = NULL;
-    kt_runlock *lock = NULL;
-    kt_recorder *rec = NULL;
-    int sigfd = -1;
-    if (!cfg)
-        return KT_EXIT_FAILURE;
     if (kt_evalcfg_parse(cfg, argc, argv, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", PACKAGE, err);
-        code = KT_EXIT_USAGE;
-        goto out;
+        return KT_EXIT_USAGE;
     }
     if (cfg->help) {
         usage(stdout);
-        goto out;
+        return KT_EXIT_OK;
     }
     if (cfg->version) {
         printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
-        goto out;
+        return KT_EXIT_OK;
     }
     if (!cfg->prices[0] || !cfg->tokenizer[0] || !cfg->model[0]) {
         fprintf(stderr, _("%s: --prices, --tokenizer and --model are required (see --help)\n"),
                 PACKAGE);
-        code = KT_EXIT_USAGE;
-        goto out;
+        return KT_EXIT_USAGE;
     }
     if (!cfg->output_dir[0])
         snprintf(cfg->output_dir, sizeof cfg->output_dir, "runs/%s", cfg->name);
     absolutize(cfg->prices, sizeof cfg->prices);
     absolutize(cfg->tokenizer, sizeof cfg->tokenizer);
     absolutize(cfg->model, sizeof cfg->model);
-    if ((code = kt_hub_resolve_evalcfg(cfg, err, sizeof err)) != KT_EXIT_OK) { /* repo ids */
+    int code = kt_hub_resolve_evalcfg(cfg, err, sizeof err); /* repo ids */
+    if (code != KT_EXIT_OK) {
         fprintf(stderr, "%s: %s\n", PACKAGE, err);
-        goto out;
+        return code;
     }
+    return -1;
+}
 
-    int use_console = !cfg->batch && !cfg->json;
-    if (use_console && !isatty(STDOUT_FILENO)) {
-        fprintf(stderr, "%s\n", _("stdout is not a terminal: using --batch output."));
-        use_console = 0;
-    }
-    if (!use_console)
-        sigfd = install_signal_pipe();
+/* What an evaluation needs before its run directory is touched. */
+typedef struct eval_inputs {
+    kt_prices *prices;
+    kt_calendar cal;
+    kt_scorer *scorer;
+} eval_inputs;
 
-    if (kt_prices_load(cfg->prices, &prices, err, sizeof err) != 0) {
+/* Loads the prices and the model; KT_EXIT_OK or the exit code. */
+static int load_inputs(const kt_evalcfg *cfg, eval_inputs *in)
+{
+    char err[1600];
+    if (kt_prices_load(cfg->prices, &in->prices, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", PACKAGE, err);
-        code = KT_EXIT_DATA;
-        goto out;
+        return KT_EXIT_DATA;
     }
-    if (kt_calendar_build(prices, &cal) != 0) {
+    if (kt_calendar_build(in->prices, &in->cal) != 0) {
         fprintf(stderr, "%s: %s\n", PACKAGE, _("out of memory"));
-        code = KT_EXIT_FAILURE;
-        goto out;
+        return KT_EXIT_FAILURE;
     }
     if (cfg->lookback + cfg->horizons[cfg->n_horizons - 1] > cfg->max_context)
         fprintf(stderr,
                 _("%s: note: lookback %d + horizon %d exceeds the context of %d; each horizon "
                   "is generated on its own (slower)\n"),
                 PACKAGE, cfg->lookback, cfg->horizons[cfg->n_horizons - 1], cfg->max_context);
-
     kronos_options kopt = {
         .threads = cfg->threads,
         .memory_budget_bytes = (size_t)cfg->memory_budget_mb << 20,
@@ -274,128 +268,132 @@ static int run_eval(int argc, char **argv)
     ks.sample_count = cfg->sample_count;
     ks.seed = cfg->seed;
     ks.max_context = cfg->max_context;
-    if (kt_scorer_kronos_open(cfg->tokenizer, cfg->model, &kopt, &ks, &scorer, err, sizeof err) !=
-        0) {
+    if (kt_scorer_kronos_open(cfg->tokenizer, cfg->model, &kopt, &ks, &in->scorer, err,
+                              sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", PACKAGE, err);
-        code = KT_EXIT_MODEL;
-        goto out;
+        return KT_EXIT_MODEL;
     }
-    if (!scorer->device.verified) {
-        fprintf(stderr, _("%s: device check failed: %s\n"), PACKAGE, scorer->device.violation);
-        code = KT_EXIT_DEVICE;
-        goto out;
+    if (!in->scorer->device.verified) {
+        fprintf(stderr, _("%s: device check failed: %s\n"), PACKAGE, in->scorer->device.violation);
+        return KT_EXIT_DEVICE;
     }
+    return KT_EXIT_OK;
+}
 
-    /* the run directory (only once the data and the model load): created,
-     * locked, checked against its record */
-    {
-        long other = 0;
-        if (kt_rundir_create(cfg->output_dir, err, sizeof err) != 0 ||
-            kt_rundir_lock(cfg->output_dir, &lock, &other, err, sizeof err) != 0) {
-            fprintf(stderr, "%s: %s\n", PACKAGE, err);
-            code = KT_EXIT_IO;
-            goto out;
-        }
-    }
-    rec = kt_recorder_open(cfg->output_dir, cfg->heartbeat, err, sizeof err);
-    if (!rec) {
-        fprintf(stderr, "%s: %s\n", PACKAGE, err);
-        code = KT_EXIT_IO;
-        goto out;
-    }
-    kt_inputs inputs;
-    int have_inputs = kt_inputs_compute(cfg, &inputs, err, sizeof err) == 0;
-    if (have_inputs) {
-        int cr = kt_rundir_check(cfg->output_dir, cfg, &inputs, err, sizeof err);
-        if (cr != 0) {
-            fprintf(stderr, "%s: %s\n", PACKAGE, err);
-            code = cr == 1 ? KT_EXIT_MISMATCH : KT_EXIT_IO;
-            /* the recorded run stays as it was: no status rewrite */
-            goto out;
-        }
-    } else if (cfg->resume[0]) {
-        /* --resume needs every recorded input */
-        fprintf(stderr, "%s: --resume %s: %s\n", PACKAGE, cfg->resume, err);
-        code = KT_EXIT_MISMATCH;
-        goto out;
-    }
+static void free_inputs(eval_inputs *in)
+{
+    if (in->scorer)
+        in->scorer->destroy(in->scorer);
+    kt_calendar_free(&in->cal);
+    kt_prices_free(in->prices);
+}
 
-    if (have_inputs &&
-        kt_rundir_record_inputs(cfg->output_dir, cfg, &inputs, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", PACKAGE, err);
-        kt_recorder_fail(rec, err);
-        code = KT_EXIT_IO;
-        goto out;
+/* The console front end while the worker runs; falls back to batch lines
+ * when the terminal cannot show it, and keeps recording after a hangup.
+ * *sigfd gets the signal pipe it installs. */
+static void console_front_end(const kt_evalcfg *cfg, kt_channel *ch, kt_batchlog *log,
+                              int *sigfd)
+{
+    kt_console_options co = {
+        .no_color = cfg->no_color || getenv("NO_COLOR") != NULL,
+        .ascii = cfg->ascii,
+        .refresh_secs = cfg->refresh,
+        .ch = ch,
+        .status_path = NULL,
+        .on_events = on_console_events,
+        .on_tick = on_console_tick,
+        .user = log,
+        .detach_on_hangup = 1,
+    };
+    int rc = kt_console_run(&co);
+    if (rc == KT_CONSOLE_UNUSABLE) {
+        fprintf(stderr, _("The terminal (TERM=%s) cannot show the console: using --batch "
+                          "output.\n"),
+                term_name());
+        *sigfd = install_signal_pipe();
+        batch_loop(ch, *sigfd, log, stderr, NULL);
+    } else if (rc == KT_CONSOLE_HANGUP) {
+        /* detached: the run goes on, writing its run directory;
+         * SIGINT/SIGTERM still stop it resumably */
+        detach_from_terminal();
+        *sigfd = install_signal_pipe();
+        batch_loop(ch, *sigfd, log, NULL, NULL);
+    } else {
+        /* the console returned: stop the run if it is still going,
+         * and record its last events */
+        kt_channel_cancel(ch);
+        batch_loop(ch, -1, log, NULL, NULL);
     }
-    ch = kt_channel_new();
-    if (!ch) {
-        code = KT_EXIT_FAILURE;
-        goto out;
-    }
+}
 
+/* Runs the worker with the chosen front end; returns the run's exit code.
+ * A run that finished before a signal took effect exits 0. */
+static int run_worker(const kt_evalcfg *cfg, eval_inputs *in, kt_batchlog *log, int use_console,
+                      int *sigfd)
+{
+    kt_channel *ch = kt_channel_new();
+    if (!ch)
+        return KT_EXIT_FAILURE;
     char werr[1024] = "";
     kt_worker_args wa = {
         .cfg = cfg,
-        .prices = prices,
-        .cal = &cal,
-        .scorer = scorer,
+        .prices = in->prices,
+        .cal = &in->cal,
+        .scorer = in->scorer,
         .ch = ch,
         .run_dir = cfg->output_dir,
         .err = werr,
         .errlen = sizeof werr,
     };
     kt_worker *w = NULL;
-    if (use_console) {
-        /* a hangup must not kill the run: the console turns it into a
-         * detach, and once the console is gone the run ignores it */
+    /* a hangup must not kill the run: the console turns it into a detach,
+     * and once the console is gone the run ignores it */
+    if (use_console)
         signal(SIGHUP, SIG_IGN);
-    }
     if (kt_worker_start(&wa, &w) != 0) {
         fprintf(stderr, "%s: %s\n", PACKAGE, _("cannot start the worker thread"));
-        code = KT_EXIT_FAILURE;
+        kt_channel_free(ch);
+        return KT_EXIT_FAILURE;
+    }
+    if (use_console)
+        console_front_end(cfg, ch, log, sigfd);
+    else
+        batch_loop(ch, *sigfd, log, stderr, cfg->json ? stdout : NULL);
+    int code = kt_worker_join(w);
+    kt_channel_free(ch);
+    return code;
+}
+
+static int run_eval(int argc, char **argv)
+{
+    kt_evalcfg *cfg = malloc(sizeof *cfg);
+    eval_inputs in = {0};
+    kt_rundir *rd = NULL;
+    int sigfd = -1;
+    char err[1600];
+    if (!cfg)
+        return KT_EXIT_FAILURE;
+    int code = eval_options(cfg, argc, argv);
+    if (code >= 0)
         goto out;
+    int use_console = !cfg->batch && !cfg->json;
+    if (use_console && !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "%s\n", _("stdout is not a terminal: using --batch output."));
+        use_console = 0;
     }
-    int signalled = 0;
-    if (use_console) {
-        kt_console_options co = {
-            .no_color = cfg->no_color || getenv("NO_COLOR") != NULL,
-            .ascii = cfg->ascii,
-            .refresh_secs = cfg->refresh,
-            .ch = ch,
-            .status_path = NULL,
-            .on_events = on_console_events,
-            .on_tick = on_console_tick,
-            .user = rec,
-            .detach_on_hangup = 1,
-        };
-        int rc = kt_console_run(&co);
-        if (rc == KT_CONSOLE_UNUSABLE) {
-            const char *term = getenv("TERM");
-            fprintf(stderr, _("The terminal (TERM=%s) cannot show the console: using --batch "
-                              "output.\n"),
-                    term ? term : "");
-            sigfd = install_signal_pipe();
-            signalled = batch_loop(ch, sigfd, stderr, NULL, rec);
-        } else if (rc == KT_CONSOLE_HANGUP) {
-            /* detached: the run goes on, writing its run directory;
-             * SIGINT/SIGTERM still stop it resumably */
-            detach_from_terminal();
-            sigfd = install_signal_pipe();
-            signalled = batch_loop(ch, sigfd, NULL, NULL, rec);
-        } else {
-            /* the console returned: stop the run if it is still going,
-             * and record its last events */
-            kt_channel_cancel(ch);
-            batch_loop(ch, -1, NULL, NULL, rec);
-        }
-    } else {
-        signalled = batch_loop(ch, sigfd, stderr, cfg->json ? stdout : NULL, rec);
+    if (!use_console)
+        sigfd = install_signal_pipe();
+    code = load_inputs(cfg, &in);
+    /* the run directory only once the data and the model load */
+    if (code == KT_EXIT_OK) {
+        code = kt_rundir_open(cfg, &rd, err, sizeof err);
+        if (code != KT_EXIT_OK)
+            fprintf(stderr, "%s: %s\n", PACKAGE, err);
     }
-    code = kt_worker_join(w);
-    (void)signalled; /* a run that finished before the signal took effect exits 0 */
+    if (code == KT_EXIT_OK)
+        code = run_worker(cfg, &in, kt_rundir_log(rd), use_console, &sigfd);
 out:
-    kt_recorder_close(rec);
-    kt_rundir_unlock(lock);
+    kt_rundir_close(rd);
     if (sigfd >= 0) {
         /* the run is over and recorded: a late SIGINT/SIGTERM must not
          * write to a pipe without a reader (SIGPIPE, exit 141) */
@@ -403,11 +401,7 @@ out:
         signal(SIGTERM, SIG_IGN);
         close(sigfd);
     }
-    if (scorer)
-        scorer->destroy(scorer);
-    kt_channel_free(ch);
-    kt_calendar_free(&cal);
-    kt_prices_free(prices);
+    free_inputs(&in);
     free(cfg);
     return code;
 }
@@ -462,10 +456,9 @@ static int run_attach(int argc, char **argv)
     }
     int rc = kt_console_run(&co);
     if (rc == KT_CONSOLE_UNUSABLE) {
-        const char *term = getenv("TERM");
         fprintf(stderr, _("The terminal (TERM=%s) cannot show the console: showing --status "
                           "instead.\n"),
-                term ? term : "");
+                term_name());
         return kt_rundir_status(dir, stdout);
     }
     return rc;

@@ -129,6 +129,24 @@ static int max_rows(const kt_report_input *in)
     return m;
 }
 
+int kt_report_date_metrics(kt_date_result *d, const kt_prices *p, int nh)
+{
+    if (d->dm)
+        return 0;
+    kt_xrow *xr = malloc((size_t)(d->n_rows ? d->n_rows : 1) * sizeof *xr);
+    d->dm = calloc((size_t)nh, sizeof *d->dm);
+    if (!xr || !d->dm) {
+        free(xr);
+        free(d->dm);
+        d->dm = NULL;
+        return -1;
+    }
+    for (int h = 0; h < nh; h++)
+        kt_metrics_date(xr, rows_for(d, h, p, xr), &d->dm[h]);
+    free(xr);
+    return 0;
+}
+
 static int calc_init(calc *c, const kt_report_input *in)
 {
     memset(c, 0, sizeof *c);
@@ -139,18 +157,16 @@ static int calc_init(calc *c, const kt_report_input *in)
     size_t cells = (size_t)(c->nd ? c->nd : 1) * (size_t)c->nh;
     c->dm = calloc(cells, sizeof *c->dm);
     c->ric = calloc(cells, sizeof *c->ric);
-    kt_xrow *xr = malloc((size_t)max_rows(in) * sizeof *xr);
-    if (!c->dm || !c->ric || !xr) {
-        free(xr);
+    if (!c->dm || !c->ric)
         return -1;
-    }
     for (int d = 0; d < c->nd; d++)
         for (int h = 0; h < c->nh; h++) {
-            int m = rows_for(&in->dates[d], h, in->prices, xr);
-            kt_metrics_date(xr, m, &c->dm[d * c->nh + h]);
-            c->ric[d * c->nh + h] = c->dm[d * c->nh + h].rankic;
+            const kt_date_metrics *x = in->dates[d].dm;
+            if (!x)
+                return -1; /* kt_report_date_metrics() was not called */
+            c->dm[d * c->nh + h] = x[h];
+            c->ric[d * c->nh + h] = x[h].rankic;
         }
-    free(xr);
     return 0;
 }
 

@@ -45,7 +45,13 @@ typedef struct kt_report_summary {
     char report_path[1100];
 } kt_report_summary;
 
-/* Writes every output. 0 ok, -1 with err (I/O). */
+/* The per-date metrics of d, one per horizon (nh), computed from its rows
+ * and stored in d->dm: once per date, by the worker; the fold summaries
+ * and the reports read them. 0 ok (also when already there), -1 out of
+ * memory. */
+int kt_report_date_metrics(kt_date_result *d, const kt_prices *p, int nh);
+
+/* Writes every output (every date's metrics must be computed). 0 ok, -1 with err (I/O). */
 int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err, size_t errlen);
 
 /* Atomic file: fopen a temporary next to path; commit fsyncs, closes and

@@ -1,5 +1,6 @@
-/* rundir.c: run directory lock, input checksums, status/event recorder
- * and the --status summary. See rundir.h. */
+/* rundir.c: the run directory's one owner: creation, lock, the checks
+ * whether it belongs to this run, config.json and inputs.json, the
+ * status/event recorder and the --status summary. See rundir.h. */
 #include "config.h"
 
 #include "rundir.h"
@@ -22,6 +23,7 @@
 #include "exitcodes.h"
 #include "hub.h"
 #include "i18n.h"
+#include "journal.h"
 #include "report.h"
 #include "snapshot_json.h"
 
@@ -39,7 +41,8 @@ static double wall_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int kt_rundir_create(const char *dir, char *err, size_t errlen)
+/* mkdir -p. 0 ok, -1 (err). */
+static int create_dir(const char *dir, char *err, size_t errlen)
 {
     char tmp[1024];
     if (!dir[0] || strlen(dir) >= sizeof tmp) {
@@ -129,7 +132,15 @@ void kt_rundir_unlock(kt_runlock *l)
 
 /* ---- inputs ------------------------------------------------------------ */
 
-int kt_file_checksum(const char *path, char *out, size_t n, char *err, size_t errlen)
+/* Checksums of the inputs that decide the results. */
+typedef struct inputs {
+    char prices[40];
+    char tokenizer_config[40], tokenizer_weights[40];
+    char model_config[40], model_weights[40];
+} inputs;
+
+/* "fnv1a64:%016x" of a file's bytes, or -1 (err). */
+static int file_checksum(const char *path, char *out, size_t n, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -158,24 +169,26 @@ int kt_file_checksum(const char *path, char *out, size_t n, char *err, size_t er
     return 0;
 }
 
-int kt_inputs_compute(const kt_evalcfg *cfg, kt_inputs *in, char *err, size_t errlen)
+/* Checksums the price file and the model files of cfg. 0 ok; -1 when a
+ * file cannot be read (err; the loaders then report it properly). */
+static int inputs_compute(const kt_evalcfg *cfg, inputs *in, char *err, size_t errlen)
 {
     char p[1100];
     memset(in, 0, sizeof *in);
-    if (kt_file_checksum(cfg->prices, in->prices, sizeof in->prices, err, errlen) != 0)
+    if (file_checksum(cfg->prices, in->prices, sizeof in->prices, err, errlen) != 0)
         return -1;
     snprintf(p, sizeof p, "%s/config.json", cfg->tokenizer);
-    if (kt_file_checksum(p, in->tokenizer_config, sizeof in->tokenizer_config, err, errlen) != 0)
+    if (file_checksum(p, in->tokenizer_config, sizeof in->tokenizer_config, err, errlen) != 0)
         return -1;
     snprintf(p, sizeof p, "%s/model.safetensors", cfg->tokenizer);
-    if (kt_file_checksum(p, in->tokenizer_weights, sizeof in->tokenizer_weights, err, errlen) !=
+    if (file_checksum(p, in->tokenizer_weights, sizeof in->tokenizer_weights, err, errlen) !=
         0)
         return -1;
     snprintf(p, sizeof p, "%s/config.json", cfg->model);
-    if (kt_file_checksum(p, in->model_config, sizeof in->model_config, err, errlen) != 0)
+    if (file_checksum(p, in->model_config, sizeof in->model_config, err, errlen) != 0)
         return -1;
     snprintf(p, sizeof p, "%s/model.safetensors", cfg->model);
-    if (kt_file_checksum(p, in->model_weights, sizeof in->model_weights, err, errlen) != 0)
+    if (file_checksum(p, in->model_weights, sizeof in->model_weights, err, errlen) != 0)
         return -1;
     return 0;
 }
@@ -188,11 +201,11 @@ typedef struct input_key {
 } input_key;
 
 static const input_key input_keys[] = {
-    {"prices", offsetof(kt_inputs, prices), 0, NULL},
-    {"tokenizer_config", offsetof(kt_inputs, tokenizer_config), 1, "config.json"},
-    {"tokenizer_weights", offsetof(kt_inputs, tokenizer_weights), 1, "model.safetensors"},
-    {"model_config", offsetof(kt_inputs, model_config), 2, "config.json"},
-    {"model_weights", offsetof(kt_inputs, model_weights), 2, "model.safetensors"},
+    {"prices", offsetof(inputs, prices), 0, NULL},
+    {"tokenizer_config", offsetof(inputs, tokenizer_config), 1, "config.json"},
+    {"tokenizer_weights", offsetof(inputs, tokenizer_weights), 1, "model.safetensors"},
+    {"model_config", offsetof(inputs, model_config), 2, "config.json"},
+    {"model_weights", offsetof(inputs, model_weights), 2, "model.safetensors"},
 };
 #define N_INPUT_KEYS (sizeof input_keys / sizeof input_keys[0])
 
@@ -202,8 +215,12 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-int kt_rundir_check(const char *dir, const kt_evalcfg *cfg, const kt_inputs *in, char *err,
-                    size_t errlen)
+/* Checks DIR against the run about to start: when DIR/config.json exists,
+ * the result-deciding settings must equal it; when DIR/inputs.json exists,
+ * the checksums (in) must equal it. 0 ok; 1 mismatch (err says what
+ * differs and what to do); -1 I/O or format error. */
+static int check_dir(const char *dir, const kt_evalcfg *cfg, const inputs *in,
+                           char *err, size_t errlen)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/config.json", dir);
@@ -278,8 +295,9 @@ int kt_rundir_check(const char *dir, const kt_evalcfg *cfg, const kt_inputs *in,
     return 0;
 }
 
-int kt_rundir_record_inputs(const char *dir, const kt_evalcfg *cfg, const kt_inputs *in,
-                            char *err, size_t errlen)
+/* Writes DIR/inputs.json atomically. 0 ok, -1 (err). */
+static int record_inputs(const char *dir, const kt_evalcfg *cfg, const inputs *in,
+                                   char *err, size_t errlen)
 {
     json_t *cs = json_object();
     for (size_t i = 0; i < N_INPUT_KEYS; i++)
@@ -304,13 +322,164 @@ int kt_rundir_record_inputs(const char *dir, const kt_evalcfg *cfg, const kt_inp
     return rc;
 }
 
+/* ---- ownership ---------------------------------------------------------- */
+
+/* The exit code of a check that returned rc (1: DIR holds another run;
+ * -1: I/O): the one place that maps a refused run directory to a code. */
+static int refusal_code(int rc)
+{
+    return rc == 1 ? KT_EXIT_MISMATCH : KT_EXIT_IO;
+}
+
+struct kt_rundir {
+    kt_runlock *lock;
+    kt_recorder *rec;
+    kt_batchlog log;  /* the front end's one fold; recording into rec */
+};
+
+/* Settings and input checksums against DIR's record; 0 or an exit code. */
+static int check_record(const kt_evalcfg *cfg, inputs *in, int *have_inputs, char *err,
+                        size_t errlen)
+{
+    *have_inputs = inputs_compute(cfg, in, err, errlen) == 0;
+    if (*have_inputs) {
+        int cr = check_dir(cfg->output_dir, cfg, in, err, errlen);
+        return cr == 0 ? KT_EXIT_OK : refusal_code(cr);
+    }
+    if (cfg->resume[0]) {
+        /* --resume needs every recorded input */
+        char why[1000];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "--resume %s: %s", cfg->resume, why);
+        return KT_EXIT_MISMATCH;
+    }
+    return KT_EXIT_OK;
+}
+
+int kt_rundir_open(const kt_evalcfg *cfg, kt_rundir **out, char *err, size_t errlen)
+{
+    const char *dir = cfg->output_dir;
+    long other = 0;
+    inputs in;
+    int have_inputs, code;
+    kt_rundir *rd = calloc(1, sizeof *rd);
+    *out = NULL;
+    if (!rd) {
+        snprintf(err, errlen, _("out of memory"));
+        return KT_EXIT_FAILURE;
+    }
+    if (create_dir(dir, err, errlen) != 0 ||
+        kt_rundir_lock(dir, &rd->lock, &other, err, errlen) != 0) {
+        code = KT_EXIT_IO;
+        goto fail;
+    }
+    /* a refused directory stays as it was: no status, no events */
+    code = check_record(cfg, &in, &have_inputs, err, errlen);
+    if (code != KT_EXIT_OK)
+        goto fail;
+    rd->rec = kt_recorder_open(dir, cfg->heartbeat, err, errlen);
+    if (!rd->rec) {
+        code = KT_EXIT_IO;
+        goto fail;
+    }
+    kt_batchlog_init(&rd->log, NULL, NULL);
+    kt_batchlog_record(&rd->log, rd->rec);
+    if (have_inputs && record_inputs(dir, cfg, &in, err, errlen) != 0) {
+        kt_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.kind = KT_EV_FAILED;
+        snprintf(ev.text, sizeof ev.text, "%s", err);
+        kt_batchlog_event(&rd->log, &ev);
+        code = KT_EXIT_IO;
+        goto fail;
+    }
+    *out = rd;
+    return KT_EXIT_OK;
+fail:
+    kt_rundir_close(rd);
+    return code;
+}
+
+kt_batchlog *kt_rundir_log(kt_rundir *rd)
+{
+    return &rd->log;
+}
+
+void kt_rundir_close(kt_rundir *rd)
+{
+    if (!rd)
+        return;
+    kt_recorder_close(rd->rec);
+    kt_rundir_unlock(rd->lock);
+    free(rd);
+}
+
+/* 0 when every record names a ticker and a horizon of this run; else 1
+ * (err). The journal's fingerprint matched, but a number read from a file
+ * never indexes the price store unchecked. */
+static int check_records(const char *dir, const kt_rundir_journal *jr, int n_series,
+                         int n_horizons, char *err, size_t errlen)
+{
+    for (int q = 0; q < jr->n_recs; q++)
+        for (int i = 0; i < jr->recs[q].n_rows; i++) {
+            const kt_score_row *w = &jr->recs[q].rows[i];
+            if (w->series >= 0 && w->series < n_series && w->h >= 0 && w->h < n_horizons)
+                continue;
+            snprintf(err, errlen,
+                     _("%s/%s: record for %s names ticker %d / horizon %d, outside this "
+                       "run's %d tickers and %d horizons; use another --output-dir"),
+                     dir, KT_JOURNAL_FILE, jr->recs[q].date, w->series, w->h, n_series,
+                     n_horizons);
+            return 1;
+        }
+    return 0;
+}
+
+static void write_config(const char *dir, const kt_evalcfg *cfg)
+{
+    char *cj = kt_evalcfg_json(cfg), path[1100], tmp[1200];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    FILE *f = cj ? kt_atomic_open(path, tmp, sizeof tmp) : NULL;
+    if (f) {
+        fprintf(f, "%s\n", cj);
+        kt_atomic_commit(f, tmp, path);
+    }
+    free(cj);
+}
+
+int kt_rundir_claim(const char *dir, const kt_evalcfg *cfg, const kt_prices *p,
+                    kt_rundir_journal *out, char *err, size_t errlen)
+{
+    char fp[80];
+    memset(out, 0, sizeof *out);
+    if (create_dir(dir, err, errlen) != 0)
+        return KT_EXIT_IO;
+    kt_evalcfg_fingerprint(cfg, kt_prices_hash(p), fp, sizeof fp);
+    int rc = kt_journal_open(dir, fp, &out->j, &out->recs, &out->n_recs, &out->torn, err, errlen);
+    if (rc == 0)
+        rc = check_records(dir, out, p->n_series, cfg->n_horizons, err, errlen);
+    if (rc != 0) {
+        kt_rundir_journal_free(out);
+        return refusal_code(rc);
+    }
+    write_config(dir, cfg);
+    return KT_EXIT_OK;
+}
+
+void kt_rundir_journal_free(kt_rundir_journal *jr)
+{
+    kt_journal_close(jr->j);
+    kt_journal_free_records(jr->recs, jr->n_recs);
+    memset(jr, 0, sizeof *jr);
+}
+
 /* ---- recorder ------------------------------------------------------------ */
 
 struct kt_recorder {
     char status_path[1100];
     char events_path[1100];
     FILE *events;
-    kt_snapshot snap;
+    const kt_snapshot *snap; /* the front end's log's (kt_recorder_bind) */
     kt_snapshot out;      /* what is written (copy with heartbeat fields) */
     double heartbeat;
     double last_write;    /* monotonic; 0 = never */
@@ -335,9 +504,7 @@ kt_recorder *kt_recorder_open(const char *dir, double heartbeat, char *err, size
         return NULL;
     }
     r->heartbeat = heartbeat > 0 ? heartbeat : 5.0;
-    kt_snapshot_init(&r->snap);
-    r->snap.heartbeat_interval = r->heartbeat;
-    r->last_state = r->snap.state;
+    r->last_state = KT_RUN_STARTING;
     return r;
 }
 
@@ -349,10 +516,14 @@ static int active(kt_run_state s)
 static void write_status(kt_recorder *r)
 {
     double now = mono_now();
-    r->out = r->snap;
+    r->last_write = now;
+    r->dirty = 0;
+    if (!r->snap)
+        return;
+    r->out = *r->snap;
     r->out.heartbeat_interval = r->heartbeat;
     r->out.rss_bytes = kt_process_rss_bytes();
-    if (r->t0_set && active(r->snap.state) && now - r->t0 > r->out.elapsed)
+    if (r->t0_set && active(r->out.state) && now - r->t0 > r->out.elapsed)
         r->out.elapsed = now - r->t0;
     char err[1400];
     if (kt_snapshot_write_file(&r->out, r->status_path, wall_now(), err, sizeof err) != 0 &&
@@ -360,37 +531,39 @@ static void write_status(kt_recorder *r)
         r->warned = 1;
         fprintf(stderr, _("%s: warning: %s (the status file is not updated)\n"), PACKAGE, err);
     }
-    r->last_write = now;
-    r->dirty = 0;
 }
 
-void kt_recorder_event(kt_recorder *r, const kt_event *ev)
+static void append_line(kt_recorder *r, const char *json)
 {
-    if (!r)
-        return;
+    if ((fputs(json, r->events) < 0 || fputc('\n', r->events) < 0 || fflush(r->events) != 0) &&
+        !r->warned) {
+        r->warned = 1;
+        fprintf(stderr, _("%s: warning: %s: cannot write: %s\n"), PACKAGE, r->events_path,
+                strerror(errno));
+    }
+}
+
+void kt_recorder_bind(kt_recorder *r, const kt_snapshot *snap)
+{
+    r->snap = snap;
+}
+
+void kt_recorder_write(kt_recorder *r, const kt_event *ev, const char *json)
+{
     double now = mono_now();
     if (!r->t0_set) {
         r->t0 = now - ev->t;
         r->t0_set = 1;
     }
-    kt_snapshot_apply(&r->snap, ev);
-    r->snap.heartbeat_interval = r->heartbeat;
-    char *j = kt_batchlog_json(ev, &r->snap);
-    if (j) {
-        if ((fputs(j, r->events) < 0 || fputc('\n', r->events) < 0 || fflush(r->events) != 0) &&
-            !r->warned) {
-            r->warned = 1;
-            fprintf(stderr, _("%s: warning: %s: cannot write: %s\n"), PACKAGE, r->events_path,
-                    strerror(errno));
-        }
-        free(j);
-    }
+    if (json)
+        append_line(r, json);
     if (ev->kind == KT_EV_FINISHED || ev->kind == KT_EV_EMPTY || ev->kind == KT_EV_FAILED ||
         ev->kind == KT_EV_CANCELLED)
         r->done = 1;
-    if (r->snap.state != r->last_state || r->last_write == 0 ||
+    kt_run_state state = r->snap ? r->snap->state : r->last_state;
+    if (state != r->last_state || r->last_write == 0 ||
         now - r->last_write >= KT_STATUS_MIN_INTERVAL) {
-        r->last_state = r->snap.state;
+        r->last_state = state;
         write_status(r);
     } else {
         r->dirty = 1;
@@ -420,17 +593,6 @@ void kt_recorder_tick(kt_recorder *r)
 int kt_recorder_done(const kt_recorder *r)
 {
     return r && r->done;
-}
-
-void kt_recorder_fail(kt_recorder *r, const char *text)
-{
-    if (!r)
-        return;
-    kt_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = KT_EV_FAILED;
-    snprintf(ev.text, sizeof ev.text, "%s", text);
-    kt_recorder_event(r, &ev);
 }
 
 void kt_recorder_close(kt_recorder *r)

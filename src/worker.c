@@ -3,13 +3,11 @@
 
 #include "worker.h"
 
-#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "blas.h"
@@ -19,6 +17,7 @@
 #include "journal.h"
 #include "metrics.h"
 #include "report.h"
+#include "rundir.h"
 
 double kt_eval_label(const kt_prices *p, int s, int bar, int h, int bench)
 {
@@ -69,13 +68,19 @@ typedef struct run {
     double t0;
     int bench;
     int nh, maxh;
+    int total;          /* dates over the whole run */
+    char rs[24], re[24]; /* the range */
+    char started[32];
+    kt_rundir_journal jr; /* the journal and the dates it already holds */
+    kt_date_result *dates;
+    int nd;
     /* per-horizon RankIC history */
     double *ric[KT_MAX_HORIZONS];
     int ric_n[KT_MAX_HORIZONS];
-    /* current date, for progress events */
+    /* current date, for progress events: the last published progress */
     kt_event prog;
     int last_skipped;   /* skipped count of the previous computed date */
-    char err[1024];
+    char err[1400];
 } run;
 
 static void ev_init(run *r, kt_event *ev, kt_event_kind kind)
@@ -105,31 +110,41 @@ static int checkpoint(run *r)
     return r->a->ch ? kt_channel_checkpoint(r->a->ch) : 0;
 }
 
+/* The scorer's progress: an event only when a displayed count changed
+ * (a scorer may report the same count at every decode step); the
+ * checkpoint (pause, cancel) at every call. */
 static int on_progress(void *user, int done, int total)
 {
     run *r = user;
-    kt_event ev = r->prog;
-    ev.kind = KT_EV_BATCH_PROGRESS;
-    ev.batch_done = done;
-    ev.batch_total = total;
-    publish(r, &ev);
+    if (done != r->prog.batch_done || total != r->prog.batch_total) {
+        r->prog.kind = KT_EV_BATCH_PROGRESS;
+        r->prog.batch_done = done;
+        r->prog.batch_total = total;
+        publish(r, &r->prog);
+    }
     return checkpoint(r);
 }
 
-static int mkdirs(const char *path)
+/* Says which tickers the date skips and why (called when the count
+ * changed since the previous computed date). */
+static void warn_skipped(run *r, const kt_date_result *res, const int *skip)
 {
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
+    char names[400] = "";
+    size_t w = 0;
+    for (int i = 0; i < res->skipped && w + 40 < sizeof names; i++)
+        w += (size_t)snprintf(names + w, sizeof names - w, "%s%s", i ? ", " : "",
+                              r->p->series[skip[i]].ticker);
+    if (w + 40 >= sizeof names)
+        snprintf(names + w, sizeof names - w, ", ...");
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             ngettext("%s: %d ticker skipped (fewer than %d bars): %s",
+                      "%s: %d tickers skipped (fewer than %d bars): %s",
+                      (unsigned long)res->skipped),
+             res->date, res->skipped, r->cfg->lookback, names);
+    if (res->skipped)
+        publish_text(r, KT_EV_WARNING, msg);
+    r->last_skipped = res->skipped;
 }
 
 /* Scores one calendar date. Returns KT_SCORE_* ; fills res. */
@@ -160,25 +175,8 @@ static int score_date(run *r, int ci, kt_date_result *res)
         bars[n] = b;
         n++;
     }
-    if (res->skipped != r->last_skipped) {
-        /* say which tickers are skipped and why whenever the count changes */
-        char names[400] = "";
-        size_t w = 0;
-        for (int i = 0; i < res->skipped && w + 40 < sizeof names; i++)
-            w += (size_t)snprintf(names + w, sizeof names - w, "%s%s", i ? ", " : "",
-                                  p->series[skip[i]].ticker);
-        if (w + 40 >= sizeof names)
-            snprintf(names + w, sizeof names - w, ", ...");
-        char msg[512];
-        snprintf(msg, sizeof msg,
-                 ngettext("%s: %d ticker skipped (fewer than %d bars): %s",
-                          "%s: %d tickers skipped (fewer than %d bars): %s",
-                          (unsigned long)res->skipped),
-                 res->date, res->skipped, L, names);
-        if (res->skipped)
-            publish_text(r, KT_EV_WARNING, msg);
-        r->last_skipped = res->skipped;
-    }
+    if (res->skipped != r->last_skipped)
+        warn_skipped(r, res, skip);
     if (n == 0) {
         free(sidx);
         return KT_SCORE_OK;
@@ -242,24 +240,23 @@ static int score_date(run *r, int ci, kt_date_result *res)
     return rc;
 }
 
+/* An event of fold k (0-based) with the fold's fields set. */
+static void fold_event(run *r, kt_event *ev, kt_event_kind kind, int k)
+{
+    const kt_fold *f = &r->plan.f[k];
+    ev_init(r, ev, kind);
+    ev->fold_index = k + 1;
+    ev->fold_total = r->plan.n;
+    snprintf(ev->fold_id, sizeof ev->fold_id, "%s", f->id);
+    ev->fold_dates = f->last - f->first + 1;
+}
+
 static void publish_metrics(run *r, const kt_date_result *res)
 {
-    kt_xrow *xr = malloc((size_t)(res->n_rows ? res->n_rows : 1) * sizeof *xr);
-    if (!xr)
-        return;
     for (int h = 0; h < r->nh; h++) {
-        int m = 0;
-        for (int i = 0; i < res->n_rows; i++)
-            if (res->rows[i].h == h) {
-                xr[m].ticker = r->p->series[res->rows[i].series].ticker;
-                xr[m].score = res->rows[i].score;
-                xr[m].label = res->rows[i].label;
-                m++;
-            }
-        kt_date_metrics dm;
-        kt_metrics_date(xr, m, &dm);
-        if (isfinite(dm.rankic))
-            r->ric[h][r->ric_n[h]++] = dm.rankic;
+        double ric = res->dm[h].rankic;
+        if (isfinite(ric))
+            r->ric[h][r->ric_n[h]++] = ric;
         kt_event ev;
         ev_init(r, &ev, KT_EV_METRICS);
         kt_horizon_stats *st = &ev.metrics;
@@ -274,7 +271,7 @@ static void publish_metrics(run *r, const kt_date_result *res)
         for (int i = 0; i < r->ric_n[h]; i++)
             pos += r->ric[h][i] > 0;
         st->pct_positive = r->ric_n[h] ? (double)pos / r->ric_n[h] : NAN;
-        st->latest = dm.rankic;
+        st->latest = ric;
         int from = r->ric_n[h] > KT_HIST ? r->ric_n[h] - KT_HIST : 0;
         st->hist_n = r->ric_n[h] - from;
         for (int i = from; i < r->ric_n[h]; i++)
@@ -282,44 +279,28 @@ static void publish_metrics(run *r, const kt_date_result *res)
         snprintf(ev.date, sizeof ev.date, "%s", res->date);
         publish(r, &ev);
     }
-    free(xr);
 }
 
-static void publish_fold_done(run *r, int k, const kt_date_result *dates, int nd)
+/* One FOLD_DONE event per horizon: the fold's score count and its IC decay
+ * flags, from the per-date metrics stored with each date. */
+static void publish_fold_done(run *r, int k)
 {
     const kt_fold *f = &r->plan.f[k];
-    double *v = malloc((size_t)(nd ? nd : 1) * sizeof *v);
-    kt_xrow *xr = NULL;
-    int cap = 1;
-    for (int d = 0; d < nd; d++)
-        cap = dates[d].n_rows > cap ? dates[d].n_rows : cap;
-    xr = malloc((size_t)cap * sizeof *xr);
-    for (int h = 0; v && xr && h < r->nh; h++) {
+    double *v = malloc((size_t)(r->nd ? r->nd : 1) * sizeof *v);
+    for (int h = 0; v && h < r->nh; h++) {
         long total = 0;
         int m = 0;
-        for (int d = 0; d < nd; d++) {
-            if (dates[d].fold != k)
+        for (int d = 0; d < r->nd; d++) {
+            const kt_date_result *dr = &r->dates[d];
+            if (dr->fold != k)
                 continue;
-            int c = 0;
-            for (int i = 0; i < dates[d].n_rows; i++)
-                if (dates[d].rows[i].h == h) {
-                    xr[c].ticker = r->p->series[dates[d].rows[i].series].ticker;
-                    xr[c].score = dates[d].rows[i].score;
-                    xr[c].label = dates[d].rows[i].label;
-                    c++;
-                }
-            total += c;
-            kt_date_metrics dm;
-            kt_metrics_date(xr, c, &dm);
-            if (isfinite(dm.rankic))
-                v[m++] = dm.rankic;
+            for (int i = 0; i < dr->n_rows; i++)
+                total += dr->rows[i].h == h;
+            if (isfinite(dr->dm[h].rankic))
+                v[m++] = dr->dm[h].rankic;
         }
         kt_event ev;
-        ev_init(r, &ev, KT_EV_FOLD_DONE);
-        ev.fold_index = k + 1;
-        ev.fold_total = r->plan.n;
-        snprintf(ev.fold_id, sizeof ev.fold_id, "%s", f->id);
-        ev.fold_dates = f->last - f->first + 1;
+        fold_event(r, &ev, KT_EV_FOLD_DONE, k);
         snprintf(ev.text, sizeof ev.text, ngettext("Fold %s, horizon %dd: %ld total score",
                           "Fold %s, horizon %dd: %ld total scores", (unsigned long)total),
                  f->id, r->cfg->horizons[h], total);
@@ -332,7 +313,6 @@ static void publish_fold_done(run *r, int k, const kt_date_result *dates, int nd
         publish(r, &ev);
     }
     free(v);
-    free(xr);
 }
 
 /* Reason of an empty run, recomputed from the data. */
@@ -389,11 +369,255 @@ static int fail(run *r, int code, const char *msg)
     return code;
 }
 
+/* Step 1: benchmark, range, fold plan, the run directory's journal. */
+static int run_open(run *r)
+{
+    const kt_evalcfg *cfg = r->cfg;
+    char msg[1400];
+    if (cfg->benchmark[0]) {
+        r->bench = kt_prices_find(r->p, cfg->benchmark);
+        if (r->bench < 0) {
+            snprintf(msg, sizeof msg, _("--benchmark %s: no such ticker in %s"), cfg->benchmark,
+                     r->p->path);
+            return fail(r, KT_EXIT_DATA, msg);
+        }
+    }
+    kt_time start, end;
+    kt_eval_default_range(r->cal, cfg->lookback, &start, &end);
+    if (cfg->start[0])
+        kt_time_parse(cfg->start, &start);
+    if (cfg->end[0])
+        kt_time_parse(cfg->end, &end);
+    kt_time_format(start, 0, r->rs, sizeof r->rs);
+    kt_time_format(end, 0, r->re, sizeof r->re);
+    if (kt_folds_plan(r->cal, start, end, kt_evalcfg_folds(cfg), &r->plan, r->err,
+                      sizeof r->err) != 0)
+        return fail(r, KT_EXIT_USAGE, r->err);
+    r->total = kt_folds_dates(&r->plan);
+    size_t cells = (size_t)(r->total ? r->total : 1);
+    for (int h = 0; h < r->nh; h++) {
+        r->ric[h] = calloc(cells, sizeof(double));
+        if (!r->ric[h])
+            return fail(r, KT_EXIT_FAILURE, _("out of memory"));
+    }
+    r->dates = calloc(cells, sizeof *r->dates);
+    if (!r->dates)
+        return fail(r, KT_EXIT_FAILURE, _("out of memory"));
+    int code = kt_rundir_claim(r->a->run_dir, cfg, r->p, &r->jr, msg, sizeof msg);
+    return code == KT_EXIT_OK ? KT_EXIT_OK : fail(r, code, msg);
+}
+
+/* Step 2: RUN_STARTED, then the warnings about the device and the data. */
+static void publish_header(run *r)
+{
+    const kt_worker_args *a = r->a;
+    kt_event ev;
+    char msg[1400];
+    ev_init(r, &ev, KT_EV_RUN_STARTED);
+    kt_run_header *h = &ev.header;
+    snprintf(h->experiment, sizeof h->experiment, "%s", r->cfg->name);
+    snprintf(h->mode, sizeof h->mode, "%s", r->cfg->mode);
+    h->n_tickers = r->p->n_series;
+    kt_calendar_format(r->cal, 0, h->data_first, sizeof h->data_first);
+    kt_calendar_format(r->cal, r->cal->n - 1, h->data_last, sizeof h->data_last);
+    snprintf(h->range_start, sizeof h->range_start, "%s", r->rs);
+    snprintf(h->range_end, sizeof h->range_end, "%s", r->re);
+    snprintf(h->model_desc, sizeof h->model_desc, "%s", a->scorer->desc);
+    h->params = a->scorer->params;
+    h->max_context = a->scorer->max_context;
+    h->lookback = r->cfg->lookback;
+    h->dates_total = r->total;
+    snprintf(h->run_dir, sizeof h->run_dir, "%s", a->run_dir);
+    ev.device = a->scorer->device;
+    ev.fold_total = r->plan.n;
+    publish(r, &ev);
+    if (kt_blas_warning(&a->scorer->device, msg, sizeof msg))
+        publish_text(r, KT_EV_WARNING, msg);
+    if (r->jr.torn > 0) {
+        snprintf(msg, sizeof msg,
+                 ngettext("journal: discarded %ld byte of an incomplete last record (interrupted write)",
+                          "journal: discarded %ld bytes of an incomplete last record (interrupted write)",
+                          (unsigned long)r->jr.torn),
+                 r->jr.torn);
+        publish_text(r, KT_EV_WARNING, msg);
+    }
+    char notes[8][256];
+    int nn = kt_calendar_check(r->cal, 10, notes, 8);
+    for (int i = 0; i < nn; i++) {
+        snprintf(msg, sizeof msg, _("data: %s"), notes[i]);
+        publish_text(r, KT_EV_WARNING, msg);
+    }
+    if (kt_prices_drop_summary(&r->p->stats, msg, sizeof msg))
+        publish_text(r, KT_EV_WARNING, msg);
+}
+
+/* Takes the date of res from the journal; 1 when it was there. */
+static int take_resumed(run *r, kt_date_result *res)
+{
+    kt_rundir_journal *jr = &r->jr;
+    for (int q = 0; q < jr->n_recs; q++)
+        if (strcmp(jr->recs[q].date, res->date) == 0) {
+            int fold = res->fold;
+            *res = jr->recs[q];
+            res->fold = fold;
+            res->resumed = 1;
+            memset(&jr->recs[q], 0, sizeof jr->recs[q]);
+            return 1;
+        }
+    return 0;
+}
+
+/* Scores the date and journals it; KT_EXIT_OK or an exit code. */
+static int compute_date(run *r, int ci, kt_date_result *res)
+{
+    char msg[1400];
+    double t1 = now_mono();
+    int rc = score_date(r, ci, res);
+    if (rc == KT_SCORE_CANCELLED)
+        return KT_EXIT_INTERRUPTED;
+    if (rc == KT_SCORE_ERROR)
+        return fail(r, KT_EXIT_MODEL, r->err);
+    res->seconds = now_mono() - t1;
+    if (kt_journal_append(r->jr.j, res, msg, sizeof msg) != 0)
+        return fail(r, KT_EXIT_IO, msg);
+    return KT_EXIT_OK;
+}
+
+/* Step 3, one date of fold k: resumed or computed, its metrics computed
+ * once and published. fe is the fold's FOLD_STARTED event. */
+static int run_date(run *r, int k, int ci, const kt_event *fe)
+{
+    const kt_fold *f = &r->plan.f[k];
+    if (checkpoint(r))
+        return KT_EXIT_INTERRUPTED;
+    kt_date_result *res = &r->dates[r->nd];
+    kt_calendar_format(r->cal, ci, res->date, sizeof res->date);
+    res->fold = k;
+    kt_event de = *fe;
+    de.kind = KT_EV_DATE_STARTED;
+    de.date_index = ci - f->first + 1;
+    de.date_total = f->last - f->first + 1;
+    snprintf(de.date, sizeof de.date, "%s", res->date);
+    r->prog = de;
+    publish(r, &de);
+    if (take_resumed(r, res)) {
+        de.kind = KT_EV_DATE_RESUMED;
+    } else {
+        int code = compute_date(r, ci, res);
+        if (code != KT_EXIT_OK) {
+            kt_date_result_free(res);
+            return code;
+        }
+        de.kind = KT_EV_DATE_DONE;
+    }
+    r->nd++;
+    if (kt_report_date_metrics(res, r->p, r->nh) != 0)
+        return fail(r, KT_EXIT_FAILURE, _("out of memory"));
+    de.scored = res->universe - res->skipped;
+    de.skipped = res->skipped;
+    de.seconds = res->seconds;
+    de.tokens = res->tokens;
+    publish(r, &de);
+    publish_metrics(r, res);
+    return KT_EXIT_OK;
+}
+
+static int run_fold(run *r, int k)
+{
+    const kt_fold *f = &r->plan.f[k];
+    kt_event ev;
+    fold_event(r, &ev, KT_EV_FOLD_STARTED, k);
+    publish(r, &ev);
+    for (int ci = f->first; ci <= f->last; ci++) {
+        int code = run_date(r, k, ci, &ev);
+        if (code != KT_EXIT_OK)
+            return code;
+    }
+    publish_fold_done(r, k);
+    return KT_EXIT_OK;
+}
+
+static void publish_headlines(run *r, const kt_report_summary *sum)
+{
+    for (int h = 0; h < sum->n_horizons; h++) {
+        const kt_report_headline *x = &sum->h[h];
+        char line[300];
+        if (isfinite(x->headline))
+            snprintf(line, sizeof line,
+                     _("Headline RankIC %dd: %+.4f (median of fold medians; mean %+.4f, "
+                       "ICIR %.3f, t %.2f, %d dates)"),
+                     x->horizon, x->headline, x->stats.mean, x->stats.icir, x->stats.tstat,
+                     x->stats.n);
+        else
+            snprintf(line, sizeof line, _("Headline RankIC %dd: n/a (no date with %d names "
+                                          "and labels)"),
+                     x->horizon, KT_MIN_NAMES);
+        publish_text(r, KT_EV_LOG, line);
+    }
+}
+
+/* Step 4: the reports, the headline lines, FINISHED or EMPTY. */
+static int run_close(run *r)
+{
+    const kt_worker_args *a = r->a;
+    long rows = 0;
+    for (int d = 0; d < r->nd; d++)
+        rows += r->dates[d].n_rows;
+    char reason[512] = "", hint[512] = "", finished[32], msg[1400];
+    if (rows == 0)
+        empty_reason(r, reason, sizeof reason, hint, sizeof hint);
+    iso_now(finished, sizeof finished);
+    kt_report_input in = {
+        .cfg = r->cfg,
+        .prices = r->p,
+        .plan = &r->plan,
+        .dates = r->dates,
+        .n_dates = r->nd,
+        .run_dir = a->run_dir,
+        .range_start = r->rs,
+        .range_end = r->re,
+        .model_desc = a->scorer->desc,
+        .params = a->scorer->params,
+        .device = &a->scorer->device,
+        .started_at = r->started,
+        .finished_at = finished,
+        .wall_seconds = now_mono() - r->t0,
+        .empty_reason = rows == 0 ? reason : NULL,
+        .empty_hint = rows == 0 ? hint : NULL,
+    };
+    kt_report_summary sum;
+    if (kt_report_write(&in, &sum, msg, sizeof msg) != 0)
+        return fail(r, KT_EXIT_IO, msg);
+    kt_event ev;
+    if (rows == 0) {
+        ev_init(r, &ev, KT_EV_EMPTY);
+        snprintf(ev.text, sizeof ev.text, "%s", reason);
+        snprintf(ev.text2, sizeof ev.text2, "%s", hint);
+        snprintf(ev.path, sizeof ev.path, "%.599s", sum.report_path);
+    } else {
+        publish_headlines(r, &sum);
+        ev_init(r, &ev, KT_EV_FINISHED);
+        snprintf(ev.text, sizeof ev.text, "%.511s", sum.report_path);
+    }
+    publish(r, &ev);
+    return KT_EXIT_OK;
+}
+
+static void run_free(run *r)
+{
+    kt_rundir_journal_free(&r->jr);
+    if (r->dates)
+        kt_journal_free_records(r->dates, r->nd);
+    for (int h = 0; h < r->nh; h++)
+        free(r->ric[h]);
+    kt_folds_free(&r->plan);
+}
+
 int kt_worker_run(const kt_worker_args *a)
 {
-    run R;
-    run *r = &R;
-    memset(r, 0, sizeof *r);
+    run *r = calloc(1, sizeof *r);
+    if (!r)
+        return KT_EXIT_FAILURE;
     r->a = a;
     r->cfg = a->cfg;
     r->p = a->prices;
@@ -402,275 +626,21 @@ int kt_worker_run(const kt_worker_args *a)
     r->nh = a->cfg->n_horizons;
     r->maxh = a->cfg->horizons[r->nh - 1];
     r->bench = -1;
-    char started[32], finished[32];
-    iso_now(started, sizeof started);
-    int code = KT_EXIT_OK;
-    kt_journal *j = NULL;
-    kt_date_result *recs = NULL, *dates = NULL;
-    int n_recs = 0, nd = 0;
-    char msg[1400];
-
-    if (a->cfg->benchmark[0]) {
-        r->bench = kt_prices_find(r->p, a->cfg->benchmark);
-        if (r->bench < 0) {
-            snprintf(msg, sizeof msg, _("--benchmark %s: no such ticker in %s"),
-                     a->cfg->benchmark, r->p->path);
-            return fail(r, KT_EXIT_DATA, msg);
-        }
+    iso_now(r->started, sizeof r->started);
+    int code = run_open(r);
+    if (code == KT_EXIT_OK) {
+        publish_header(r);
+        for (int k = 0; code == KT_EXIT_OK && k < r->plan.n; k++)
+            code = run_fold(r, k);
+        if (code == KT_EXIT_OK)
+            code = run_close(r);
+        else if (code == KT_EXIT_INTERRUPTED)
+            publish_text(r, KT_EV_CANCELLED,
+                         _("cancelled: every completed date is in the journal; rerun with the "
+                           "same settings and --output-dir to resume"));
     }
-    kt_time start, end;
-    kt_eval_default_range(r->cal, a->cfg->lookback, &start, &end);
-    if (a->cfg->start[0])
-        kt_time_parse(a->cfg->start, &start);
-    if (a->cfg->end[0])
-        kt_time_parse(a->cfg->end, &end);
-    char rs[24], re[24];
-    kt_time_format(start, 0, rs, sizeof rs);
-    kt_time_format(end, 0, re, sizeof re);
-    if (kt_folds_plan(r->cal, start, end, kt_evalcfg_folds(a->cfg), &r->plan, r->err,
-                      sizeof r->err) != 0)
-        return fail(r, KT_EXIT_USAGE, r->err);
-    int total = kt_folds_dates(&r->plan);
-    for (int h = 0; h < r->nh; h++) {
-        r->ric[h] = calloc((size_t)(total ? total : 1), sizeof(double));
-        if (!r->ric[h]) {
-            code = fail(r, KT_EXIT_FAILURE, _("out of memory"));
-            goto out;
-        }
-    }
-    if (mkdirs(a->run_dir) != 0) {
-        snprintf(msg, sizeof msg, _("%s: cannot create the run directory: %s"), a->run_dir,
-                 strerror(errno));
-        code = fail(r, KT_EXIT_IO, msg);
-        goto out;
-    }
-    char fp[80];
-    kt_evalcfg_fingerprint(a->cfg, kt_prices_hash(r->p), fp, sizeof fp);
-    long torn = 0;
-    int jr = kt_journal_open(a->run_dir, fp, &j, &recs, &n_recs, &torn, msg, sizeof msg);
-    if (jr != 0) {
-        code = fail(r, jr == 1 ? KT_EXIT_USAGE : KT_EXIT_IO, msg);
-        goto out;
-    }
-    /* The journal's fingerprint matched, but never index the price store
-     * with a number read from a file without checking it. */
-    for (int q = 0; q < n_recs; q++)
-        for (int i = 0; i < recs[q].n_rows; i++)
-            if (recs[q].rows[i].series < 0 || recs[q].rows[i].series >= r->p->n_series ||
-                recs[q].rows[i].h < 0 || recs[q].rows[i].h >= a->cfg->n_horizons) {
-                snprintf(msg, sizeof msg,
-                         _("%s/%s: record for %s names ticker %d / horizon %d, outside this "
-                           "run's %d tickers and %d horizons; use another --output-dir"),
-                         a->run_dir, KT_JOURNAL_FILE, recs[q].date, recs[q].rows[i].series,
-                         recs[q].rows[i].h, r->p->n_series, a->cfg->n_horizons);
-                code = fail(r, KT_EXIT_USAGE, msg);
-                goto out;
-            }
-    {
-        char *cj = kt_evalcfg_json(a->cfg), path[1100], tmp[1200];
-        snprintf(path, sizeof path, "%s/config.json", a->run_dir);
-        FILE *f = cj ? kt_atomic_open(path, tmp, sizeof tmp) : NULL;
-        if (f) {
-            fprintf(f, "%s\n", cj);
-            kt_atomic_commit(f, tmp, path);
-        }
-        free(cj);
-    }
-
-    /* header */
-    {
-        kt_event ev;
-        ev_init(r, &ev, KT_EV_RUN_STARTED);
-        kt_run_header *h = &ev.header;
-        snprintf(h->experiment, sizeof h->experiment, "%s", a->cfg->name);
-        snprintf(h->mode, sizeof h->mode, "%s", a->cfg->mode);
-        h->n_tickers = r->p->n_series;
-        kt_calendar_format(r->cal, 0, h->data_first, sizeof h->data_first);
-        kt_calendar_format(r->cal, r->cal->n - 1, h->data_last, sizeof h->data_last);
-        snprintf(h->range_start, sizeof h->range_start, "%s", rs);
-        snprintf(h->range_end, sizeof h->range_end, "%s", re);
-        snprintf(h->model_desc, sizeof h->model_desc, "%s", a->scorer->desc);
-        h->params = a->scorer->params;
-        h->max_context = a->scorer->max_context;
-        h->lookback = a->cfg->lookback;
-        h->dates_total = total;
-        snprintf(h->run_dir, sizeof h->run_dir, "%s", a->run_dir);
-        ev.device = a->scorer->device;
-        ev.fold_total = r->plan.n;
-        publish(r, &ev);
-    }
-    if (kt_blas_warning(&a->scorer->device, msg, sizeof msg))
-        publish_text(r, KT_EV_WARNING, msg);
-    if (torn > 0) {
-        snprintf(msg, sizeof msg,
-                 ngettext("journal: discarded %ld byte of an incomplete last record (interrupted write)",
-                          "journal: discarded %ld bytes of an incomplete last record (interrupted write)",
-                          (unsigned long)torn),
-                 torn);
-        publish_text(r, KT_EV_WARNING, msg);
-    }
-    {
-        char notes[8][256];
-        int nn = kt_calendar_check(r->cal, 10, notes, 8);
-        for (int i = 0; i < nn; i++) {
-            snprintf(msg, sizeof msg, _("data: %s"), notes[i]);
-            publish_text(r, KT_EV_WARNING, msg);
-        }
-    }
-    const kt_prices_stats *ps = &r->p->stats;
-    if (kt_prices_drop_summary(ps, msg, sizeof msg))
-        publish_text(r, KT_EV_WARNING, msg);
-
-    dates = calloc((size_t)(total ? total : 1), sizeof *dates);
-    if (!dates) {
-        code = fail(r, KT_EXIT_FAILURE, _("out of memory"));
-        goto out;
-    }
-    for (int k = 0; k < r->plan.n; k++) {
-        const kt_fold *f = &r->plan.f[k];
-        int fd = f->last - f->first + 1;
-        kt_event ev;
-        ev_init(r, &ev, KT_EV_FOLD_STARTED);
-        ev.fold_index = k + 1;
-        ev.fold_total = r->plan.n;
-        snprintf(ev.fold_id, sizeof ev.fold_id, "%s", f->id);
-        ev.fold_dates = fd;
-        publish(r, &ev);
-        for (int ci = f->first; ci <= f->last; ci++) {
-            if (checkpoint(r)) {
-                code = KT_EXIT_INTERRUPTED;
-                goto cancelled;
-            }
-            kt_date_result *res = &dates[nd];
-            kt_calendar_format(r->cal, ci, res->date, sizeof res->date);
-            res->fold = k;
-            kt_event de = ev;
-            de.kind = KT_EV_DATE_STARTED;
-            de.date_index = ci - f->first + 1;
-            de.date_total = fd;
-            snprintf(de.date, sizeof de.date, "%s", res->date);
-            r->prog = de;
-            publish(r, &de);
-            int found = -1;
-            for (int q = 0; q < n_recs; q++)
-                if (strcmp(recs[q].date, res->date) == 0) {
-                    found = q;
-                    break;
-                }
-            if (found >= 0) {
-                *res = recs[found];
-                res->fold = k;
-                res->resumed = 1;
-                recs[found].rows = NULL;
-                recs[found].n_rows = 0;
-                recs[found].date[0] = '\0';
-                de.kind = KT_EV_DATE_RESUMED;
-            } else {
-                double t1 = now_mono();
-                int rc = score_date(r, ci, res);
-                if (rc == KT_SCORE_CANCELLED) {
-                    kt_date_result_free(res);
-                    code = KT_EXIT_INTERRUPTED;
-                    goto cancelled;
-                }
-                if (rc == KT_SCORE_ERROR) {
-                    kt_date_result_free(res);
-                    code = fail(r, KT_EXIT_MODEL, r->err);
-                    goto out;
-                }
-                res->seconds = now_mono() - t1;
-                if (kt_journal_append(j, res, msg, sizeof msg) != 0) {
-                    kt_date_result_free(res);
-                    code = fail(r, KT_EXIT_IO, msg);
-                    goto out;
-                }
-                de.kind = KT_EV_DATE_DONE;
-            }
-            nd++;
-            de.scored = res->universe - res->skipped;
-            de.skipped = res->skipped;
-            de.seconds = res->seconds;
-            de.tokens = res->tokens;
-            publish(r, &de);
-            publish_metrics(r, res);
-        }
-        publish_fold_done(r, k, dates, nd);
-    }
-
-    /* reports */
-    {
-        long rows = 0;
-        for (int d = 0; d < nd; d++)
-            rows += dates[d].n_rows;
-        char reason[512] = "", hint[512] = "";
-        if (rows == 0)
-            empty_reason(r, reason, sizeof reason, hint, sizeof hint);
-        iso_now(finished, sizeof finished);
-        kt_report_input in = {
-            .cfg = a->cfg,
-            .prices = r->p,
-            .plan = &r->plan,
-            .dates = dates,
-            .n_dates = nd,
-            .run_dir = a->run_dir,
-            .range_start = rs,
-            .range_end = re,
-            .model_desc = a->scorer->desc,
-            .params = a->scorer->params,
-            .device = &a->scorer->device,
-            .started_at = started,
-            .finished_at = finished,
-            .wall_seconds = now_mono() - r->t0,
-            .empty_reason = rows == 0 ? reason : NULL,
-            .empty_hint = rows == 0 ? hint : NULL,
-        };
-        kt_report_summary sum;
-        if (kt_report_write(&in, &sum, msg, sizeof msg) != 0) {
-            code = fail(r, KT_EXIT_IO, msg);
-            goto out;
-        }
-        for (int h = 0; rows > 0 && h < sum.n_horizons; h++) {
-            char line[300];
-            if (isfinite(sum.h[h].headline))
-                snprintf(line, sizeof line,
-                         _("Headline RankIC %dd: %+.4f (median of fold medians; mean %+.4f, "
-                           "ICIR %.3f, t %.2f, %d dates)"),
-                         sum.h[h].horizon, sum.h[h].headline, sum.h[h].stats.mean,
-                         sum.h[h].stats.icir, sum.h[h].stats.tstat, sum.h[h].stats.n);
-            else
-                snprintf(line, sizeof line, _("Headline RankIC %dd: n/a (no date with %d names "
-                                              "and labels)"),
-                         sum.h[h].horizon, KT_MIN_NAMES);
-            publish_text(r, KT_EV_LOG, line);
-        }
-        kt_event ev;
-        if (rows == 0) {
-            ev_init(r, &ev, KT_EV_EMPTY);
-            snprintf(ev.text, sizeof ev.text, "%s", reason);
-            snprintf(ev.text2, sizeof ev.text2, "%s", hint);
-            snprintf(ev.path, sizeof ev.path, "%.599s", sum.report_path);
-        } else {
-            ev_init(r, &ev, KT_EV_FINISHED);
-            snprintf(ev.text, sizeof ev.text, "%.511s", sum.report_path);
-        }
-        publish(r, &ev);
-    }
-    goto out;
-
-cancelled:
-    publish_text(r, KT_EV_CANCELLED,
-                 _("cancelled: every completed date is in the journal; rerun with the same "
-                   "settings and --output-dir to resume"));
-out:
-    kt_journal_close(j);
-    for (int q = 0; q < n_recs; q++)
-        kt_date_result_free(&recs[q]);
-    free(recs);
-    if (dates)
-        kt_journal_free_records(dates, nd);
-    for (int h = 0; h < r->nh; h++)
-        free(r->ric[h]);
-    kt_folds_free(&r->plan);
+    run_free(r);
+    free(r);
     return code;
 }
 

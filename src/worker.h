@@ -12,7 +12,10 @@
  *    KT_EXIT_INTERRUPTED returned.
  *  - A run directory that already holds a journal of the same run
  *    (settings + data fingerprint) is resumed: its dates are not
- *    recomputed (KT_EV_DATE_RESUMED). Another run's journal is refused.
+ *    recomputed (KT_EV_DATE_RESUMED). Another run's journal is refused
+ *    (kt_rundir_claim: KT_EXIT_MISMATCH).
+ *  - A scorer's progress becomes a KT_EV_BATCH_PROGRESS event only when
+ *    the done or total count changed.
  *  - Returns a kt_exit code; the reason of a failure is the text of the
  *    KT_EV_FAILED event (and in a->err when given). */
 #ifndef KT_WORKER_H

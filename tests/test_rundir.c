@@ -13,6 +13,7 @@
 
 #include "evalcfg.h"
 #include "exitcodes.h"
+#include "batchlog.h"
 #include "rundir.h"
 #include "snapshot_json.h"
 #include "check_run.h"
@@ -79,13 +80,16 @@ START_TEST(recorder_rate_limit_and_heartbeat)
     char err[600];
     kt_recorder *r = kt_recorder_open(dir, 1.0, err, sizeof err);
     ck_assert_msg(r != NULL, "%s", err);
+    kt_batchlog *log = malloc(sizeof *log); /* the front end's log: it folds, r records */
+    kt_batchlog_init(log, NULL, NULL);
+    kt_batchlog_record(log, r);
     kt_snapshot *s = malloc(sizeof *s);
     kt_event ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = KT_EV_RUN_STARTED;
     snprintf(ev.header.experiment, sizeof ev.header.experiment, "t");
     ev.header.dates_total = 5;
-    kt_recorder_event(r, &ev);
+    kt_batchlog_event(log, &ev);
     /* the first event (a state change) is written at once */
     ck_assert_uint_eq(status_seq(s), 1);
     ck_assert_int_eq(s->state, KT_RUN_RUNNING);
@@ -94,13 +98,13 @@ START_TEST(recorder_rate_limit_and_heartbeat)
     memset(&ev, 0, sizeof ev);
     ev.kind = KT_EV_BATCH_PROGRESS;
     for (int i = 0; i < 50; i++)
-        kt_recorder_event(r, &ev);
+        kt_batchlog_event(log, &ev);
     ck_assert_uint_eq(status_seq(s), 1);
     ck_assert(kt_recorder_next_due(r) <= KT_STATUS_MIN_INTERVAL);
     /* a state change is written at once despite the rate limit */
     memset(&ev, 0, sizeof ev);
     ev.kind = KT_EV_PAUSED;
-    kt_recorder_event(r, &ev);
+    kt_batchlog_event(log, &ev);
     ck_assert_uint_eq(status_seq(s), 52);
     ck_assert_int_eq(s->state, KT_RUN_PAUSED);
     /* idle: the heartbeat rewrites the file (temp + rename: a new inode) */
@@ -124,10 +128,11 @@ START_TEST(recorder_rate_limit_and_heartbeat)
     memset(&ev, 0, sizeof ev);
     ev.kind = KT_EV_FAILED;
     snprintf(ev.text, sizeof ev.text, "boom");
-    kt_recorder_event(r, &ev);
+    kt_batchlog_event(log, &ev);
     ck_assert(kt_recorder_done(r));
     ck_assert(kt_recorder_next_due(r) >= 3600);
     kt_recorder_close(r);
+    free(log);
     FILE *dn = fopen("/dev/null", "w");
     ck_assert_int_eq(kt_rundir_status(dir, dn), KT_EXIT_ST_FAILED);
     fclose(dn);
@@ -163,11 +168,14 @@ START_TEST(recorder_heartbeat_time_kept)
     double before = wall_time();
     kt_recorder *r = kt_recorder_open(dir, 0.1, err, sizeof err);
     ck_assert_msg(r != NULL, "%s", err);
+    kt_batchlog *log = malloc(sizeof *log);
+    kt_batchlog_init(log, NULL, NULL);
+    kt_batchlog_record(log, r);
     kt_event ev;
     memset(&ev, 0, sizeof ev);
     ev.kind = KT_EV_RUN_STARTED;
     ev.header.heartbeat_interval = 0.1;
-    kt_recorder_event(r, &ev); /* a state change: written at once */
+    kt_batchlog_event(log, &ev); /* a state change: written at once */
     double after = wall_time();
     kt_snapshot *s = malloc(sizeof *s);
     char path[400];
@@ -179,6 +187,7 @@ START_TEST(recorder_heartbeat_time_kept)
     ck_assert(s->heartbeat_interval == 0.1);
     ck_assert_int_eq(s->state, KT_RUN_RUNNING);
     kt_recorder_close(r);
+    free(log);
     free(s);
 }
 END_TEST

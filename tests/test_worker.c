@@ -582,12 +582,66 @@ START_TEST(test_torn_record_and_foreign_journal)
     /* a journal of another run (different lookback) is refused */
     fx.cfg.lookback = 21;
     ch = kt_channel_new();
-    ck_assert_int_eq(run_in(&fx, "torn", sc, ch, err), KT_EXIT_USAGE);
+    ck_assert_int_eq(run_in(&fx, "torn", sc, ch, err), KT_EXIT_MISMATCH);
     ck_assert_ptr_nonnull(strstr(err, "the journal belongs to a different run"));
     kt_channel_snapshot(ch, &snap);
     ck_assert_int_eq(snap.state, KT_RUN_FAILED);
     kt_channel_free(ch);
     sc->destroy(sc);
+    fx_free(&fx);
+}
+END_TEST
+
+/* A scorer that reports every micro-batch's count three times, as a
+ * decoder reporting at every step does: one BATCH_PROGRESS event per
+ * distinct count, not per call. */
+static int counted_progress_calls;
+static int counted_distinct;
+static int repeat_progress(void *u, int done, int total)
+{
+    hooked *h = u;
+    int rc = 0;
+    counted_distinct++;
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        counted_progress_calls++;
+        rc = h->inner_progress(h->user, done, total);
+    }
+    return rc;
+}
+
+static int repeat_score(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress,
+                        void *user, double *pred, int64_t *tokens, char *err, size_t errlen)
+{
+    hooked *h = (hooked *)self;
+    h->inner_progress = progress;
+    h->user = user;
+    return h->inner->score(h->inner, req, repeat_progress, h, pred, tokens, err, errlen);
+}
+
+START_TEST(test_progress_only_on_change)
+{
+    fixture fx;
+    fx_init(&fx);
+    fx.cfg.max_folds = 1;
+    hooked rs;
+    hooked_init(&rs, kt_test_scorer_new(4, 0), NULL);
+    rs.base.score = repeat_score;
+    kt_channel *ch = kt_channel_new_capacity(100000);
+    char err[512] = "";
+    counted_progress_calls = counted_distinct = 0;
+    ck_assert_int_eq(run_in(&fx, "progress", &rs.base, ch, err), KT_EXIT_OK);
+    kt_event *evs = malloc(100000 * sizeof *evs);
+    size_t n = kt_channel_drain(ch, evs, 100000);
+    int progress = 0;
+    for (size_t i = 0; i < n; i++)
+        progress += evs[i].kind == KT_EV_BATCH_PROGRESS;
+    ck_assert_int_eq(kt_channel_dropped(ch), 0);
+    ck_assert_int_gt(counted_distinct, 0);
+    ck_assert_int_eq(counted_progress_calls, 3 * counted_distinct);
+    ck_assert_int_eq(progress, counted_distinct);
+    free(evs);
+    kt_channel_free(ch);
+    rs.inner->destroy(rs.inner);
     fx_free(&fx);
 }
 END_TEST
@@ -608,6 +662,7 @@ int main(void)
     tcase_add_test(tc, test_resume_after_kill9);
     tcase_add_test(tc, test_torn_record_and_foreign_journal);
     tcase_add_test(tc, test_thread_with_batch_log);
+    tcase_add_test(tc, test_progress_only_on_change);
     suite_add_tcase(s, tc);
     int nf = kt_check_failures(s, CK_NOFORK);
     if (nf == 0) {
