@@ -13,8 +13,8 @@
  * has no edge.
  * data/README.md documents the model and its parameters.
  *
- * Same seed -> same bytes: a private xoshiro256** generator, integer calendar
- * arithmetic, fixed formatting. */
+ * Same seed -> same bytes: the project's xoshiro256** generator (rng.h),
+ * integer calendar arithmetic, fixed formatting. */
 #include "config.h"
 
 #include "civil.h"
@@ -27,70 +27,12 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "rng.h"
 
 #define N_SECTORS 10
 #define PER_SECTOR 10
 #define N_TICKERS (N_SECTORS * PER_SECTOR)
 #define MAX_DAYS 4000
-
-/* ---- random numbers ---------------------------------------------------- */
-
-typedef struct rng {
-    uint64_t s[4];
-    int has_spare;
-    double spare;
-} rng;
-
-static uint64_t splitmix(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix(&seed);
-    r->has_spare = 0;
-    r->spare = 0.0;
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t out = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return out;
-}
-
-/* uniform in (0, 1) */
-static double rng_unif(rng *r)
-{
-    return ((double)(rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-static double rng_norm(rng *r)
-{
-    if (r->has_spare) {
-        r->has_spare = 0;
-        return r->spare;
-    }
-    double u1 = rng_unif(r), u2 = rng_unif(r);
-    double rad = sqrt(-2.0 * log(u1));
-    r->spare = rad * sin(2.0 * M_PI * u2);
-    r->has_spare = 1;
-    return rad * cos(2.0 * M_PI * u2);
-}
 
 /* ---- calendar ---------------------------------------------------------- */
 
@@ -219,8 +161,8 @@ static int generate(const params *p, FILE *out)
         cal[n_days++] = z;
     }
 
-    rng r;
-    rng_seed(&r, p->seed);
+    kt_rng r;
+    kt_rng_seed(&r, p->seed);
 
     /* per-ticker static properties */
     double beta[N_TICKERS], gsec[N_TICKERS], vol_idio[N_TICKERS], lp[N_TICKERS];
@@ -229,12 +171,12 @@ static int generate(const params *p, FILE *out)
     int drift_left[N_TICKERS], drift_dir[N_TICKERS];
     int first[N_TICKERS], last[N_TICKERS], gap0[N_TICKERS], gap1[N_TICKERS];
     for (int i = 0; i < N_TICKERS; i++) {
-        beta[i] = 1.0 + p->beta_spread * (2.0 * rng_unif(&r) - 1.0);
-        gsec[i] = 0.5 + 0.7 * rng_unif(&r);
-        vol_idio[i] = 0.005 + 0.004 * rng_unif(&r);
-        lp[i] = log(15.0) + log(20.0) * rng_unif(&r); /* 15 .. 300 */
-        base_vol[i] = exp(log(2e5) + log(100.0) * rng_unif(&r));
-        range_k[i] = 0.6 + 0.5 * rng_unif(&r);
+        beta[i] = 1.0 + p->beta_spread * (2.0 * kt_rng_uniform_open(&r) - 1.0);
+        gsec[i] = 0.5 + 0.7 * kt_rng_uniform_open(&r);
+        vol_idio[i] = 0.005 + 0.004 * kt_rng_uniform_open(&r);
+        lp[i] = log(15.0) + log(20.0) * kt_rng_uniform_open(&r); /* 15 .. 300 */
+        base_vol[i] = exp(log(2e5) + log(100.0) * kt_rng_uniform_open(&r));
+        range_k[i] = 0.6 + 0.5 * kt_rng_uniform_open(&r);
         first[i] = 0;
         last[i] = n_days - 1;
         gap0[i] = gap1[i] = -1;
@@ -246,30 +188,30 @@ static int generate(const params *p, FILE *out)
     /* late listings, early delistings, trading halts (gaps) */
     const int late[4] = { 7, 33, 58, 91 }, early[3] = { 19, 46, 84 }, halted[4] = { 3, 27, 62, 75 };
     for (int k = 0; k < 4; k++)
-        first[late[k]] = 250 + (int)(rng_unif(&r) * (n_days / 2.0));
+        first[late[k]] = 250 + (int)(kt_rng_uniform_open(&r) * (n_days / 2.0));
     for (int k = 0; k < 3; k++)
-        last[early[k]] = n_days / 2 + (int)(rng_unif(&r) * (n_days / 3.0));
+        last[early[k]] = n_days / 2 + (int)(kt_rng_uniform_open(&r) * (n_days / 3.0));
     for (int k = 0; k < 4; k++) {
-        gap0[halted[k]] = 300 + (int)(rng_unif(&r) * (n_days - 600));
-        gap1[halted[k]] = gap0[halted[k]] + 3 + (int)(rng_unif(&r) * 8);
+        gap0[halted[k]] = 300 + (int)(kt_rng_uniform_open(&r) * (n_days - 600));
+        gap1[halted[k]] = gap0[halted[k]] + 3 + (int)(kt_rng_uniform_open(&r) * 8);
     }
 
     double phi = exp(-log(2.0) / p->ou_halflife);
     double ou_innov = p->ou_sd * sqrt(1.0 - phi * phi);
     for (int i = 0; i < N_TICKERS; i++)
-        u[i] = p->ou_sd * rng_norm(&r);
+        u[i] = p->ou_sd * kt_rng_normal(&r);
 
     double mkt = 0.0, sec[N_SECTORS] = { 0 };
     double mkt_vol = 0.010;
     fprintf(out, "date,ticker,open,high,low,close,volume,amount\n");
     for (int t = 0; t < n_days; t++) {
         /* slowly varying market volatility regime */
-        mkt_vol = 0.010 * exp(0.97 * log(mkt_vol / 0.010) + 0.08 * rng_norm(&r));
-        double dm = 0.0002 + mkt_vol * rng_norm(&r);
+        mkt_vol = 0.010 * exp(0.97 * log(mkt_vol / 0.010) + 0.08 * kt_rng_normal(&r));
+        double dm = 0.0002 + mkt_vol * kt_rng_normal(&r);
         mkt += dm;
         double ds[N_SECTORS];
         for (int s = 0; s < N_SECTORS; s++) {
-            ds[s] = p->sec_vol * rng_norm(&r);
+            ds[s] = p->sec_vol * kt_rng_normal(&r);
             sec[s] += ds[s];
         }
         int y, m, d;
@@ -277,11 +219,11 @@ static int generate(const params *p, FILE *out)
         for (int i = 0; i < N_TICKERS; i++) {
             /* every ticker draws the same numbers each day, listed or not,
              * so the market does not depend on the listing schedule */
-            double eps_e = rng_norm(&r), eps_u = rng_norm(&r), eps_g = rng_norm(&r);
-            double eps_h = rng_norm(&r), eps_l = rng_norm(&r), eps_v = rng_norm(&r);
-            double eps_a = rng_norm(&r);
-            double ev_u = rng_unif(&r), ev_d = rng_unif(&r), ev_r = rng_unif(&r), ev_v = rng_unif(&r);
-            double ev_k = rng_unif(&r);
+            double eps_e = kt_rng_normal(&r), eps_u = kt_rng_normal(&r), eps_g = kt_rng_normal(&r);
+            double eps_h = kt_rng_normal(&r), eps_l = kt_rng_normal(&r), eps_v = kt_rng_normal(&r);
+            double eps_a = kt_rng_normal(&r);
+            double ev_u = kt_rng_uniform_open(&r), ev_d = kt_rng_uniform_open(&r), ev_r = kt_rng_uniform_open(&r), ev_v = kt_rng_uniform_open(&r);
+            double ev_k = kt_rng_uniform_open(&r);
             int listed = !(t < first[i] || t > last[i] || (t >= gap0[i] && t <= gap1[i]));
             /* the planted signal: drift after a pressure event */
             double drift = 0.0;

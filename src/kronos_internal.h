@@ -37,6 +37,19 @@ int kronos_debug_decode(kronos_model *m, const int64_t *s1, const int64_t *s2, i
 int kronos_debug_last_logits(kronos_model *m, const int64_t *s1, const int64_t *s2, const kronos_stamp *stamps,
                              int L, int64_t s1_cond, float *s1_logits, float *s2_logits, kronos_error *err);
 
+/* The same stages through the training forward pass: a copy of the weights
+ * that requires gradients, gradients on, the whole window at once without
+ * a cache. Tokenizer encode of x[L][6] -> enc_s1, enc_s2; decode of (s1, s2)
+ * -> dec[L][6]; predictor logits of the last position as
+ * kronos_debug_last_logits (s2 from the teacher-forced, causal dependency
+ * layer with s1_cond as the last position's query). *grad_ok is 1 when
+ * every output requires grad and one backward pass from their sum reaches
+ * every learned tensor of both parts (except post_quant_embed_pre, which
+ * only the s1-only reconstruction of training uses). */
+int kronos_debug_train_forward(kronos_model *m, const float *x, const int64_t *s1, const int64_t *s2,
+                               const kronos_stamp *stamps, int L, int64_t s1_cond, int64_t *enc_s1, int64_t *enc_s2,
+                               float *dec, float *s1_logits, float *s2_logits, int *grad_ok, kronos_error *err);
+
 /* The sampler of every generation step, on one row of n logits: `count`
  * draws from the RNG stream (seed, stream) that kronos_forecast gives a row
  * (stream = sample index), with s's temperature, top_k and top_p (the other

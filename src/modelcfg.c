@@ -4,6 +4,8 @@
 #include "modelcfg.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,25 +37,56 @@ static json_t *load(const char *path, int *status, char *err, size_t errlen)
     return root;
 }
 
-/* An integer key in [lo, hi]. */
-static int get_int(json_t *root, const char *path, const char *key, int lo, int hi, int *out,
-                   char *err, size_t errlen)
+/* The rules: every integer key's range, then the cross-checks below. */
+typedef struct rule {
+    const char *key;
+    size_t off;
+    int lo, hi;
+} rule;
+
+#define TOK(k, lo, hi) { #k, offsetof(kronos_tokenizer_config, k), lo, hi }
+static const rule TOK_RULES[] = {
+    TOK(d_in, 1, 64), TOK(d_model, 2, 65536), TOK(n_heads, 1, 1024), TOK(ff_dim, 1, 1 << 20),
+    TOK(n_enc_layers, 1, 1024), TOK(n_dec_layers, 1, 1024), TOK(s1_bits, 1, 20), TOK(s2_bits, 1, 20),
+    TOK(group_size, 1, 64),
+};
+#define PRED(k, lo, hi) { #k, offsetof(kronos_predictor_config, k), lo, hi }
+static const rule PRED_RULES[] = {
+    PRED(s1_bits, 1, 20), PRED(s2_bits, 1, 20), PRED(n_layers, 1, 1024), PRED(d_model, 2, 65536),
+    PRED(n_heads, 1, 1024), PRED(ff_dim, 1, 1 << 20),
+};
+#define N_RULES(r) (sizeof(r) / sizeof((r)[0]))
+
+/* The integer keys of `rules` into the struct at base (type checks only). */
+static int get_ints(json_t *root, const char *path, const rule *rules, size_t n, void *base, char *err,
+                    size_t errlen)
 {
-    json_t *v = json_object_get(root, key);
-    if (!v) {
-        snprintf(err, errlen, _("%s: missing key %s"), path, key);
-        return -1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = json_object_get(root, rules[i].key);
+        if (!v) {
+            snprintf(err, errlen, _("%s: missing key %s"), path, rules[i].key);
+            return -1;
+        }
+        if (!json_is_integer(v)) {
+            snprintf(err, errlen, _("%s: key %s must be an integer"), path, rules[i].key);
+            return -1;
+        }
+        json_int_t x = json_integer_value(v);
+        *(int *)((char *)base + rules[i].off) = x < INT_MIN ? INT_MIN : x > INT_MAX ? INT_MAX : (int)x;
     }
-    if (!json_is_integer(v)) {
-        snprintf(err, errlen, _("%s: key %s must be an integer"), path, key);
-        return -1;
+    return 0;
+}
+
+static int check_ranges(const char *path, const rule *rules, size_t n, const void *base, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        int x = *(const int *)((const char *)base + rules[i].off);
+        if (x < rules[i].lo || x > rules[i].hi) {
+            snprintf(err, errlen, _("%s: key %s = %lld is outside [%d, %d]"), path, rules[i].key, (long long)x,
+                     rules[i].lo, rules[i].hi);
+            return -1;
+        }
     }
-    json_int_t x = json_integer_value(v);
-    if (x < lo || x > hi) {
-        snprintf(err, errlen, _("%s: key %s = %lld is outside [%d, %d]"), path, key, (long long)x, lo, hi);
-        return -1;
-    }
-    *out = (int)x;
     return 0;
 }
 
@@ -77,22 +110,9 @@ static int check_bits(const char *path, int s1, int s2, char *err, size_t errlen
     return 0;
 }
 
-int kt_modelcfg_tokenizer(const char *path, kronos_tokenizer_config *c, char *err, size_t errlen)
+int kt_modelcfg_check_tokenizer(const kronos_tokenizer_config *c, const char *path, char *err, size_t errlen)
 {
-    int st = KRONOS_ECONFIG;
-    json_t *root = load(path, &st, err, errlen);
-    if (!root)
-        return st;
-    memset(c, 0, sizeof *c);
-    int bad = get_int(root, path, "d_in", 1, 64, &c->d_in, err, errlen) ||
-              get_int(root, path, "d_model", 2, 65536, &c->d_model, err, errlen) ||
-              get_int(root, path, "n_heads", 1, 1024, &c->n_heads, err, errlen) ||
-              get_int(root, path, "ff_dim", 1, 1 << 20, &c->ff_dim, err, errlen) ||
-              get_int(root, path, "n_enc_layers", 1, 1024, &c->n_enc_layers, err, errlen) ||
-              get_int(root, path, "n_dec_layers", 1, 1024, &c->n_dec_layers, err, errlen) ||
-              get_int(root, path, "s1_bits", 1, 20, &c->s1_bits, err, errlen) ||
-              get_int(root, path, "s2_bits", 1, 20, &c->s2_bits, err, errlen) ||
-              get_int(root, path, "group_size", 1, 64, &c->group_size, err, errlen) ||
+    int bad = check_ranges(path, TOK_RULES, N_RULES(TOK_RULES), c, err, errlen) ||
               check_heads(path, c->d_model, c->n_heads, err, errlen) ||
               check_bits(path, c->s1_bits, c->s2_bits, err, errlen);
     if (!bad && c->d_in != 6) {
@@ -103,8 +123,33 @@ int kt_modelcfg_tokenizer(const char *path, kronos_tokenizer_config *c, char *er
         snprintf(err, errlen, _("%s: key group_size: %d does not divide s1_bits + s2_bits"), path, c->group_size);
         bad = 1;
     }
-    json_decref(root);
     return bad ? KRONOS_ECONFIG : KRONOS_OK;
+}
+
+int kt_modelcfg_check_predictor(const kronos_predictor_config *c, const char *path, char *err, size_t errlen)
+{
+    int bad = check_ranges(path, PRED_RULES, N_RULES(PRED_RULES), c, err, errlen) ||
+              check_heads(path, c->d_model, c->n_heads, err, errlen) ||
+              check_bits(path, c->s1_bits, c->s2_bits, err, errlen);
+    /* The dependency-aware layer always uses 4 heads of even size. */
+    if (!bad && c->d_model % 8 != 0) {
+        snprintf(err, errlen, _("%s: key d_model = %d must be a multiple of 8 (4 cross-attention heads)"), path,
+                 c->d_model);
+        bad = 1;
+    }
+    return bad ? KRONOS_ECONFIG : KRONOS_OK;
+}
+
+int kt_modelcfg_tokenizer(const char *path, kronos_tokenizer_config *c, char *err, size_t errlen)
+{
+    int st = KRONOS_ECONFIG;
+    json_t *root = load(path, &st, err, errlen);
+    if (!root)
+        return st;
+    memset(c, 0, sizeof *c);
+    int bad = get_ints(root, path, TOK_RULES, N_RULES(TOK_RULES), c, err, errlen);
+    json_decref(root);
+    return bad ? KRONOS_ECONFIG : kt_modelcfg_check_tokenizer(c, path, err, errlen);
 }
 
 int kt_modelcfg_predictor(const char *path, kronos_predictor_config *c, char *err, size_t errlen)
@@ -114,14 +159,7 @@ int kt_modelcfg_predictor(const char *path, kronos_predictor_config *c, char *er
     if (!root)
         return st;
     memset(c, 0, sizeof *c);
-    int bad = get_int(root, path, "s1_bits", 1, 20, &c->s1_bits, err, errlen) ||
-              get_int(root, path, "s2_bits", 1, 20, &c->s2_bits, err, errlen) ||
-              get_int(root, path, "n_layers", 1, 1024, &c->n_layers, err, errlen) ||
-              get_int(root, path, "d_model", 2, 65536, &c->d_model, err, errlen) ||
-              get_int(root, path, "n_heads", 1, 1024, &c->n_heads, err, errlen) ||
-              get_int(root, path, "ff_dim", 1, 1 << 20, &c->ff_dim, err, errlen) ||
-              check_heads(path, c->d_model, c->n_heads, err, errlen) ||
-              check_bits(path, c->s1_bits, c->s2_bits, err, errlen);
+    int bad = get_ints(root, path, PRED_RULES, N_RULES(PRED_RULES), c, err, errlen);
     if (!bad) {
         json_t *v = json_object_get(root, "learn_te");
         if (!v) {
@@ -134,14 +172,44 @@ int kt_modelcfg_predictor(const char *path, kronos_predictor_config *c, char *er
             c->learn_te = json_is_true(v);
         }
     }
-    /* The dependency-aware layer always uses 4 heads of even size. */
-    if (!bad && c->d_model % 8 != 0) {
-        snprintf(err, errlen, _("%s: key d_model = %d must be a multiple of 8 (4 cross-attention heads)"), path,
-                 c->d_model);
-        bad = 1;
-    }
     json_decref(root);
-    return bad ? KRONOS_ECONFIG : KRONOS_OK;
+    return bad ? KRONOS_ECONFIG : kt_modelcfg_check_predictor(c, path, err, errlen);
+}
+
+/* config.json as upstream writes it (dropout keys 0), through PATH.tmp. */
+static int write_json(json_t *j, const char *path, char *err, size_t errlen)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int rc = !j || json_dump_file(j, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) ||
+             rename(tmp, path);
+    json_decref(j);
+    if (rc) {
+        snprintf(err, errlen, _("%s: cannot write"), path);
+        return KRONOS_EIO;
+    }
+    return KRONOS_OK;
+}
+
+int kt_modelcfg_write_tokenizer(const char *path, const kronos_tokenizer_config *c, const double bsq[4], char *err,
+                                size_t errlen)
+{
+    json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:i, s:i, s:f, s:f, s:f, s:f, s:i}",
+                          "d_in", c->d_in, "d_model", c->d_model, "n_heads", c->n_heads, "ff_dim", c->ff_dim,
+                          "n_enc_layers", c->n_enc_layers, "n_dec_layers", c->n_dec_layers, "ffn_dropout_p", 0.0,
+                          "attn_dropout_p", 0.0, "resid_dropout_p", 0.0, "s1_bits", c->s1_bits, "s2_bits",
+                          c->s2_bits, "beta", bsq[0], "gamma0", bsq[1], "gamma", bsq[2], "zeta", bsq[3],
+                          "group_size", c->group_size);
+    return write_json(j, path, err, errlen);
+}
+
+int kt_modelcfg_write_predictor(const char *path, const kronos_predictor_config *c, char *err, size_t errlen)
+{
+    json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f, s:b}", "s1_bits", c->s1_bits,
+                          "s2_bits", c->s2_bits, "n_layers", c->n_layers, "d_model", c->d_model, "n_heads",
+                          c->n_heads, "ff_dim", c->ff_dim, "ffn_dropout_p", 0.0, "attn_dropout_p", 0.0,
+                          "resid_dropout_p", 0.0, "token_dropout_p", 0.0, "learn_te", c->learn_te ? 1 : 0);
+    return write_json(j, path, err, errlen);
 }
 
 int kt_modelcfg_pair(const kronos_tokenizer_config *t, const kronos_predictor_config *p, const char *pred_path,

@@ -16,6 +16,7 @@
 #include "blas.h"
 #include "hub.h"
 #include "i18n.h"
+#include "rng.h"
 
 FILE *kt_atomic_open(const char *path, char *tmp, size_t tmplen)
 {
@@ -218,14 +219,6 @@ static void fold_summary(const calc *c, int fold, int h, double *buf, fold_sum *
  * 0.01 threshold (one permutation of ~100 names has a spread of ~0.1). */
 #define KT_SHUFFLE_PERMS 64
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 typedef struct control {
     int run;           /* 0: not run (zero rows) */
     int n_dates;
@@ -257,7 +250,7 @@ static void control_shuffle(const calc *c, int h, control *out)
         int ok = 0;
         for (int perm = 0; perm < KT_SHUFFLE_PERMS; perm++) {
             for (int i = k - 1; i > 0; i--) {
-                int j = (int)(splitmix(&st) % (uint64_t)(i + 1));
+                int j = (int)(kt_splitmix64(&st) % (uint64_t)(i + 1));
                 double t = v[i].score;
                 v[i].score = v[j].score;
                 v[j].score = t;

@@ -280,6 +280,65 @@ END_TEST
 START_TEST(test_parity_tiny_fixed_te) { check_parity("tiny_fixed_te"); }
 END_TEST
 
+/* The training forward (gradients on, whole window, plain libtorch ops)
+ * equals the inference forward (no grad: SIMD kernels, KV cache, one-query
+ * dependency layer) on the fixture's golden cases: encode ids exactly,
+ * decoded context and last-position s1/s2 logits within 1e-5 relative
+ * (floor 1), and the training outputs carry gradients to every parameter. */
+static void check_train_forward(const char *fx)
+{
+    kronos_model *m = open_fx(fx);
+    gcase *cs = calloc(8, sizeof *cs);
+    int nc = read_cases(fx, cs);
+    ck_assert_int_ge(nc, 2);
+    series s;
+    load_series(fx, &s);
+    kronos_error e;
+    for (int k = 0; k < nc; k++) {
+        const int L = cs[k].lookback;
+        float *xn = malloc(sizeof(float) * L * 6), *d0 = malloc(sizeof(float) * L * 6),
+              *d1 = malloc(sizeof(float) * L * 6);
+        int64_t *a1 = malloc(sizeof(int64_t) * L), *a2 = malloc(sizeof(int64_t) * L);
+        int64_t *b1 = malloc(sizeof(int64_t) * L), *b2 = malloc(sizeof(int64_t) * L);
+        kronos_stamp *st = malloc(sizeof *st * L);
+        normalise(s.data.v + (size_t)cs[k].start * 6, L, xn);
+        for (int t = 0; t < L; t++)
+            kt_calendar_stamp(s.data.ts[cs[k].start + t], &st[t]);
+        ck_assert_int_eq(kronos_debug_encode(m, xn, L, a1, a2, &e), KRONOS_OK);
+        ck_assert_int_eq(kronos_debug_decode(m, a1, a2, L, d0, &e), KRONOS_OK);
+        const int64_t cond = (a1[L - 1] + 5) % 16; /* not the last id: the query is the given one */
+        float l1[16], l2[16], g1[16], g2[16];
+        ck_assert_int_eq(kronos_debug_last_logits(m, a1, a2, st, L, cond, l1, l2, &e), KRONOS_OK);
+        int grad_ok = 0;
+        ck_assert_msg(kronos_debug_train_forward(m, xn, a1, a2, st, L, cond, b1, b2, d1, g1, g2, &grad_ok, &e) ==
+                          KRONOS_OK, "%s", e.msg);
+        ck_assert_msg(grad_ok == 1, "%s case %d: the training forward does not carry gradients", fx, cs[k].id);
+        for (int t = 0; t < L; t++)
+            ck_assert_msg(a1[t] == b1[t] && a2[t] == b2[t], "%s case %d pos %d: ids %lld/%lld vs %lld/%lld", fx,
+                          cs[k].id, t, (long long)a1[t], (long long)a2[t], (long long)b1[t], (long long)b2[t]);
+        for (int j = 0; j < L * 6; j++)
+            ck_assert_msg(fabs(d0[j] - d1[j]) <= 1e-5 * fmax(1.0, fabs(d0[j])), "%s case %d decoded %d: %g vs %g",
+                          fx, cs[k].id, j, d0[j], d1[j]);
+        for (int j = 0; j < 16; j++) {
+            ck_assert_msg(fabs(l1[j] - g1[j]) <= 1e-5 * fmax(1.0, fabs(l1[j])), "%s case %d s1 logit %d: %g vs %g",
+                          fx, cs[k].id, j, l1[j], g1[j]);
+            ck_assert_msg(fabs(l2[j] - g2[j]) <= 1e-5 * fmax(1.0, fabs(l2[j])), "%s case %d s2 logit %d: %g vs %g",
+                          fx, cs[k].id, j, l2[j], g2[j]);
+        }
+        free(xn), free(d0), free(d1), free(a1), free(a2), free(b1), free(b2), free(st);
+    }
+    free_series(&s);
+    free(cs);
+    kronos_close(m);
+}
+
+START_TEST(test_training_forward_equals_inference)
+{
+    check_train_forward("tiny");
+    check_train_forward("tiny_fixed_te");
+}
+END_TEST
+
 static int max_rel_diff_ok(const double *a, const double *b, int n, double tol)
 {
     for (int i = 0; i < n; i++)
@@ -854,6 +913,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("parity");
     tcase_add_test(tc, test_parity_tiny);
     tcase_add_test(tc, test_parity_tiny_fixed_te);
+    tcase_add_test(tc, test_training_forward_equals_inference);
     tcase_add_test(tc, test_cache_and_horizon_prefix);
     tcase_add_test(tc, test_batched_equals_per_series);
     tcase_add_test(tc, test_lanes_equal_one_thread);

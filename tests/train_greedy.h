@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-/* Greedy forecast with the training-side forward pass (src/train.cpp) from
+/* Greedy forecast with the training forward pass (src/model/) from
  * saved checkpoints: x is [n_series][lookback][6] (volume and amount
  * present), out is [n_series][pred_len][6] in price space. Same semantics as
  * kronos_forecast with temperature 0, sample_count 1, clip 5, no sliding
