@@ -13,12 +13,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "blas.h"
-#include "exitcodes.h"
-#include "hub.h"
-#include "i18n.h"
-#include "kronos.h"
-#include "kronos_internal.h"
+#include "base/exitcodes.h"
+#include "base/i18n.h"
+#include "model/blas.h"
+#include "model/hub.h"
+#include "model/kronos.h"
+#include "model/kronos_internal.h"
 
 static double now_s(void)
 {

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calendar.h"
-#include "i18n.h"
-#include "kronos.h"
-#include "prices.h"
-#include "train.h"
+#include "eval/calendar.h"
+#include "base/i18n.h"
+#include "model/kronos.h"
+#include "eval/prices.h"
+#include "model/train.h"
 
 #define MAX_T 1024
 #define HMAX 20

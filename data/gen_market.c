@@ -17,7 +17,7 @@
  * integer calendar arithmetic, fixed formatting. */
 #include "config.h"
 
-#include "civil.h"
+#include "base/civil.h"
 
 #include <errno.h>
 #include <math.h>
@@ -26,8 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "rng.h"
+#include "base/i18n.h"
+#include "base/rng.h"
 
 #define N_SECTORS 10
 #define PER_SECTOR 10

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "journal.h"
+#include "run/journal.h"
 
 #define FP "fuzzfp"
 

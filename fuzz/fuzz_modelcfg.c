@@ -1,4 +1,4 @@
-/* fuzz_modelcfg.c: the checkpoint config.json reader (src/modelcfg.c).
+/* fuzz_modelcfg.c: the checkpoint config.json reader (src/model/modelcfg.c).
  * The reader takes a path, so the input is written to a scratch file and
  * read both as a tokenizer and as a predictor configuration. */
 #include "config.h"
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "modelcfg.h"
+#include "model/modelcfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

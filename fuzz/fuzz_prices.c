@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/prices.h"
 #include "fuzz_util.h"
-#include "prices.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "snapshot_json.h"
+#include "run/snapshot_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,7 +8,7 @@
 # monochrome under NO_COLOR and --no-color, ASCII under LANG=C vs UTF-8
 # drawing, stdout not a terminal -> --batch, unknown TERM -> --batch.
 # The runs with $DELAY go through tests/kronos-tui-slow (the same
-# src/main.c and libraries, kronos_forecast wrapped by
+# src/cli/main.c and libraries, kronos_forecast wrapped by
 # tests/slow_forecast.c), whose KRONOS_TUI_TEST_DELAY_MS slows the scoring
 # down (sleeps between micro-batches) so the screens can be watched without
 # burning CPU; the other runs use ./kronos-tui itself. Skips (77) only when

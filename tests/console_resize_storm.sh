@@ -10,7 +10,7 @@
 # (TIOCSWINSZ + SIGWINCH, exactly what a terminal emulator does): a
 # `tmux resize-window` per step would start a tmux client 500 times, and on
 # a loaded 2-core machine that takes 50-150 ms each, far from 50 a second.
-# The console run is tests/kronos-tui-slow (the same src/main.c and
+# The console run is tests/kronos-tui-slow (the same src/cli/main.c and
 # libraries, kronos_forecast wrapped by tests/slow_forecast.c), whose
 # KRONOS_TUI_TEST_DELAY_MS stretches the run: its
 # sleeps alone last >= 19.8 s however fast the machine, so the 10 s storm,

@@ -1,5 +1,5 @@
 /* device_plant.c: test helper linked into tests/kronos-tui-planted, a build
- * of the real command line (src/main.c and the same libraries as kronos-tui)
+ * of the real command line (src/cli/main.c and the same libraries as kronos-tui)
  * whose every kronos_open goes through this wrapper (-Wl,--wrap=kronos_open):
  * after the real open succeeds, the tensor named by KT_PLANT_TENSOR (as the
  * device check names it, e.g. "tokenizer embed.weight") is moved to the
@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "kronos.h"
-#include "kronos_internal.h"
+#include "model/kronos.h"
+#include "model/kronos_internal.h"
 
 int __real_kronos_open(const char *tokenizer_dir, const char *model_dir, const kronos_options *opt,
                        kronos_model **out, kronos_error *err);

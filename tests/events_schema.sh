@@ -8,7 +8,7 @@
 #     log, finished;  its --resume: date_resumed;  a lookback longer than
 #     the data: empty;  a directory where scores.csv must go: failed;
 #   a console run in tmux, p, p, q, y: paused, resumed, cancelled.
-# The kinds in the schema must be exactly the names in src/batchlog.c's
+# The kinds in the schema must be exactly the names in src/run/batchlog.c's
 # table, and the kinds seen must be all of them. A line with a wrong type,
 # an extra key or an unknown kind (the former "device", which no code path
 # published, among them) must fail validation.
@@ -39,15 +39,15 @@ LC_ALL=C
 export LC_ALL
 
 # ---- the kinds: code table = schema enum = schema definitions ----------------
-sed -n '/static const char \*ev_name/,/^}/p' "$srcdir/src/batchlog.c" | sed -n '/names\[\] = {/,/};/p' |
+sed -n '/static const char \*ev_name/,/^}/p' "$srcdir/src/run/batchlog.c" | sed -n '/names\[\] = {/,/};/p' |
     grep -o '"[a-z_]*"' | tr -d '"' | sort > "$T/kinds.code"
-[ "$(wc -l < "$T/kinds.code")" -eq 16 ] || { cat "$T/kinds.code"; fail "expected 16 event names in src/batchlog.c"; }
+[ "$(wc -l < "$T/kinds.code")" -eq 16 ] || { cat "$T/kinds.code"; fail "expected 16 event names in src/run/batchlog.c"; }
 "$PY" -c 'import json, sys; s = json.load(open(sys.argv[1])); print("\n".join(sorted(s["properties"]["event"]["enum"])))' \
     "$SCHEMA" > "$T/kinds.enum" || fail "$SCHEMA: no event enum"
 "$PY" -c 'import json, sys; s = json.load(open(sys.argv[1])); print("\n".join(sorted(s["$defs"])))' \
     "$SCHEMA" > "$T/kinds.defs" || fail "$SCHEMA: no \$defs"
-diff "$T/kinds.code" "$T/kinds.enum" > "$T/d1" || { cat "$T/d1"; fail "the schema's event enum differs from src/batchlog.c (< code, > schema)"; }
-diff "$T/kinds.code" "$T/kinds.defs" > "$T/d2" || { cat "$T/d2"; fail "the schema's \$defs differ from src/batchlog.c (< code, > schema)"; }
+diff "$T/kinds.code" "$T/kinds.enum" > "$T/d1" || { cat "$T/d1"; fail "the schema's event enum differs from src/run/batchlog.c (< code, > schema)"; }
+diff "$T/kinds.code" "$T/kinds.defs" > "$T/d2" || { cat "$T/d2"; fail "the schema's \$defs differ from src/run/batchlog.c (< code, > schema)"; }
 
 # ---- the runs ---------------------------------------------------------------
 # 12 tickers, 2019-01..09, plus one row with a negative volume (a warning)

@@ -45,7 +45,7 @@ for fx in tiny tiny_fixed_te; do
     done <"$tmp/cases"
 done
 
-# Errors: exit codes from src/exitcodes.h.
+# Errors: exit codes from src/base/exitcodes.h.
 d=$srcdir/tests/data/tiny
 expect() { # expected-status description command...
     want=$1; what=$2; shift 2

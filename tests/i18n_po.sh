@@ -41,7 +41,7 @@ grep -q '^"Language: de\\n"' "$srcdir/po/de.po" || fail "de.po Language"
 grep -q '^MSGID_BUGS_ADDRESS = https://' "$srcdir/po/Makevars" || fail "po/Makevars: no bug address"
 
 # every file that marks strings is listed (developer-only tools excepted)
-( cd "$srcdir" && grep -lE '(^|[^A-Za-z0-9_])(N_|_|ngettext)\(' src/*.c src/*.cpp ui/*.c bench/*.c 2>/dev/null ) |
+( cd "$srcdir" && grep -lE '(^|[^A-Za-z0-9_])(N_|_|ngettext)\(' src/*/*.c src/*/*.cpp ui/*.c bench/*.c 2>/dev/null ) |
     sort > "$T/marked"
 for f in $(cat "$T/marked"); do
     grep -qx "$f" "$T/files" || fail "$f marks strings but is not in po/POTFILES.in"

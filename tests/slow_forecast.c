@@ -1,5 +1,5 @@
 /* slow_forecast.c: test helper linked into tests/kronos-tui-slow, a build
- * of the real command line (src/main.c and the same libraries as kronos-tui)
+ * of the real command line (src/cli/main.c and the same libraries as kronos-tui)
  * whose every kronos_forecast goes through this wrapper
  * (-Wl,--wrap=kronos_forecast). With KRONOS_TUI_TEST_DELAY_MS=N (1..10000)
  * it sleeps N ms after every micro-batch (whenever the count of series done
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "kronos.h"
+#include "model/kronos.h"
 
 int __real_kronos_forecast(kronos_model *m, const kronos_batch *in, const kronos_sampling *s,
                            kronos_progress_fn progress, void *user, double *out,

@@ -1,4 +1,4 @@
-/* test_blas.c: the BLAS kernel choice (src/blas.h) on fake core names, as
+/* test_blas.c: the BLAS kernel choice (src/model/blas.h) on fake core names, as
  * an OpenBLAS that does not know the CPU would report them, and the exact
  * wording the device status shows. */
 #include "config.h"
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blas.h"
 #include "check_run.h"
+#include "model/blas.h"
 
 START_TEST(test_core_levels)
 {

@@ -1,4 +1,4 @@
-/* test_channel.c: the progress channel and its snapshot (src/channel.c). */
+/* test_channel.c: the progress channel and its snapshot (src/run/channel.c). */
 #include "config.h"
 
 #include <check.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "progress.h"
 #include "check_run.h"
+#include "run/channel.h"
 
 static kt_event ev_of(kt_event_kind kind, double t)
 {

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "evalcfg.h"
 #include "check_run.h"
+#include "eval/evalcfg.h"
 
 static char cfgpath[64];
 

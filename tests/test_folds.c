@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calendar.h"
-#include "folds.h"
 #include "check_run.h"
+#include "eval/calendar.h"
+#include "eval/folds.h"
 
 /* Trading days Jan..Apr 2020 (weekdays) without the holidays 2020-01-20,
  * 2020-02-17 and a pretend closure on 2020-03-31 (a month end). Feb 29 and

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "journal.h"
 #include "check_run.h"
+#include "run/journal.h"
 
 static char dir[64];
 

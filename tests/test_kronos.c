@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "calendar.h"
-#include "kronos.h"
-#include "kronos_internal.h"
-#include "ohlcv_csv.h"
 #include "check_run.h"
+#include "eval/calendar.h"
+#include "eval/ohlcv_csv.h"
+#include "model/kronos.h"
+#include "model/kronos_internal.h"
 
 static char *fx_path(const char *fx, const char *file)
 {

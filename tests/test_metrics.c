@@ -5,8 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "metrics.h"
 #include "check_run.h"
+#include "eval/metrics.h"
 
 #define EPS 1e-12
 #define ck_near(a, b) ck_assert_msg(fabs((a) - (b)) < EPS, "%.17g != %.17g", (double)(a), (double)(b))

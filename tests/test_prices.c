@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calendar.h"
-#include "prices.h"
 #include "check_run.h"
+#include "eval/calendar.h"
+#include "eval/prices.h"
 
 static kt_prices *load_ok(const char *text)
 {

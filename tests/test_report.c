@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "batchlog.h"
-#include "report.h"
 #include "check_run.h"
+#include "eval/report.h"
+#include "run/batchlog.h"
 
 START_TEST(test_sparkline)
 {

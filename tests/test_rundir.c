@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "evalcfg.h"
-#include "exitcodes.h"
-#include "batchlog.h"
-#include "rundir.h"
-#include "snapshot_json.h"
+#include "base/exitcodes.h"
 #include "check_run.h"
+#include "eval/evalcfg.h"
+#include "run/batchlog.h"
+#include "run/rundir.h"
+#include "run/snapshot_json.h"
 
 static char dir[256];
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "safetensors.h"
 #include "check_run.h"
+#include "model/safetensors.h"
 
 /* A safetensors image: 8-byte length, header, data. */
 static unsigned char *make(const char *header, const void *data, size_t dlen, size_t *len)

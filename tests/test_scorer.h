@@ -6,7 +6,7 @@
 #ifndef KT_TEST_SCORER_H
 #define KT_TEST_SCORER_H
 
-#include "scorer.h"
+#include "eval/scorer.h"
 
 kt_scorer *kt_test_scorer_new(int micro, int sleep_us);
 /* Total series scored so far (for assertions). */

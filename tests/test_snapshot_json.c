@@ -1,5 +1,5 @@
 /* test_snapshot_json.c: status.json round trip and error reporting
- * (src/snapshot_json.c). */
+ * (src/run/snapshot_json.c). */
 #include "config.h"
 
 #include <check.h>
@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "snapshot_json.h"
 #include "check_run.h"
+#include "run/snapshot_json.h"
 
 static void fill(kt_snapshot *s)
 {

@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "exitcodes.h"
-#include "kronos.h"
-#include "prices.h"
-#include "st_write.h"
-#include "train.h"
+#include "base/exitcodes.h"
 #include "check_run.h"
+#include "eval/prices.h"
+#include "model/kronos.h"
+#include "model/st_write.h"
+#include "model/train.h"
 #include "train_greedy.h"
 
 int kt_cmd_train(int argc, char **argv);

@@ -17,16 +17,16 @@
 
 #include <poll.h>
 
-#include "batchlog.h"
-#include "calendar.h"
-#include "evalcfg.h"
-#include "exitcodes.h"
-#include "journal.h"
-#include "prices.h"
-#include "progress.h"
-#include "test_scorer.h"
-#include "worker.h"
+#include "base/exitcodes.h"
 #include "check_run.h"
+#include "eval/calendar.h"
+#include "eval/evalcfg.h"
+#include "eval/prices.h"
+#include "run/batchlog.h"
+#include "run/channel.h"
+#include "run/journal.h"
+#include "run/worker.h"
+#include "test_scorer.h"
 
 static char tmpdir[256];
 

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "kronos.h"
+#include "model/kronos.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/i18n.h"
 #include "console.h"
-#include "i18n.h"
-#include "progress.h"
-#include "snapshot_json.h"
+#include "run/channel.h"
+#include "run/snapshot_json.h"
 
 /* UTF-8 Chinese test strings (wide characters, no spaces to break at). */
 #define CJK_WARNING "\xe8\x82\xa1\xe7\xa5\xa8 BRK.B \xe5\x9c\xa8 2024-03-14 \xe8\xa2\xab\xe8\xb7\xb3\xe8\xbf\x87\xef\xbc\x9a\xe5\x9b\x9e\xe7\x9c\x8b\xe7\xaa\x97\xe5\x8f\xa3\xe7\xbc\xba\xe5\xb0\x91 3 \xe6\xa0\xb9K\xe7\xba\xbf"

@@ -13,7 +13,7 @@ command -v valgrind >/dev/null || { echo "valgrind not installed: skipped"; exit
 ${CC:-cc} -shared -fPIC -O1 -o "$T/hwy_stub.so" "$srcdir/tests/valgrind_hwy_stub.c" || fail "stub"
 awk -v tickers=6 -v last=2019-03-05 -f "$srcdir/tests/synth_prices.awk" > "$T/prices.csv"
 # --trace-children: where OpenBLAS falls back to a generic kernel,
-# kronos-tui re-executes itself (src/blas.h); the new image stays checked.
+# kronos-tui re-executes itself (src/model/blas.h); the new image stays checked.
 OMP_NUM_THREADS=1 LC_ALL=C LD_PRELOAD="$T/hwy_stub.so" \
   valgrind --trace-children=yes --leak-check=full --show-leak-kinds=definite,indirect,possible \
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \

@@ -15,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/exitcodes.h"
+#include "base/i18n.h"
 #include "console.h"
-#include "exitcodes.h"
-#include "i18n.h"
+#include "run/snapshot_json.h"
 #include "screen.h"
-#include "snapshot_json.h"
 
 #define DATA_REDRAW_MIN 0.1 /* at most 10 redraws a second for progress */
 

@@ -14,7 +14,7 @@
 #ifndef KT_CONSOLE_H
 #define KT_CONSOLE_H
 
-#include "progress.h"
+#include "run/channel.h"
 
 #define KT_CONSOLE_UNUSABLE (-1)
 /* Returned instead of cancelling when detach_on_hangup is set and the

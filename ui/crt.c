@@ -15,8 +15,8 @@
 #include <curses.h>
 #include <term.h>
 
+#include "base/i18n.h"
 #include "crt.h"
-#include "i18n.h"
 
 /* The one piece of process-wide state: the write end of the self-pipe,
  * which an async signal handler can only reach through a global. It is

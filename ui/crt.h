@@ -1,5 +1,6 @@
 /* crt.h: the one terminal module. Everything curses goes through here or
- * through ui/widget.h; no other file includes <curses.h>.
+ * through the widgets of ui/widget.c (declared in screen.h); no other
+ * file includes <curses.h>.
  *
  * Contract
  *  - kt_crt_open() starts curses with newterm() on stdin/stdout; it

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
+#include "base/i18n.h"
 #include "screen.h"
 
 typedef struct layout {

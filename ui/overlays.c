@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
+#include "base/i18n.h"
 #include "screen.h"
 
 static void no_init(kt_ui *ui) { (void)ui; }

@@ -15,7 +15,7 @@
 
 #include "console.h"
 #include "crt.h"
-#include "progress.h"
+#include "run/channel.h"
 
 /* Flags returned by key handlers. */
 enum kt_key_result {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "i18n.h"
+#include "base/i18n.h"
 #include "screen.h"
 
 void kt_fmt_duration(const kt_ui *ui, char *buf, size_t n, double secs)

@@ -20,9 +20,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "blas.h"
-#include "i18n.h"
-#include "modelcfg.h"
+#include "base/i18n.h"
+#include "model/blas.h"
+#include "model/modelcfg.h"
 
 namespace km {
 

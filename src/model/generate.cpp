@@ -20,7 +20,7 @@
 #include <numeric>
 #include <thread>
 
-#include "i18n.h"
+#include "base/i18n.h"
 
 namespace km {
 

@@ -7,9 +7,9 @@
 
 #include <set>
 
-#include "i18n.h"
-#include "modelcfg.h"
-#include "safetensors.h"
+#include "base/i18n.h"
+#include "model/modelcfg.h"
+#include "model/safetensors.h"
 
 namespace km {
 namespace {

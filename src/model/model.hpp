@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "kronos.h"
-#include "kronos_internal.h"
-#include "rng.h"
+#include "base/rng.h"
+#include "model/kronos.h"
+#include "model/kronos_internal.h"
 
 namespace km {
 

@@ -6,7 +6,7 @@
 // pass with gradients) is the inference model of model.hpp.
 #include "config.h"
 
-#include "train.h"
+#include "model/train.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "i18n.h"
+#include "base/i18n.h"
 #include "model.hpp"
-#include "modelcfg.h"
+#include "model/modelcfg.h"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <cstdarg>
 #include <cstdio>
 
-#include "i18n.h"
-#include "st_write.h"
+#include "base/i18n.h"
+#include "model/st_write.h"
 
 namespace km {
 

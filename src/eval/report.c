@@ -1,0 +1,1047 @@
+/* report.c: output files of a run directory. See report.h. */
+#include "config.h"
+
+#include "eval/report.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/i18n.h"
+#include "base/rng.h"
+#include "model/blas.h"
+
+FILE *kt_atomic_open(const char *path, char *tmp, size_t tmplen)
+{
+    snprintf(tmp, tmplen, "%s.tmp.%ld", path, (long)getpid());
+    return fopen(tmp, "w");
+}
+
+int kt_atomic_commit(FILE *f, const char *tmp, const char *path)
+{
+    int bad = ferror(f);
+    if (fflush(f) != 0)
+        bad = 1;
+    if (!bad && fsync(fileno(f)) != 0)
+        bad = 1;
+    if (fclose(f) != 0)
+        bad = 1;
+    if (!bad && rename(tmp, path) != 0)
+        bad = 1;
+    if (bad) {
+        int e = errno;
+        remove(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const spark[8] = {"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
+                                     "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+                                     "\xe2\x96\x87", "\xe2\x96\x88"};
+
+void kt_report_sparkline(const double *v, int n, double lo, double hi, char *buf, size_t len)
+{
+    size_t w = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && w + 4 < len; i++) {
+        if (!isfinite(v[i])) {
+            buf[w++] = ' ';
+        } else {
+            int k = hi > lo ? (int)floor((v[i] - lo) / (hi - lo) * 8.0) : 4;
+            k = k < 0 ? 0 : k > 7 ? 7 : k;
+            memcpy(buf + w, spark[k], 3);
+            w += 3;
+        }
+        buf[w] = '\0';
+    }
+}
+
+/* ---- formatting --------------------------------------------------------- */
+
+static void put_num(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, ",%.10g", v);
+    else
+        fputc(',', f);
+}
+
+static void put_field(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n"))
+        csv_fwrite(f, s, strlen(s));
+    else
+        fputs(s, f);
+}
+
+/* Markdown number: prec decimals, sign '+' forces a sign, '%' appends %. */
+static const char *md_num(double v, char *buf, size_t n, int prec, char flag)
+{
+    if (!isfinite(v))
+        snprintf(buf, n, "%s", _("n/a"));
+    else if (flag == '+')
+        snprintf(buf, n, "%+.*f", prec, v);
+    else if (flag == '%')
+        snprintf(buf, n, "%.*f%%", prec, v);
+    else
+        snprintf(buf, n, "%.*f", prec, v);
+    return buf;
+}
+
+/* ---- computation -------------------------------------------------------- */
+
+typedef struct calc {
+    const kt_report_input *in;
+    int nh, nd, nf;
+    kt_date_metrics *dm;   /* [nd][nh] */
+    double *ric;           /* [nd][nh] */
+} calc;
+
+static int rows_for(const kt_date_result *d, int h, const kt_prices *p, kt_xrow *out)
+{
+    int m = 0;
+    for (int i = 0; i < d->n_rows; i++) {
+        const kt_score_row *r = &d->rows[i];
+        if (r->h != h)
+            continue;
+        out[m].ticker = p->series[r->series].ticker;
+        out[m].score = r->score;
+        out[m].label = r->label;
+        m++;
+    }
+    return m;
+}
+
+static int max_rows(const kt_report_input *in)
+{
+    int m = 1;
+    for (int i = 0; i < in->n_dates; i++)
+        if (in->dates[i].n_rows > m)
+            m = in->dates[i].n_rows;
+    return m;
+}
+
+int kt_report_date_metrics(kt_date_result *d, const kt_prices *p, int nh)
+{
+    if (d->dm)
+        return 0;
+    kt_xrow *xr = malloc((size_t)(d->n_rows ? d->n_rows : 1) * sizeof *xr);
+    d->dm = calloc((size_t)nh, sizeof *d->dm);
+    if (!xr || !d->dm) {
+        free(xr);
+        free(d->dm);
+        d->dm = NULL;
+        return -1;
+    }
+    for (int h = 0; h < nh; h++)
+        kt_metrics_date(xr, rows_for(d, h, p, xr), &d->dm[h]);
+    free(xr);
+    return 0;
+}
+
+static int calc_init(calc *c, const kt_report_input *in)
+{
+    memset(c, 0, sizeof *c);
+    c->in = in;
+    c->nh = in->cfg->n_horizons;
+    c->nd = in->n_dates;
+    c->nf = in->plan->n;
+    size_t cells = (size_t)(c->nd ? c->nd : 1) * (size_t)c->nh;
+    c->dm = calloc(cells, sizeof *c->dm);
+    c->ric = calloc(cells, sizeof *c->ric);
+    if (!c->dm || !c->ric)
+        return -1;
+    for (int d = 0; d < c->nd; d++)
+        for (int h = 0; h < c->nh; h++) {
+            const kt_date_metrics *x = in->dates[d].dm;
+            if (!x)
+                return -1; /* kt_report_date_metrics() was not called */
+            c->dm[d * c->nh + h] = x[h];
+            c->ric[d * c->nh + h] = x[h].rankic;
+        }
+    return 0;
+}
+
+static void calc_free(calc *c)
+{
+    free(c->dm);
+    free(c->ric);
+}
+
+/* Per-date values of one (fold, horizon) in date order; returns count. */
+static int fold_series(const calc *c, int fold, int h, size_t field_off, double *out)
+{
+    int m = 0;
+    for (int d = 0; d < c->nd; d++) {
+        if (c->in->dates[d].fold != fold)
+            continue;
+        const kt_date_metrics *x = &c->dm[d * c->nh + h];
+        double v = *(const double *)((const char *)x + field_off);
+        if (isfinite(x->rankic) && isfinite(v))
+            out[m++] = v;
+    }
+    return m;
+}
+
+typedef struct fold_sum {
+    int n_dates;
+    double rankic_median, rankic_iqr, qs_median, hr10_median, er10_median;
+    kt_ic_decay decay;
+    int decay_ok;
+} fold_sum;
+
+static void fold_summary(const calc *c, int fold, int h, double *buf, fold_sum *fs)
+{
+    int n = fold_series(c, fold, h, offsetof(kt_date_metrics, rankic), buf);
+    fs->n_dates = n;
+    fs->rankic_median = kt_metrics_median(buf, n);
+    fs->rankic_iqr = n ? kt_metrics_quantile(buf, n, 0.75) - kt_metrics_quantile(buf, n, 0.25) : NAN;
+    fs->decay_ok = kt_metrics_ic_decay(buf, n, &fs->decay);
+    n = fold_series(c, fold, h, offsetof(kt_date_metrics, quintile_spread), buf);
+    fs->qs_median = kt_metrics_median(buf, n);
+    n = fold_series(c, fold, h, offsetof(kt_date_metrics, hit_rate_10), buf);
+    fs->hr10_median = kt_metrics_median(buf, n);
+    n = fold_series(c, fold, h, offsetof(kt_date_metrics, avg_er_10), buf);
+    fs->er10_median = kt_metrics_median(buf, n);
+}
+
+/* Shuffle control: permutations per (date, horizon); the date's value is
+ * their mean RankIC, which keeps the control's own noise well below its
+ * 0.01 threshold (one permutation of ~100 names has a spread of ~0.1). */
+#define KT_SHUFFLE_PERMS 64
+
+typedef struct control {
+    int run;           /* 0: not run (zero rows) */
+    int n_dates;
+    long n_rows;
+    double median;
+    int passed;
+} control;
+
+static void control_shuffle(const calc *c, int h, control *out)
+{
+    const kt_report_input *in = c->in;
+    memset(out, 0, sizeof *out);
+    int cap = max_rows(in);
+    kt_xrow *xr = malloc((size_t)cap * sizeof *xr);
+    kt_xrow *v = malloc((size_t)cap * sizeof *v);
+    double *ric = malloc((size_t)(c->nd ? c->nd : 1) * sizeof *ric);
+    if (!xr || !v || !ric)
+        goto done;
+    for (int d = 0; d < c->nd; d++) {
+        int m = rows_for(&in->dates[d], h, in->prices, xr), k = 0;
+        for (int i = 0; i < m; i++)
+            if (isfinite(xr[i].score) && isfinite(xr[i].label))
+                v[k++] = xr[i];
+        if (k < KT_MIN_NAMES)
+            continue;
+        uint64_t st = in->cfg->seed ^ (0x5851F42D4C957F2Dull * (uint64_t)(d + 1)) ^
+                      ((uint64_t)in->cfg->horizons[h] << 32);
+        double acc = 0;
+        int ok = 0;
+        for (int perm = 0; perm < KT_SHUFFLE_PERMS; perm++) {
+            for (int i = k - 1; i > 0; i--) {
+                int j = (int)(kt_splitmix64(&st) % (uint64_t)(i + 1));
+                double t = v[i].score;
+                v[i].score = v[j].score;
+                v[j].score = t;
+            }
+            kt_date_metrics dmx;
+            kt_metrics_date(v, k, &dmx);
+            if (isfinite(dmx.rankic)) {
+                acc += dmx.rankic;
+                ok++;
+            }
+        }
+        if (ok) {
+            ric[out->n_dates++] = acc / ok;
+            out->n_rows += k;
+        }
+    }
+    out->run = out->n_dates > 0;
+    out->median = out->run ? kt_metrics_median(ric, out->n_dates) : NAN;
+    out->passed = out->run && fabs(out->median) < 0.01;
+done:
+    free(xr);
+    free(v);
+    free(ric);
+}
+
+static void control_lag(const calc *c, int h, double actual_median, control *out)
+{
+    const kt_report_input *in = c->in;
+    memset(out, 0, sizeof *out);
+    int cap = max_rows(in), ns = in->prices->n_series;
+    kt_xrow *xr = malloc((size_t)cap * sizeof *xr);
+    double *prev = malloc((size_t)(ns ? ns : 1) * sizeof *prev);
+    double *cur = malloc((size_t)(ns ? ns : 1) * sizeof *cur);
+    double *ric = malloc((size_t)(c->nd ? c->nd : 1) * sizeof *ric);
+    if (!xr || !prev || !cur || !ric)
+        goto done;
+    for (int s = 0; s < ns; s++)
+        prev[s] = NAN;
+    for (int d = 0; d < c->nd; d++) {
+        const kt_date_result *dr = &in->dates[d];
+        for (int s = 0; s < ns; s++)
+            cur[s] = NAN;
+        int k = 0;
+        for (int i = 0; i < dr->n_rows; i++) {
+            const kt_score_row *r = &dr->rows[i];
+            if (r->h != h)
+                continue;
+            cur[r->series] = r->score;
+            if (d > 0 && isfinite(prev[r->series]) && isfinite(r->label)) {
+                xr[k].ticker = in->prices->series[r->series].ticker;
+                xr[k].score = prev[r->series];
+                xr[k].label = r->label;
+                k++;
+            }
+        }
+        double *t = prev;
+        prev = cur;
+        cur = t;
+        if (k < KT_MIN_NAMES)
+            continue;
+        kt_date_metrics dmx;
+        kt_metrics_date(xr, k, &dmx);
+        if (isfinite(dmx.rankic)) {
+            ric[out->n_dates++] = dmx.rankic;
+            out->n_rows += k;
+        }
+    }
+    out->run = out->n_dates > 0;
+    out->median = out->run ? kt_metrics_median(ric, out->n_dates) : NAN;
+    out->passed = 0; /* informational: see write_tripwires */
+    (void)actual_median;
+done:
+    free(xr);
+    free(prev);
+    free(cur);
+    free(ric);
+}
+
+/* ---- writers ------------------------------------------------------------ */
+
+typedef struct wctx {
+    const kt_report_input *in;
+    char path[1200], tmp[1300];
+    char *err;
+    size_t errlen;
+} wctx;
+
+static FILE *wopen(wctx *w, const char *name)
+{
+    snprintf(w->path, sizeof w->path, "%s/%s", w->in->run_dir, name);
+    FILE *f = kt_atomic_open(w->path, w->tmp, sizeof w->tmp);
+    if (!f)
+        snprintf(w->err, w->errlen, _("%s: cannot write: %s"), w->tmp, strerror(errno));
+    return f;
+}
+
+static int wclose(wctx *w, FILE *f)
+{
+    if (kt_atomic_commit(f, w->tmp, w->path) != 0) {
+        snprintf(w->err, w->errlen, _("%s: cannot write: %s"), w->path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+#define H_SCORES "date,ticker,fold_id,horizon,score,pred_close,spot_close,label\n"
+#define H_PDM                                                                                  \
+    "date,fold_id,horizon,n_names,rankic,ic,quintile_spread,hit_rate_10,avg_er_10,hit_rate_20," \
+    "avg_er_20\n"
+#define H_FOLDS                                                                              \
+    "fold_id,horizon,n_dates,rankic_median,rankic_iqr,quintile_spread_median,hit_rate_10_median," \
+    "avg_er_10_median\n"
+#define H_DECAY "fold_id,horizon,early_median,late_median,decay,pct_positive,flags\n"
+#define H_CHURN "date,fold_id,horizon,k,retention,churn\n"
+
+static int write_scores(wctx *w)
+{
+    const kt_report_input *in = w->in;
+    FILE *f = wopen(w, "scores.csv");
+    if (!f)
+        return -1;
+    fputs(H_SCORES, f);
+    for (int d = 0; d < in->n_dates; d++) {
+        const kt_date_result *dr = &in->dates[d];
+        for (int i = 0; i < dr->n_rows; i++) {
+            const kt_score_row *r = &dr->rows[i];
+            fprintf(f, "%s,", dr->date);
+            put_field(f, in->prices->series[r->series].ticker);
+            fprintf(f, ",%s,%d", in->plan->f[dr->fold].id, in->cfg->horizons[r->h]);
+            put_num(f, r->score);
+            put_num(f, r->pred_close);
+            put_num(f, r->spot_close);
+            put_num(f, r->label);
+            fputc('\n', f);
+        }
+    }
+    return wclose(w, f);
+}
+
+static int write_pdm(wctx *w, const calc *c, long *metric_rows)
+{
+    const kt_report_input *in = w->in;
+    FILE *f = wopen(w, "per_date_metrics.csv");
+    if (!f)
+        return -1;
+    fputs(H_PDM, f);
+    for (int d = 0; d < c->nd; d++)
+        for (int h = 0; h < c->nh; h++) {
+            const kt_date_metrics *x = &c->dm[d * c->nh + h];
+            fprintf(f, "%s,%s,%d,%d", in->dates[d].date, in->plan->f[in->dates[d].fold].id,
+                    in->cfg->horizons[h], x->n_names);
+            put_num(f, x->rankic);
+            put_num(f, x->ic);
+            put_num(f, x->quintile_spread);
+            put_num(f, x->hit_rate_10);
+            put_num(f, x->avg_er_10);
+            put_num(f, x->hit_rate_20);
+            put_num(f, x->avg_er_20);
+            fputc('\n', f);
+            *metric_rows += isfinite(x->rankic);
+        }
+    return wclose(w, f);
+}
+
+static int write_folds_decay(wctx *w, const calc *c, fold_sum *fs)
+{
+    const kt_report_input *in = w->in;
+    FILE *f = wopen(w, "fold_summaries.csv");
+    if (!f)
+        return -1;
+    fputs(H_FOLDS, f);
+    for (int k = 0; k < c->nf; k++)
+        for (int h = 0; h < c->nh; h++) {
+            const fold_sum *s = &fs[k * c->nh + h];
+            fprintf(f, "%s,%d,%d", in->plan->f[k].id, in->cfg->horizons[h], s->n_dates);
+            put_num(f, s->rankic_median);
+            put_num(f, s->rankic_iqr);
+            put_num(f, s->qs_median);
+            put_num(f, s->hr10_median);
+            put_num(f, s->er10_median);
+            fputc('\n', f);
+        }
+    if (wclose(w, f) != 0)
+        return -1;
+    f = wopen(w, "ic_decay_stats.csv");
+    if (!f)
+        return -1;
+    fputs(H_DECAY, f);
+    for (int k = 0; k < c->nf; k++)
+        for (int h = 0; h < c->nh; h++) {
+            const fold_sum *s = &fs[k * c->nh + h];
+            if (!s->decay_ok)
+                continue;
+            char flags[32];
+            kt_metrics_flags(&s->decay, flags, sizeof flags);
+            fprintf(f, "%s,%d", in->plan->f[k].id, in->cfg->horizons[h]);
+            put_num(f, s->decay.early_median);
+            put_num(f, s->decay.late_median);
+            put_num(f, s->decay.decay);
+            put_num(f, s->decay.pct_positive);
+            fputc(',', f);
+            put_field(f, flags);
+            fputc('\n', f);
+        }
+    return wclose(w, f);
+}
+
+/* Top-K tickers of a date and horizon (all scored rows). */
+static int topk(const kt_report_input *in, const kt_date_result *d, int h, int k, kt_xrow *xr,
+                int *idx, const char **out)
+{
+    int m = 0;
+    for (int i = 0; i < d->n_rows; i++) {
+        const kt_score_row *r = &d->rows[i];
+        if (r->h == h && isfinite(r->score)) {
+            xr[m].ticker = in->prices->series[r->series].ticker;
+            xr[m].score = r->score;
+            xr[m].label = r->label;
+            m++;
+        }
+    }
+    if (m < k)
+        return 0;
+    kt_metrics_order(xr, m, idx);
+    for (int i = 0; i < k; i++)
+        out[i] = xr[idx[i]].ticker;
+    return 1;
+}
+
+typedef struct churn_sum {
+    int pairs;
+    double retention_sum;
+} churn_sum;
+
+static int write_churn(wctx *w, const calc *c, churn_sum *cs /* [nh][2] */)
+{
+    const kt_report_input *in = w->in;
+    static const int ks[2] = {10, 20};
+    FILE *f = wopen(w, "churn.csv");
+    if (!f)
+        return -1;
+    fputs(H_CHURN, f);
+    int cap = max_rows(in);
+    kt_xrow *xr = malloc((size_t)cap * sizeof *xr);
+    int *idx = malloc((size_t)cap * sizeof *idx);
+    const char *a[20], *b[20];
+    if (!xr || !idx) {
+        free(xr), free(idx), fclose(f), remove(w->tmp);
+        snprintf(w->err, w->errlen, _("out of memory"));
+        return -1;
+    }
+    for (int d = 1; d < c->nd; d++) {
+        const kt_date_result *p = &in->dates[d - 1], *q = &in->dates[d];
+        if (p->fold != q->fold)
+            continue;
+        for (int h = 0; h < c->nh; h++)
+            for (int j = 0; j < 2; j++) {
+                if (!topk(in, p, h, ks[j], xr, idx, a) || !topk(in, q, h, ks[j], xr, idx, b))
+                    continue;
+                double ret = kt_metrics_retention(a, b, ks[j]);
+                fprintf(f, "%s,%s,%d,%d", q->date, in->plan->f[q->fold].id, in->cfg->horizons[h],
+                        ks[j]);
+                put_num(f, ret);
+                put_num(f, 1.0 - ret);
+                fputc('\n', f);
+                cs[h * 2 + j].pairs++;
+                cs[h * 2 + j].retention_sum += ret;
+            }
+    }
+    free(xr);
+    free(idx);
+    return wclose(w, f);
+}
+
+static json_t *jnum(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static int write_tripwires(wctx *w, const calc *c, const control *shuf, const control *lag,
+                           const kt_report_summary *sum)
+{
+    const kt_report_input *in = w->in;
+    json_t *root = json_object();
+    json_object_set_new(root, "schema", json_string("kronos-tui.leak_tripwires/1"));
+    json_t *arr = json_array();
+    for (int h = 0; h < c->nh; h++)
+        for (int k = 0; k < 2; k++) {
+            const control *x = k == 0 ? &shuf[h] : &lag[h];
+            json_t *o = json_object();
+            json_object_set_new(o, "control", json_string(k == 0 ? "shuffle" : "lag"));
+            json_object_set_new(o, "horizon", json_integer(in->cfg->horizons[h]));
+            /* lag is informational: a genuine multi-day signal survives a
+             * one-date lag; a leak of date-t information collapses */
+            const char *status = !x->run ? "not run" : k == 1 ? "reported" : x->passed ? "passed"
+                                                                                        : "failed";
+            json_object_set_new(o, "status", json_string(status));
+            json_object_set_new(o, "passed", k == 1 && x->run ? json_null()
+                                                               : json_boolean(x->run && x->passed));
+            json_object_set_new(o, "n_dates", json_integer(x->n_dates));
+            json_object_set_new(o, "n_rows", json_integer(x->n_rows));
+            json_object_set_new(o, "median_rankic", jnum(x->median));
+            if (k == 0) {
+                json_object_set_new(o, "rule", json_string("|median| < 0.01"));
+                json_object_set_new(o, "permutations_per_date", json_integer(KT_SHUFFLE_PERMS));
+            } else {
+                json_object_set_new(o, "rule", json_string("informational: compare with the actual "
+                                                           "median; a collapse hints at a leak"));
+                json_object_set_new(o, "actual_median_rankic", jnum(sum->h[h].stats.median));
+            }
+            json_array_append_new(arr, o);
+        }
+    json_object_set_new(root, "controls", arr);
+    FILE *f = wopen(w, "leak_tripwires.json");
+    if (!f) {
+        json_decref(root);
+        return -1;
+    }
+    json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    fputc('\n', f);
+    json_decref(root);
+    return wclose(w, f);
+}
+
+static void file_hash(const char *dir, const char *name, char *out, size_t n)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(out, n, "unreadable");
+        return;
+    }
+    uint64_t h = 1469598103934665603ull;
+    unsigned char buf[65536];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+        for (size_t i = 0; i < k; i++)
+            h = (h ^ buf[i]) * 1099511628211ull;
+    fclose(f);
+    snprintf(out, n, "fnv1a64:%016" PRIx64, h);
+}
+
+static int write_metadata(wctx *w, const kt_report_summary *sum, long score_rows)
+{
+    const kt_report_input *in = w->in;
+    const kt_evalcfg *cfg = in->cfg;
+    json_t *o = json_object();
+    json_object_set_new(o, "schema", json_string("kronos-tui.experiment/1"));
+    json_object_set_new(o, "name", json_string(cfg->name));
+    json_object_set_new(o, "mode", json_string(cfg->mode));
+    json_object_set_new(o, "range", json_pack("{s:s,s:s}", "start", in->range_start, "end",
+                                              in->range_end));
+    json_t *folds = json_array();
+    for (int k = 0; k < in->plan->n; k++) {
+        int nd = 0;
+        const char *first = "", *last = "";
+        for (int d = 0; d < in->n_dates; d++)
+            if (in->dates[d].fold == k) {
+                if (!nd)
+                    first = in->dates[d].date;
+                last = in->dates[d].date;
+                nd++;
+            }
+        json_array_append_new(folds, json_pack("{s:s,s:s,s:s,s:i}", "fold_id", in->plan->f[k].id,
+                                               "first", first, "last", last, "dates", nd));
+    }
+    json_object_set_new(o, "folds", folds);
+    json_t *hz = json_array();
+    for (int h = 0; h < cfg->n_horizons; h++)
+        json_array_append_new(hz, json_integer(cfg->horizons[h]));
+    json_object_set_new(o, "horizons", hz);
+    json_object_set_new(o, "lookback", json_integer(cfg->lookback));
+    json_object_set_new(o, "benchmark", json_string(cfg->benchmark));
+    json_object_set_new(o, "sampling",
+                        json_pack("{s:f,s:i,s:f,s:i,s:i}", "temperature", cfg->temperature, "top_k",
+                                  cfg->top_k, "top_p", cfg->top_p, "sample_count",
+                                  cfg->sample_count, "max_context", cfg->max_context));
+    json_object_set_new(o, "seed", json_integer((json_int_t)cfg->seed));
+    char h1[40], h2[40], h3[40], h4[40];
+    file_hash(cfg->tokenizer, "config.json", h1, sizeof h1);
+    file_hash(cfg->tokenizer, "model.safetensors", h2, sizeof h2);
+    file_hash(cfg->model, "config.json", h3, sizeof h3);
+    file_hash(cfg->model, "model.safetensors", h4, sizeof h4);
+    json_object_set_new(
+        o, "model",
+        json_pack("{s:s,s:s,s:s,s:I,s:{s:s,s:s},s:{s:s,s:s}}", "description",
+                  in->model_desc ? in->model_desc : "", "tokenizer_dir", cfg->tokenizer,
+                  "model_dir", cfg->model, "parameters", (json_int_t)in->params,
+                  "tokenizer_checksums", "config.json", h1, "model.safetensors", h2,
+                  "model_checksums", "config.json", h3, "model.safetensors", h4));
+    kt_evalcfg_record_hub(o, cfg); /* repo ids: commit and sha256 of each file */
+    if (in->device) {
+        const kronos_device_status *d = in->device;
+        char warn[512];
+        kt_blas_warning(d, warn, sizeof warn);
+        json_object_set_new(
+            o, "device",
+            json_pack("{s:s,s:b,s:I,s:i,s:s,s:s,s:s,s:s,s:b,s:s,s:s}", "device", d->device, "verified",
+                      d->verified, "tensors_checked", (json_int_t)d->tensors_checked, "threads",
+                      d->intra_threads, "blas", d->blas, "blas_kernel", d->blas_kernel,
+                      "blas_kernel_source", d->blas_kernel_source, "blas_kernel_replaced",
+                      d->blas_kernel_replaced, "blas_kernel_slow", d->blas_kernel_slow, "blas_warning", warn,
+                      "simd", d->simd));
+    }
+    char csvv[32];
+    snprintf(csvv, sizeof csvv, "%d.%d.%d", CSV_MAJOR, CSV_MINOR, CSV_RELEASE);
+    json_object_set_new(o, "software",
+                        json_pack("{s:s,s:s,s:s}", PACKAGE, PACKAGE_VERSION, "jansson",
+                                  JANSSON_VERSION, "libcsv", csvv));
+    json_object_set_new(o, "started_at", json_string(in->started_at ? in->started_at : ""));
+    json_object_set_new(o, "finished_at", json_string(in->finished_at ? in->finished_at : ""));
+    int resumed = 0;
+    for (int d = 0; d < in->n_dates; d++)
+        resumed += in->dates[d].resumed;
+    const kt_prices_stats *ps = &in->prices->stats;
+    json_t *dropped = json_object();
+    for (int r = 0; r < KT_DROP_N; r++) {
+        static const char *const keys[KT_DROP_N] = {"missing_price", "nonfinite", "nonpositive",
+                                                     "high_below_low", "negative_volume",
+                                                     "duplicate"};
+        json_object_set_new(dropped, keys[r], json_integer(ps->dropped[r]));
+    }
+    json_object_set_new(o, "counts",
+                        json_pack("{s:i,s:i,s:i,s:I,s:I,s:i,s:I,s:I,s:o}", "tickers",
+                                  in->prices->n_series, "evaluation_dates", in->n_dates,
+                                  "dates_resumed", resumed, "score_rows", (json_int_t)score_rows,
+                                  "metric_rows", (json_int_t)sum->metric_rows, "folds",
+                                  in->plan->n, "price_rows_loaded", (json_int_t)ps->rows_loaded,
+                                  "price_rows_dropped", (json_int_t)ps->dropped_total,
+                                  "price_rows_dropped_by_reason", dropped));
+    json_t *head = json_array();
+    for (int h = 0; h < sum->n_horizons; h++)
+        json_array_append_new(head, json_pack("{s:i,s:o,s:o,s:o,s:o,s:i}", "horizon",
+                                              sum->h[h].horizon, "headline_rankic",
+                                              jnum(sum->h[h].headline), "mean",
+                                              jnum(sum->h[h].stats.mean), "icir",
+                                              jnum(sum->h[h].stats.icir), "tstat",
+                                              jnum(sum->h[h].stats.tstat), "dates",
+                                              sum->h[h].stats.n));
+    json_object_set_new(o, "headline", head);
+    json_object_set_new(o, "empty", json_boolean(in->empty_reason != NULL));
+    FILE *f = wopen(w, "experiment_metadata.json");
+    if (!f) {
+        json_decref(o);
+        return -1;
+    }
+    json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    fputc('\n', f);
+    json_decref(o);
+    return wclose(w, f);
+}
+
+static int write_empty(wctx *w)
+{
+    const kt_report_input *in = w->in;
+    static const struct { const char *name, *header; } csvs[] = {
+        {"scores.csv", H_SCORES},        {"per_date_metrics.csv", H_PDM},
+        {"fold_summaries.csv", H_FOLDS}, {"ic_decay_stats.csv", H_DECAY},
+        {"churn.csv", H_CHURN},
+    };
+    for (size_t i = 0; i < sizeof csvs / sizeof csvs[0]; i++) {
+        FILE *f = wopen(w, csvs[i].name);
+        if (!f)
+            return -1;
+        fputs(csvs[i].header, f);
+        if (wclose(w, f) != 0)
+            return -1;
+    }
+    FILE *f = wopen(w, "REPORT_EMPTY.md");
+    if (!f)
+        return -1;
+    fprintf(f, "# %s: %s\n\n", _("No evaluation rows"), in->cfg->name);
+    fprintf(f, "%s\n\n", _("The run finished without scoring a single (date, ticker)."));
+    fprintf(f, "## %s\n\n%s\n\n", _("Why"), in->empty_reason);
+    fprintf(f, "## %s\n\n%s\n\n", _("Next steps"), in->empty_hint ? in->empty_hint : "");
+    fprintf(f, "## %s\n\n", _("Run"));
+    fprintf(f, "- %s: %s .. %s, %s %s, ", _("range"), in->range_start, in->range_end, _("mode"),
+            in->cfg->mode);
+    fprintf(f, ngettext("%d fold", "%d folds", (unsigned long)in->plan->n), in->plan->n);
+    fputc('\n', f);
+    fprintf(f, "- %s: %d, %s: %s\n", _("lookback"), in->cfg->lookback, _("prices"),
+            in->cfg->prices);
+    fprintf(f, "- %s\n", _("Every CSV of the run exists with its header only; "
+                           "leak_tripwires.json reports each control as \"not run\"."));
+    return wclose(w, f);
+}
+
+/* REPORT.md section 1: the title and the run's settings. */
+static void md_settings(FILE *f, const kt_report_input *in, const calc *c)
+{
+    const kt_evalcfg *cfg = in->cfg;
+    fprintf(f, "# %s: %s\n\n", _("Kronos walk-forward stability report"), cfg->name);
+    fprintf(f, "- %s: %s, %s %s .. %s, ", _("mode"), cfg->mode, _("range"), in->range_start,
+            in->range_end);
+    fprintf(f, ngettext("%d fold", "%d folds", (unsigned long)in->plan->n), in->plan->n);
+    fputs(", ", f);
+    fprintf(f, ngettext("%d evaluation date", "%d evaluation dates", (unsigned long)in->n_dates),
+            in->n_dates);
+    fputc('\n', f);
+    fprintf(f, "- %s:", _("horizons"));
+    for (int h = 0; h < c->nh; h++)
+        fprintf(f, " %dd", cfg->horizons[h]);
+    fprintf(f, "; %s %d; %s %s\n", _("lookback"), cfg->lookback, _("labels"),
+            cfg->benchmark[0] ? _("excess return over the benchmark") : _("raw returns"));
+    if (cfg->benchmark[0])
+        fprintf(f, "- %s: %s\n", _("benchmark"), cfg->benchmark);
+    fprintf(f, "- %s: %s (%" PRId64 " %s)\n", _("model"), in->model_desc ? in->model_desc : "?",
+            in->params, _("parameters"));
+    if (in->device) {
+        char kernel[128], warn[512];
+        kt_blas_kernel_label(in->device, kernel, sizeof kernel);
+        fprintf(f, "- %s: %s (%s), %s %d, BLAS %s, %s %s, SIMD %s\n", _("device"), in->device->device,
+                in->device->verified ? _("verified") : _("NOT verified"), _("threads"),
+                in->device->intra_threads, in->device->blas, _("kernel"), kernel, in->device->simd);
+        if (kt_blas_warning(in->device, warn, sizeof warn))
+            fprintf(f, "- **%s**: %s\n", _("warning"), warn);
+    }
+    fprintf(f, "- %s: T=%g top_k=%d top_p=%g samples=%d seed=%" PRIu64 "\n\n", _("sampling"),
+            cfg->temperature, cfg->top_k, cfg->top_p, cfg->sample_count, cfg->seed);
+}
+
+/* REPORT.md section 2: the headline RankIC per horizon. */
+static void md_headline(FILE *f, const calc *c, const kt_report_summary *sum)
+{
+    char b1[32], b2[32], b3[32], b4[32], b5[32];
+    fprintf(f, "## %s\n\n", _("Headline"));
+    fprintf(f, "| %s | %s | %s | %s | ICIR | t | %s |\n|---|---|---|---|---|---|---|\n",
+            _("horizon"), _("RankIC (median of fold medians)"), _("mean"), _("std"), _("dates"));
+    for (int h = 0; h < c->nh; h++) {
+        const kt_report_headline *x = &sum->h[h];
+        fprintf(f, "| %dd | %s | %s | %s | %s | %s | %d |\n", x->horizon,
+                md_num(x->headline, b1, 32, 4, 0), md_num(x->stats.mean, b2, 32, 4, 0),
+                md_num(x->stats.std, b3, 32, 4, 0), md_num(x->stats.icir, b4, 32, 3, 0),
+                md_num(x->stats.tstat, b5, 32, 2, 0), x->stats.n);
+    }
+}
+
+/* REPORT.md section 3: a sparkline of the RankIC by date per fold and horizon. */
+static void md_rankic_by_date(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs)
+{
+    const kt_evalcfg *cfg = in->cfg;
+    char b1[32];
+    fprintf(f, "\n## %s\n\n", _("RankIC by date"));
+    fprintf(f, "%s\n\n```\n", _("One character per evaluation date, lowest to highest "
+                                "RankIC as \xe2\x96\x81 to \xe2\x96\x88 (blank: not enough names)."));
+    double *v = malloc((size_t)(c->nd ? c->nd : 1) * sizeof *v);
+    char *line = malloc((size_t)c->nd * 3 + 8);
+    for (int k = 0; v && line && k < c->nf; k++)
+        for (int h = 0; h < c->nh; h++) {
+            int m = 0;
+            double lo = INFINITY, hi = -INFINITY;
+            for (int d = 0; d < c->nd; d++)
+                if (in->dates[d].fold == k) {
+                    v[m] = c->ric[d * c->nh + h];
+                    if (isfinite(v[m])) {
+                        lo = v[m] < lo ? v[m] : lo;
+                        hi = v[m] > hi ? v[m] : hi;
+                    }
+                    m++;
+                }
+            kt_report_sparkline(v, m, -0.3 < lo ? -0.3 : lo, 0.3 > hi ? 0.3 : hi, line,
+                                (size_t)c->nd * 3 + 8);
+            const fold_sum *s = &fs[k * c->nh + h];
+            fprintf(f, "%s %3dd  %s  %s %s\n", in->plan->f[k].id, cfg->horizons[h], line,
+                    _("median"), md_num(s->rankic_median, b1, 32, 3, '+'));
+        }
+    fprintf(f, "```\n\n");
+    free(v);
+    free(line);
+}
+
+/* REPORT.md section 4: the per-fold table. */
+static void md_folds(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs)
+{
+    char b1[32], b2[32], b3[32], b4[32], b5[32];
+    fprintf(f, "## %s\n\n", _("Folds"));
+    fprintf(f, "| %s | %s | %s | RankIC %s | IQR | %s | hit@10 | %s@10 |\n"
+               "|---|---|---|---|---|---|---|---|\n",
+            _("fold"), _("horizon"), _("dates"), _("median"), _("quintile spread"), _("avg excess"));
+    for (int k = 0; k < c->nf; k++)
+        for (int h = 0; h < c->nh; h++) {
+            const fold_sum *s = &fs[k * c->nh + h];
+            fprintf(f, "| %s | %dd | %d | %s | %s | %s | %s | %s |\n", in->plan->f[k].id,
+                    in->cfg->horizons[h], s->n_dates, md_num(s->rankic_median, b1, 32, 4, 0),
+                    md_num(s->rankic_iqr, b2, 32, 4, 0), md_num(s->qs_median, b3, 32, 4, 0),
+                    md_num(s->hr10_median, b4, 32, 2, 0), md_num(s->er10_median, b5, 32, 4, 0));
+        }
+}
+
+/* REPORT.md section 5: the IC decay within each fold. */
+static void md_decay(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs)
+{
+    char b1[32], b2[32], b3[32], b4[32];
+    fprintf(f, "\n## %s\n\n", _("IC decay"));
+    fprintf(f, "| %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|\n",
+            _("fold"), _("horizon"), _("early median"), _("late median"), _("decay"),
+            /* xgettext:no-c-format */ _("% positive"), _("flags"));
+    for (int k = 0; k < c->nf; k++)
+        for (int h = 0; h < c->nh; h++) {
+            const fold_sum *s = &fs[k * c->nh + h];
+            char flags[32];
+            if (!s->decay_ok) {
+                fprintf(f, "| %s | %dd | %s |  |  |  |  |\n", in->plan->f[k].id, in->cfg->horizons[h],
+                        _("not computed: fewer than 9 dates"));
+                continue;
+            }
+            kt_metrics_flags(&s->decay, flags, sizeof flags);
+            fprintf(f, "| %s | %dd | %s | %s | %s | %s | %s |\n", in->plan->f[k].id,
+                    in->cfg->horizons[h], md_num(s->decay.early_median, b1, 32, 4, 0),
+                    md_num(s->decay.late_median, b2, 32, 4, 0), md_num(s->decay.decay, b3, 32, 4, '+'),
+                    md_num(s->decay.pct_positive * 100, b4, 32, 0, '%'), flags[0] ? flags : "-");
+        }
+}
+
+/* REPORT.md section 6: the churn of the top 10 and top 20. */
+static void md_churn(FILE *f, const kt_report_input *in, const calc *c, const churn_sum *cs)
+{
+    char b1[32], b2[32];
+    fprintf(f, "\n## %s\n\n", _("Churn of the top K"));
+    fprintf(f, "| %s | K | %s | %s | %s |\n|---|---|---|---|---|\n", _("horizon"),
+            _("mean retention"), _("mean churn"), _("date pairs"));
+    for (int h = 0; h < c->nh; h++)
+        for (int j = 0; j < 2; j++) {
+            const churn_sum *x = &cs[h * 2 + j];
+            double r = x->pairs ? x->retention_sum / x->pairs : NAN;
+            fprintf(f, "| %dd | %d | %s | %s | %d |\n", in->cfg->horizons[h], j ? 20 : 10,
+                    md_num(r, b1, 32, 3, 0), md_num(1 - r, b2, 32, 3, 0), x->pairs);
+        }
+}
+
+/* REPORT.md section 7: the negative controls (leak tripwires). */
+static void md_controls(FILE *f, const kt_report_input *in, const calc *c, const control *shuf,
+                        const control *lag)
+{
+    char b1[32];
+    fprintf(f, "\n## %s\n\n", _("Negative controls (leak tripwires)"));
+    fprintf(f, "| %s | %s | %s | %s | %s |\n|---|---|---|---|---|\n", _("control"), _("horizon"),
+            _("status"), _("median RankIC"), _("dates"));
+    for (int h = 0; h < c->nh; h++)
+        for (int k = 0; k < 2; k++) {
+            const control *x = k ? &lag[h] : &shuf[h];
+            fprintf(f, "| %s | %dd | %s | %s | %d |\n", k ? _("lag") : _("shuffle"),
+                    in->cfg->horizons[h],
+                    !x->run ? _("not run (zero rows)")
+                    : k   ? _("reported (compare with the headline)")
+                    : x->passed ? _("passed")
+                                : _("FAILED"),
+                    md_num(x->median, b1, 32, 4, '+'), x->n_dates);
+        }
+}
+
+/* REPORT.md section 8: the run facts: dates, tickers, seconds, times. */
+static void md_run_facts(FILE *f, const kt_report_input *in, const calc *c)
+{
+    char b1[32], b2[32], b3[32];
+    fprintf(f, "\n## %s\n\n", _("Run facts"));
+    int computed = 0, resumed = 0;
+    double *secs = malloc((size_t)(c->nd ? c->nd : 1) * sizeof *secs);
+    long scored = 0, skipped = 0;
+    for (int d = 0; d < c->nd; d++) {
+        if (in->dates[d].resumed)
+            resumed++;
+        if (secs)
+            secs[computed] = in->dates[d].seconds;
+        computed++;
+        scored += in->dates[d].universe - in->dates[d].skipped;
+        skipped += in->dates[d].skipped;
+    }
+    fprintf(f, "- %s: %d (", _("evaluation dates"), c->nd);
+    fprintf(f, ngettext("%d taken from the journal of an earlier session",
+                        "%d taken from the journal of an earlier session", (unsigned long)resumed),
+            resumed);
+    fputs(")\n", f);
+    fprintf(f, "- %s: %ld, %s: %ld (%s)\n", _("tickers scored over all dates"), scored,
+            _("skipped"), skipped, _("fewer bars than the lookback"));
+    if (secs && computed)
+        fprintf(f, "- %s: %s %s, p90 %s, %s %s\n", _("seconds per date"), _("median"),
+                md_num(kt_metrics_median(secs, computed), b1, 32, 2, 0),
+                md_num(kt_metrics_quantile(secs, computed, 0.9), b2, 32, 2, 0), _("total"),
+                md_num(in->wall_seconds, b3, 32, 1, 0));
+    free(secs);
+    fprintf(f, "- %s: %s .. %s\n", _("started .. finished"), in->started_at ? in->started_at : "",
+            in->finished_at ? in->finished_at : "");
+}
+
+/* REPORT.md section 8, continued: the prices file and what was dropped from it. */
+static void md_prices(FILE *f, const kt_report_input *in)
+{
+    const kt_prices_stats *ps = &in->prices->stats;
+    fprintf(f, "- %s: %s, ", _("prices"), in->cfg->prices);
+    fprintf(f, ngettext("%ld row loaded", "%ld rows loaded", (unsigned long)ps->rows_loaded),
+            ps->rows_loaded);
+    fputs(", ", f);
+    fprintf(f, ngettext("%ld dropped", "%ld dropped", (unsigned long)ps->dropped_total),
+            ps->dropped_total);
+    fputs(", ", f);
+    fprintf(f, ngettext("%d ticker", "%d tickers", (unsigned long)in->prices->n_series),
+            in->prices->n_series);
+    fputc('\n', f);
+    for (int r = 0; r < KT_DROP_N; r++)
+        if (ps->dropped[r])
+            fprintf(f, "  - %s: %ld\n", kt_prices_drop_name(r), ps->dropped[r]);
+    if (ps->volume_filled)
+        fprintf(f, "  - %s: %ld\n", _("missing volume set to 0"), ps->volume_filled);
+    if (ps->amount_filled)
+        fprintf(f, "  - %s: %ld\n", _("missing amount set to 0"), ps->amount_filled);
+}
+
+static void report_md(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs,
+                      const churn_sum *cs, const control *shuf, const control *lag,
+                      const kt_report_summary *sum)
+{
+    md_settings(f, in, c);
+    md_headline(f, c, sum);
+    md_rankic_by_date(f, in, c, fs);
+    md_folds(f, in, c, fs);
+    md_decay(f, in, c, fs);
+    md_churn(f, in, c, cs);
+    md_controls(f, in, c, shuf, lag);
+    md_run_facts(f, in, c);
+    md_prices(f, in);
+}
+
+int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err, size_t errlen)
+{
+    memset(sum, 0, sizeof *sum);
+    wctx w = {.in = in, .err = err, .errlen = errlen};
+    calc c;
+    int rc = -1;
+    fold_sum *fs = NULL;
+    control shuf[KT_MAX_HORIZONS], lag[KT_MAX_HORIZONS];
+    churn_sum cs[KT_MAX_HORIZONS * 2];
+    memset(cs, 0, sizeof cs);
+    double *buf = NULL;
+    if (calc_init(&c, in) != 0) {
+        snprintf(err, errlen, _("out of memory"));
+        goto out;
+    }
+    fs = calloc((size_t)(c.nf ? c.nf : 1) * (size_t)c.nh, sizeof *fs);
+    buf = malloc((size_t)(c.nd > c.nf ? c.nd + 1 : c.nf + 1) * sizeof *buf);
+    if (!fs || !buf) {
+        snprintf(err, errlen, _("out of memory"));
+        goto out;
+    }
+    sum->n_horizons = c.nh;
+    for (int k = 0; k < c.nf; k++)
+        for (int h = 0; h < c.nh; h++)
+            fold_summary(&c, k, h, buf, &fs[k * c.nh + h]);
+    for (int h = 0; h < c.nh; h++) {
+        int m = 0;
+        for (int k = 0; k < c.nf; k++)
+            if (isfinite(fs[k * c.nh + h].rankic_median))
+                buf[m++] = fs[k * c.nh + h].rankic_median;
+        sum->h[h].horizon = in->cfg->horizons[h];
+        sum->h[h].headline = kt_metrics_median(buf, m);
+        m = 0;
+        for (int d = 0; d < c.nd; d++)
+            buf[m++] = c.ric[d * c.nh + h];
+        kt_metrics_run_stats(buf, m, &sum->h[h].stats);
+        control_shuffle(&c, h, &shuf[h]);
+        control_lag(&c, h, sum->h[h].stats.median, &lag[h]);
+    }
+    for (int d = 0; d < c.nd; d++)
+        sum->score_rows += in->dates[d].n_rows;
+
+    if (in->empty_reason) {
+        if (write_empty(&w) != 0)
+            goto out;
+        snprintf(sum->report_path, sizeof sum->report_path, "%s/REPORT_EMPTY.md", in->run_dir);
+    } else {
+        if (write_scores(&w) != 0 || write_pdm(&w, &c, &sum->metric_rows) != 0 ||
+            write_folds_decay(&w, &c, fs) != 0 || write_churn(&w, &c, cs) != 0)
+            goto out;
+    }
+    if (write_tripwires(&w, &c, shuf, lag, sum) != 0 ||
+        write_metadata(&w, sum, sum->score_rows) != 0)
+        goto out;
+    /* REPORT.md last: its presence means every other output is complete. */
+    if (!in->empty_reason) {
+        FILE *f = wopen(&w, "REPORT.md");
+        if (!f)
+            goto out;
+        report_md(f, in, &c, fs, cs, shuf, lag, sum);
+        if (wclose(&w, f) != 0)
+            goto out;
+        snprintf(sum->report_path, sizeof sum->report_path, "%s/REPORT.md", in->run_dir);
+    }
+    rc = 0;
+out:
+    calc_free(&c);
+    free(fs);
+    free(buf);
+    return rc;
+}

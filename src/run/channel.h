@@ -1,0 +1,211 @@
+/* channel.h: the one channel between the evaluation worker and every
+ * front end (console, --batch lines, run-directory status file, --attach).
+ *
+ * Contract
+ *  - The worker calls kt_channel_publish() for every event. The channel
+ *    applies the event to its snapshot under a mutex, queues it (bounded;
+ *    when full the oldest BATCH_PROGRESS events are dropped first and the
+ *    drop is counted), and makes kt_channel_wake_fd() readable.
+ *  - Front ends never touch worker state: they copy the snapshot with
+ *    kt_channel_snapshot() and/or drain queued events with
+ *    kt_channel_drain(). Only one thread drains.
+ *  - Control flows the other way through pause/cancel requests, which the
+ *    worker honours between micro-batches (kt_channel_checkpoint()).
+ *  - kt_snapshot is plain data (no pointers) so it can be copied, written
+ *    to status.json and read back by a viewer in another process.
+ */
+#ifndef KT_CHANNEL_H
+#define KT_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eval/results.h"
+#include "model/kronos.h"
+
+#define KT_HIST 240        /* recent per-date values kept for sparklines */
+#define KT_LOG_LINES 64
+#define KT_LOG_WIDTH 200
+#define KT_MAX_FOLD_FLAGS 32
+
+typedef enum kt_run_state {
+    KT_RUN_STARTING = 0,
+    KT_RUN_RUNNING,
+    KT_RUN_PAUSED,
+    KT_RUN_FINISHED,   /* outputs written */
+    KT_RUN_EMPTY,      /* finished with zero evaluation rows (REPORT_EMPTY.md) */
+    KT_RUN_FAILED,     /* failure text says why */
+    KT_RUN_CANCELLED   /* interrupted; journal flushed; resumable */
+} kt_run_state;
+
+typedef enum kt_event_kind {
+    KT_EV_RUN_STARTED = 0, /* header fields, device, totals */
+    KT_EV_FOLD_STARTED,
+    KT_EV_DATE_STARTED,
+    KT_EV_BATCH_PROGRESS,  /* micro-batch done within a date */
+    KT_EV_DATE_DONE,       /* seconds, scored, skipped */
+    KT_EV_DATE_RESUMED,    /* date taken from the journal, not recomputed */
+    KT_EV_FOLD_DONE,       /* text: "Fold fold_01, horizon 20d: 2058 total scores" lines */
+    KT_EV_METRICS,         /* horizon stats updated (metrics field) */
+    KT_EV_WARNING,         /* text */
+    KT_EV_LOG,             /* text */
+    KT_EV_PAUSED,
+    KT_EV_RESUMED,
+    KT_EV_FINISHED,        /* text: report path */
+    KT_EV_EMPTY,           /* text: reason; text2: next steps */
+    KT_EV_FAILED,          /* text: reason */
+    KT_EV_CANCELLED
+} kt_event_kind;
+
+typedef struct kt_fold_flag {
+    char fold_id[16];
+    int horizon;
+    char flags[32];       /* "", "RAPID_DECAY", "NOISY", "RAPID_DECAY,NOISY" */
+} kt_fold_flag;
+
+typedef struct kt_horizon_stats {
+    int horizon;
+    int dates_scored;
+    double median, mean, icir, pct_positive, latest;  /* NaN when unknown */
+    int hist_n;                  /* valid entries in hist (oldest first) */
+    float hist[KT_HIST];         /* per-date RankIC, most recent KT_HIST */
+} kt_horizon_stats;
+
+/* RUN_STARTED: what the header panel shows, copied into the snapshot. */
+typedef struct kt_run_header {
+    char experiment[64];
+    char mode[16];
+    int n_tickers;
+    char data_first[24], data_last[24];
+    char range_start[24], range_end[24];
+    char model_desc[256];
+    int64_t params;
+    int max_context, lookback;
+    int dates_total;             /* dates over the whole run */
+    char run_dir[512];
+    double heartbeat_interval;   /* 0: keep the default (5 s) */
+} kt_run_header;
+
+typedef struct kt_event {
+    kt_event_kind kind;
+    double t;                    /* seconds since the run started */
+    int fold_index, fold_total;  /* 1-based */
+    char fold_id[16];
+    int fold_dates;
+    int date_index, date_total;  /* within the fold, 1-based */
+    char date[24];
+    int scored, skipped;
+    int batch_done, batch_total;
+    double seconds;              /* DATE_DONE: wall seconds for the date */
+    int64_t tokens;              /* DATE_DONE: tokens generated + prefilled */
+    kt_horizon_stats metrics;    /* METRICS */
+    kt_fold_flag flag;           /* FOLD_DONE with flag.fold_id set */
+    char text[512];
+    char text2[512];
+    kt_run_header header;        /* RUN_STARTED */
+    kronos_device_status device; /* RUN_STARTED, DEVICE */
+    char path[600];              /* EMPTY: REPORT_EMPTY.md path (optional) */
+} kt_event;
+
+typedef struct kt_snapshot {
+    uint64_t seq;                /* bumped by every applied event */
+    kt_run_state state;
+    double heartbeat_interval;   /* seconds between status.json rewrites when idle */
+
+    /* header */
+    char experiment[64];
+    char mode[16];
+    int n_tickers;
+    char data_first[24], data_last[24];
+    char range_start[24], range_end[24];
+    char model_desc[256];
+    int64_t params;
+    int max_context, lookback;
+
+    /* progress */
+    int fold_index, fold_total;
+    char fold_id[16];
+    int fold_dates;
+    int date_index, date_total;
+    char date[24];
+    int date_scored, date_skipped;
+    int batch_done, batch_total;
+    int dates_done, dates_total;  /* over the whole run */
+    int dates_resumed;            /* taken from the journal this session */
+    double elapsed;               /* seconds, this session */
+
+    /* timing (dates computed this session only) */
+    int secs_n;
+    float secs[KT_HIST];
+    double secs_total;
+    int64_t tokens_total;
+    int64_t tickers_total;
+
+    kronos_device_status device;
+    int64_t rss_bytes;            /* resident memory of the run process, 0 unknown
+                                   * (set by the front end / status writer) */
+
+    int n_horizons;
+    kt_horizon_stats h[KT_MAX_HORIZONS];
+    int n_flags;
+    kt_fold_flag flags[KT_MAX_FOLD_FLAGS];
+
+    /* Log lines, oldest first. The first byte of a line is its kind:
+     * 'I' event, 'W' warning, 'E' error; the text follows. Lines are
+     * cut at a UTF-8 character boundary, never mid-character. */
+    int log_n;
+    char log[KT_LOG_LINES][KT_LOG_WIDTH];
+
+    char empty_reason[512];
+    char empty_hint[512];
+    char failure[512];
+    char run_dir[512];
+    char report_path[600];
+} kt_snapshot;
+
+typedef struct kt_channel kt_channel;
+
+/* Events kept until drained (when full, BATCH_PROGRESS goes first). */
+#define KT_CHANNEL_QUEUE 256
+
+kt_channel *kt_channel_new(void);
+/* Same with a chosen queue capacity (>= 1); for tests. */
+kt_channel *kt_channel_new_capacity(size_t capacity);
+void kt_channel_free(kt_channel *ch);
+
+/* Worker side. */
+void kt_channel_publish(kt_channel *ch, const kt_event *ev);
+/* Between micro-batches: blocks while paused; returns 1 when cancel was
+ * requested (the worker then stops), 0 to go on. */
+int kt_channel_checkpoint(kt_channel *ch);
+/* (While it blocks, checkpoint applies KT_EV_PAUSED, then KT_EV_RESUMED.) */
+
+/* Front-end side. */
+int kt_channel_wake_fd(const kt_channel *ch);     /* poll() for POLLIN */
+/* Copies up to max queued events (oldest first) and makes the wake fd
+ * quiet again once the queue is empty. out == NULL discards every queued
+ * event (a front end that only reads snapshots still calls this). */
+size_t kt_channel_drain(kt_channel *ch, kt_event *out, size_t max);
+/* Events dropped because the queue was full. */
+uint64_t kt_channel_dropped(kt_channel *ch);
+void kt_channel_snapshot(kt_channel *ch, kt_snapshot *out);
+void kt_channel_set_paused(kt_channel *ch, int paused);
+int kt_channel_paused(kt_channel *ch);
+void kt_channel_cancel(kt_channel *ch);
+int kt_channel_cancelled(kt_channel *ch);
+
+/* Apply one event to a snapshot (what publish does under its lock);
+ * exposed for tests and for replaying events. */
+void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev);
+void kt_snapshot_init(kt_snapshot *s);
+
+/* Derived timing figures (NaN when not enough samples: median needs 1
+ * computed date, p90 and the recent ETA 5, the average ETA 2). Only dates
+ * computed in this session count; resumed dates are excluded. */
+double kt_snapshot_secs_median(const kt_snapshot *s);
+double kt_snapshot_secs_p90(const kt_snapshot *s);
+/* ETA in seconds: whole-run average and recent-window (last 5 dates) rate. */
+double kt_snapshot_eta_avg(const kt_snapshot *s);
+double kt_snapshot_eta_recent(const kt_snapshot *s);
+
+#endif /* KT_CHANNEL_H */
