@@ -226,14 +226,60 @@ static int write_record(const char *dir, const char *prices, const char *train_e
     return 0;
 }
 
-int kt_cmd_train(int argc, char **argv)
-{
+/* ---- the command ----------------------------------------------------------- */
+
+typedef struct train_args {
     kt_train_config c;
-    kt_train_config_defaults(&c);
-    const char *prices = NULL, *tok_out = NULL, *pred_out = NULL, *train_end = NULL, *init_from = NULL;
-    kt_time end = 0; /* --train-end */
+    const char *prices, *tok_out, *pred_out, *train_end, *init_from;
+    kt_time end; /* --train-end */
     char init_tok[4096], init_pred[4096];
+} train_args;
+
+/* One option with its value; 0, or -1 after printing why. Unknown: 1. */
+static int set_option(train_args *A, const char *a, const char *val)
+{
+    kt_train_config *c = &A->c;
     long v;
+    int bad = 0;
+    if (!strcmp(a, "--prices")) A->prices = val;
+    else if (!strcmp(a, "--out-tokenizer")) A->tok_out = val;
+    else if (!strcmp(a, "--out-predictor")) A->pred_out = val;
+    else if (!strcmp(a, "--train-end")) {
+        if (strlen(val) != 10 || kt_time_parse(val, &A->end)) {
+            fprintf(stderr, _("kronos-tui train: --train-end: expected YYYY-MM-DD, got %s\n"), val);
+            return -1;
+        }
+        A->train_end = val;
+    }
+    else if (!strcmp(a, "--init-from")) A->init_from = val;
+    else if (!strcmp(a, "--init-tokenizer")) c->init_tokenizer = val;
+    else if (!strcmp(a, "--init-predictor")) c->init_predictor = val;
+    else if (!strcmp(a, "--tokenizer-steps")) { bad = parse_int(a, val, 0, 10000000, &v); c->tok_steps = (int)v; }
+    else if (!strcmp(a, "--predictor-steps")) { bad = parse_int(a, val, 0, 10000000, &v); c->pred_steps = (int)v; }
+    else if (!strcmp(a, "--lookback")) { bad = parse_int(a, val, 2, 4096, &v); c->lookback = (int)v; }
+    else if (!strcmp(a, "--horizon")) { bad = parse_int(a, val, 1, 4096, &v); c->horizon = (int)v; }
+    else if (!strcmp(a, "--batch-size")) { bad = parse_int(a, val, 1, 100000, &v); c->batch_size = (int)v; }
+    else if (!strcmp(a, "--seed")) { bad = parse_int(a, val, 0, 2147483647L, &v); c->seed = (uint64_t)v; }
+    else if (!strcmp(a, "--threads")) { bad = parse_int(a, val, 0, 1024, &v); c->threads = (int)v; }
+    else if (!strcmp(a, "--log-every")) { bad = parse_int(a, val, 1, 1000000, &v); c->log_every = (int)v; }
+    else if (!strcmp(a, "--d-model")) { bad = parse_int(a, val, 8, 8192, &v); c->pred.d_model = (int)v; }
+    else if (!strcmp(a, "--layers")) { bad = parse_int(a, val, 1, 128, &v); c->pred.n_layers = (int)v; }
+    else if (!strcmp(a, "--heads")) { bad = parse_int(a, val, 1, 128, &v); c->pred.n_heads = (int)v; }
+    else if (!strcmp(a, "--ff-dim")) { bad = parse_int(a, val, 1, 65536, &v); c->pred.ff_dim = (int)v; }
+    else if (!strcmp(a, "--tokenizer-d-model")) { bad = parse_int(a, val, 4, 8192, &v); c->tok.d_model = (int)v; c->tok.ff_dim = 2 * (int)v; }
+    else if (!strcmp(a, "--tokenizer-layers")) { bad = parse_int(a, val, 1, 128, &v); c->tok.n_enc_layers = c->tok.n_dec_layers = (int)v; }
+    else if (!strcmp(a, "--bits")) { bad = parse_int(a, val, 2, 12, &v); c->tok.s1_bits = c->tok.s2_bits = c->pred.s1_bits = c->pred.s2_bits = (int)v; }
+    else if (!strcmp(a, "--tokenizer-lr")) bad = parse_real(a, val, &c->tok_lr);
+    else if (!strcmp(a, "--predictor-lr")) bad = parse_real(a, val, &c->pred_lr);
+    else return 1;
+    return bad ? -1 : 0;
+}
+
+/* The command line into A; -1 to go on, or the exit code. */
+static int parse_args(train_args *A, int argc, char **argv)
+{
+    memset(A, 0, sizeof *A);
+    kt_train_config_defaults(&A->c);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -244,60 +290,59 @@ int kt_cmd_train(int argc, char **argv)
             fprintf(stderr, _("kronos-tui train: option %s needs a value\n"), a);
             return KT_EXIT_USAGE;
         }
-        const char *val = argv[++i];
-        int bad = 0;
-        if (!strcmp(a, "--prices")) prices = val;
-        else if (!strcmp(a, "--out-tokenizer")) tok_out = val;
-        else if (!strcmp(a, "--out-predictor")) pred_out = val;
-        else if (!strcmp(a, "--train-end")) {
-            if (strlen(val) != 10 || kt_time_parse(val, &end)) {
-                fprintf(stderr, _("kronos-tui train: --train-end: expected YYYY-MM-DD, got %s\n"), val);
-                return KT_EXIT_USAGE;
-            }
-            train_end = val;
-        }
-        else if (!strcmp(a, "--init-from")) init_from = val;
-        else if (!strcmp(a, "--init-tokenizer")) c.init_tokenizer = val;
-        else if (!strcmp(a, "--init-predictor")) c.init_predictor = val;
-        else if (!strcmp(a, "--tokenizer-steps")) { bad = parse_int(a, val, 0, 10000000, &v); c.tok_steps = (int)v; }
-        else if (!strcmp(a, "--predictor-steps")) { bad = parse_int(a, val, 0, 10000000, &v); c.pred_steps = (int)v; }
-        else if (!strcmp(a, "--lookback")) { bad = parse_int(a, val, 2, 4096, &v); c.lookback = (int)v; }
-        else if (!strcmp(a, "--horizon")) { bad = parse_int(a, val, 1, 4096, &v); c.horizon = (int)v; }
-        else if (!strcmp(a, "--batch-size")) { bad = parse_int(a, val, 1, 100000, &v); c.batch_size = (int)v; }
-        else if (!strcmp(a, "--seed")) { bad = parse_int(a, val, 0, 2147483647L, &v); c.seed = (uint64_t)v; }
-        else if (!strcmp(a, "--threads")) { bad = parse_int(a, val, 0, 1024, &v); c.threads = (int)v; }
-        else if (!strcmp(a, "--log-every")) { bad = parse_int(a, val, 1, 1000000, &v); c.log_every = (int)v; }
-        else if (!strcmp(a, "--d-model")) { bad = parse_int(a, val, 8, 8192, &v); c.pred.d_model = (int)v; }
-        else if (!strcmp(a, "--layers")) { bad = parse_int(a, val, 1, 128, &v); c.pred.n_layers = (int)v; }
-        else if (!strcmp(a, "--heads")) { bad = parse_int(a, val, 1, 128, &v); c.pred.n_heads = (int)v; }
-        else if (!strcmp(a, "--ff-dim")) { bad = parse_int(a, val, 1, 65536, &v); c.pred.ff_dim = (int)v; }
-        else if (!strcmp(a, "--tokenizer-d-model")) { bad = parse_int(a, val, 4, 8192, &v); c.tok.d_model = (int)v; c.tok.ff_dim = 2 * (int)v; }
-        else if (!strcmp(a, "--tokenizer-layers")) { bad = parse_int(a, val, 1, 128, &v); c.tok.n_enc_layers = c.tok.n_dec_layers = (int)v; }
-        else if (!strcmp(a, "--bits")) { bad = parse_int(a, val, 2, 12, &v); c.tok.s1_bits = c.tok.s2_bits = c.pred.s1_bits = c.pred.s2_bits = (int)v; }
-        else if (!strcmp(a, "--tokenizer-lr")) bad = parse_real(a, val, &c.tok_lr);
-        else if (!strcmp(a, "--predictor-lr")) bad = parse_real(a, val, &c.pred_lr);
-        else {
+        int r = set_option(A, a, argv[++i]);
+        if (r > 0) {
             fprintf(stderr, _("kronos-tui train: unknown option %s\n"), a);
             usage(stderr);
-            return KT_EXIT_USAGE;
         }
-        if (bad)
+        if (r != 0)
             return KT_EXIT_USAGE;
     }
-    if (!prices || !tok_out || !pred_out) {
+    if (!A->prices || !A->tok_out || !A->pred_out) {
         fputs(_("kronos-tui train: --prices, --out-tokenizer and --out-predictor are required\n"), stderr);
         usage(stderr);
         return KT_EXIT_USAGE;
     }
-    if (init_from) {
-        snprintf(init_tok, sizeof init_tok, "%s/tokenizer", init_from);
-        snprintf(init_pred, sizeof init_pred, "%s/model", init_from);
-        if (!c.init_tokenizer)
-            c.init_tokenizer = init_tok;
-        if (!c.init_predictor)
-            c.init_predictor = init_pred;
+    if (A->init_from) {
+        snprintf(A->init_tok, sizeof A->init_tok, "%s/tokenizer", A->init_from);
+        snprintf(A->init_pred, sizeof A->init_pred, "%s/model", A->init_from);
+        if (!A->c.init_tokenizer)
+            A->c.init_tokenizer = A->init_tok;
+        if (!A->c.init_predictor)
+            A->c.init_predictor = A->init_pred;
     }
+    return -1;
+}
 
+/* Trains on T and writes both checkpoints with their records. */
+static int train_and_write(const train_args *A, const train_set *T)
+{
+    char err[1024];
+    if (ensure_dir(A->tok_out) || ensure_dir(A->pred_out))
+        return KT_EXIT_IO;
+    progress_ctx pc = { stderr };
+    kt_train_result res;
+    if (kt_train_run(&A->c, T->ser, T->n_series, A->tok_out, A->pred_out, on_progress, &pc, &res, err,
+                     sizeof err)) {
+        fprintf(stderr, "kronos-tui train: %s\n", err);
+        return (strstr(err, "config") || strstr(err, "safetensors") || strstr(err, "tensor")) ? KT_EXIT_MODEL
+                                                                                             : KT_EXIT_FAILURE;
+    }
+    if (write_record(A->pred_out, A->prices, A->train_end, T, &A->c, &res) ||
+        write_record(A->tok_out, A->prices, A->train_end, T, &A->c, &res))
+        return KT_EXIT_IO;
+    fprintf(stderr, _("train: wrote %s and %s (loss: tokenizer %.4f -> %.4f, predictor %.4f -> %.4f)\n"),
+            A->tok_out, A->pred_out, res.tok_loss_first, res.tok_loss_last, res.pred_loss_first,
+            res.pred_loss_last);
+    return KT_EXIT_OK;
+}
+
+int kt_cmd_train(int argc, char **argv)
+{
+    train_args A;
+    int rc = parse_args(&A, argc, argv);
+    if (rc >= 0)
+        return rc;
 #ifdef M_MMAP_THRESHOLD
     /* training allocates and frees the same large activations every step:
      * keep them in the heap instead of mmap/munmap (halves the step time) */
@@ -307,7 +352,7 @@ int kt_cmd_train(int argc, char **argv)
 #endif
     char err[1024];
     kt_prices *P = NULL;
-    if (kt_prices_load(prices, &P, err, sizeof err)) {
+    if (kt_prices_load(A.prices, &P, err, sizeof err)) {
         fprintf(stderr, "kronos-tui train: %s\n", err);
         return KT_EXIT_DATA;
     }
@@ -315,32 +360,14 @@ int kt_cmd_train(int argc, char **argv)
     if (kt_prices_drop_summary(&P->stats, msg, sizeof msg))
         fprintf(stderr, "train: %s\n", msg);
     train_set T;
-    if (train_set_build(P, train_end != NULL, end, &T)) {
+    if (train_set_build(P, A.train_end != NULL, A.end, &T)) {
         fputs(_("kronos-tui train: out of memory\n"), stderr);
         kt_prices_free(P);
         return KT_EXIT_FAILURE;
     }
     fprintf(stderr, _("train: %zu bars of %d tickers from %s to %s (%zu later bars held out)\n"), T.n_bars,
             T.n_series, T.first_date, T.last_date, T.n_held_out);
-
-    int rc = KT_EXIT_OK;
-    if (ensure_dir(tok_out) || ensure_dir(pred_out)) {
-        rc = KT_EXIT_IO;
-    } else {
-        progress_ctx pc = { stderr };
-        kt_train_result res;
-        if (kt_train_run(&c, T.ser, T.n_series, tok_out, pred_out, on_progress, &pc, &res, err, sizeof err)) {
-            fprintf(stderr, "kronos-tui train: %s\n", err);
-            rc = (strstr(err, "config") || strstr(err, "safetensors") || strstr(err, "tensor")) ? KT_EXIT_MODEL
-                                                                                                 : KT_EXIT_FAILURE;
-        } else if (write_record(pred_out, prices, train_end, &T, &c, &res) ||
-                   write_record(tok_out, prices, train_end, &T, &c, &res)) {
-            rc = KT_EXIT_IO;
-        } else {
-            fprintf(stderr, _("train: wrote %s and %s (loss: tokenizer %.4f -> %.4f, predictor %.4f -> %.4f)\n"),
-                    tok_out, pred_out, res.tok_loss_first, res.tok_loss_last, res.pred_loss_first, res.pred_loss_last);
-        }
-    }
+    rc = train_and_write(&A, &T);
     train_set_free(&T);
     kt_prices_free(P);
     return rc;
