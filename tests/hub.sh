@@ -4,8 +4,11 @@
 # with and without a cache, a dropped connection resumed with a Range
 # request, a corrupted body, 404 / 401 / malformed ids, a cache written by
 # Python's huggingface_hub (symlinks into blobs/), a revision that moved
-# under --resume, `models list` and `models pull`, and the ids in forecast,
-# device, kronos-bench and the evaluation. Nothing leaves the loopback.
+# under --resume, `models list` and `models pull`, the ids in forecast,
+# device, kronos-bench and the evaluation, and the progress of a slow
+# download: periodic --batch lines, and the console's bar in tmux (while
+# the console is up; stopped with q; a 404 shown, then exit 8). Nothing
+# leaves the loopback.
 KT_TEST=hub
 . "${srcdir:-.}/tests/testlib.sh"
 BIN=./kronos-tui
@@ -236,4 +239,67 @@ run pin $BIN $EV --revision v1 --batch --output-dir "$T/run1"; want 0 pin
 grep -q '"revision": "v1"' "$T/run1/config.json" || fail "config.json lacks the revision"
 run pin2 $BIN --resume "$T/run1" --batch; want 0 pin2
 echo "ok: evaluation by id recorded (commit, sha256); moved revision refused by --resume"
+
+# ---- 8. a slow download: --batch lines, the console's bar ---------------
+# model.safetensors (139,616 bytes) at 12 kB/s: about 12 s
+state "$M1" ', "throttle": {"kt/Kronos-tiny/model.safetensors": 12000}'
+run slow env HF_HUB_CACHE="$T/c8" $BIN $EV --batch --output-dir "$T/run8"; want 0 slow
+grep -qE '^kronos-tui: downloading kt/Kronos-tiny model.safetensors: [0-9.]+ of 139.6 kB \([0-9]{1,2}%\)$' \
+    "$T/slow.err" || { cat "$T/slow.err"; fail "--batch: no periodic download line before 100 %"; }
+has slow "kronos-tui: downloading kt/Kronos-tiny model.safetensors: 139.6 of 139.6 kB (100%)"
+command -v tmux >/dev/null 2>&1 || {
+    echo "SKIP (part): tmux is not installed (Debian package: tmux): the console's download bar"
+    exit 0
+}
+# in a subshell: tmux_screen.sh brings its own fail (counted, screen shown)
+(
+    TM="tmux -L kt-hub-$$ -f /dev/null"
+    TMP=$T fails=0 current=
+    . "$srcdir/tests/tmux_screen.sh"
+    trap '$TM kill-server >/dev/null 2>&1' EXIT
+    tmux_server
+    # console CACHE NAME: the evaluation ($EV) in an 80x24 console
+    console() {
+        current=$2
+        cat > "$T/$2.sh" <<EOF
+env TERM=tmux-256color HF_HUB_CACHE="$T/$1" $BIN $EV --output-dir "$T/$2" 2> "$T/$2.err"
+echo KT_EXIT=\$?
+sleep 600
+EOF
+        new_session 80 24 "sh $T/$2.sh"
+    }
+    shows() { grep -qE -- "$1" "$T/screen"; }
+    bar='Download +[^ ]+ +[0-9]{1,2}%  0\.[0-9]/0\.1 MB  model\.safetensors \(kt/Kronos-tiny\)'
+    console c9 con9
+    within "$KT_WAIT" shows "$bar" || fail "no download bar below 100 %"
+    shows DOWNLOADING || fail "the state is not DOWNLOADING"
+    cp "$T/screen" "$T/bar.screen"
+    within "$KT_WAIT" shows FINISHED || fail "the run did not proceed to FINISHED"
+    $TM send-keys -t kt q
+    within "$KT_WAIT" shows '^KT_EXIT=0$' || fail "exit status after q"
+    grep -q downloading "$T/con9.err" && { cat "$T/con9.err"; fail "progress lines on stderr under the console"; }
+    [ -s "$T/con9/per_date_metrics.csv" ] || fail "the run wrote no per_date_metrics.csv"
+    # q, y during the download: stopped, resumable, exit 130
+    console c10 con10
+    within "$KT_WAIT" shows "$bar" || fail "no download bar below 100 %"
+    $TM send-keys -t kt q
+    within "$KT_WAIT" shows 'Stop the run' || fail "no quit confirmation"
+    $TM send-keys -t kt y
+    within "$KT_WAIT" shows '^KT_EXIT=130$' || fail "exit status after q y during the download"
+    grep -q "kt/Kronos-tiny: the download of .* was stopped; the next run continues it from .*incomplete" \
+        "$T/con10.err" || { cat "$T/con10.err"; fail "no stop message"; }
+    ls "$T/c10/models--kt--Kronos-tiny/blobs" | grep -q '\.incomplete$' || fail "the partial file is gone"
+    # a 404: the console shows it, q leaves, exit 8 with the one line
+    EV="--prices $T/prices.csv --tokenizer kt/Kronos-Tokenizer-tiny --model kt/nope --lookback 30 --horizons 1,5"
+    console c11 con11
+    within "$KT_WAIT" shows FAILED || fail "a 404 is not shown as FAILED"
+    shows 'not found \(HTTP 404\)' || fail "the console does not say why"
+    $TM send-keys -t kt q
+    within "$KT_WAIT" shows '^KT_EXIT=8$' || fail "a 404 does not exit 8"
+    [ "$(wc -l < "$T/con11.err")" -eq 1 ] &&
+        grep -q "^kronos-tui: kt/nope: not found (HTTP 404) at $HF_ENDPOINT/kt/nope/resolve/main/config.json" \
+            "$T/con11.err" || { cat "$T/con11.err"; fail "a 404: not the one line"; }
+    [ "$fails" -eq 0 ]
+) || fail "the console's download bar (above)"
+echo "ok: a slow download: periodic --batch lines; the console's bar, q during it, a 404 in the console"
 exit 0

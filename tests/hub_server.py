@@ -11,7 +11,8 @@ request, so the test can change it between runs:
   {"repos": {"ORG/NAME": {"refs": {"main": COMMIT},
                           "commits": {COMMIT: DIR}, "token": "secret"}},
    "drop": {"ORG/NAME/FILE": N},     first N body GETs end halfway
-   "corrupt": ["ORG/NAME/FILE"]}     bodies with one byte flipped
+   "corrupt": ["ORG/NAME/FILE"],     bodies with one byte flipped
+   "throttle": {"ORG/NAME/FILE": B}} bodies sent at B bytes a second
 
 Every request is appended to the log file, one line:
   METHOD PATH range=RANGE|- auth=ok|bad|-
@@ -24,6 +25,7 @@ import os
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 
 STATE, LOG, PORTFILE = sys.argv[1:4]
@@ -158,6 +160,14 @@ class Hub(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        rate = st.get("throttle", {}).get(key, 0)
+        if rate > 0:  # a slow link: 10 writes a second
+            step = max(1, rate // 10)
+            for i in range(0, len(body), step):
+                self.wfile.write(body[i:i + step])
+                self.wfile.flush()
+                time.sleep(0.1)
             return
         self.wfile.write(body)
 

@@ -162,7 +162,10 @@ static void draw_progress(const kt_ui *ui, const layout *L)
     int y = L->prog_y, x = 2, w = L->cols - 4;
     panel_box(ui, KT_PANEL_PROGRESS, y, 0, L->prog_h, L->cols, _("Progress"));
 
-    const char *labels[3] = {_("Overall"), _("Fold"), _("Date")};
+    /* before the run starts, a model coming from the Hub: its download
+     * takes the date's line */
+    int dl = s->state == KT_RUN_STARTING && s->dl_total > 0;
+    const char *labels[3] = {_("Overall"), _("Fold"), dl ? _("Download") : _("Date")};
     int lw = 0;
     for (int i = 0; i < 3; i++) {
         int lwi = kt_crt_width(labels[i]);
@@ -195,7 +198,12 @@ static void draw_progress(const kt_ui *ui, const layout *L)
     }
     progress_line(ui, y + 2, x, w, lw, labels[1], ffrac, buf);
 
-    if (s->date[0] && s->batch_total > 0) {
+    if (dl) {
+        bfrac = (double)s->dl_done / (double)s->dl_total;
+        /* TRANSLATORS: percentage, megabytes done and in all, file, repo id */
+        snprintf(buf, sizeof buf, _("%3d%%  %.1f/%.1f MB  %s (%s)"), (int)(100 * bfrac),
+                 (double)s->dl_done / 1e6, (double)s->dl_total / 1e6, s->dl_file, s->dl_id);
+    } else if (s->date[0] && s->batch_total > 0) {
         snprintf(buf, sizeof buf, _("%s (%d/%d)  scored %d  skipped %d  batch %d/%d"), s->date,
                  s->date_index, s->date_total, s->date_scored, s->date_skipped, s->batch_done,
                  s->batch_total);

@@ -68,7 +68,8 @@ const char *kt_state_name(const kt_ui *ui)
     if (ui->stopping && kt_run_active(&ui->snap))
         return _("STOPPING");
     switch (ui->snap.state) {
-    case KT_RUN_STARTING: return _("STARTING");
+    case KT_RUN_STARTING:
+        return ui->snap.dl_total > 0 ? _("DOWNLOADING") : _("STARTING");
     case KT_RUN_RUNNING:
         return ui->pause_requested ? _("PAUSING") : _("RUNNING");
     case KT_RUN_PAUSED: return _("PAUSED");

@@ -111,21 +111,57 @@ static int is_final(kt_event_kind k)
     return k == KT_EV_FINISHED || k == KT_EV_EMPTY || k == KT_EV_FAILED || k == KT_EV_CANCELLED;
 }
 
+/* Where the front end's drained events go: the run directory's log. A
+ * console run that downloads its model opens the directory only once the
+ * console is up (run_downloading); until then there is nothing to record
+ * into, and the events (the download, or its failure) are only shown. */
+typedef struct front {
+    pthread_mutex_t mu;
+    kt_rundir *rd;  /* under mu: set once by the thread that opens it */
+    int final_seen; /* front-end thread only: a final event was drained */
+} front;
+
+static kt_batchlog *front_log(front *f)
+{
+    pthread_mutex_lock(&f->mu);
+    kt_rundir *rd = f->rd;
+    pthread_mutex_unlock(&f->mu);
+    return rd ? kt_rundir_log(rd) : NULL;
+}
+
+/* Hands drained events to the run directory's log, when it is open
+ * (*logp: the log with out/json_out set, or NULL). */
+static void front_events(front *f, kt_batchlog **logp, FILE *out, FILE *json_out,
+                         const kt_event *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!*logp && (*logp = front_log(f)) != NULL) {
+            (*logp)->out = out;
+            (*logp)->json_out = json_out;
+        }
+        if (*logp)
+            kt_batchlog_event(*logp, &ev[i]);
+        if (is_final(ev[i].kind))
+            f->final_seen = 1;
+    }
+}
+
 /* Drains events into the front end's log (human lines on `out` when not
  * NULL, JSON lines on json_out; the run directory's events and status)
  * until the run ends; SIGINT/SIGTERM (sigfd) cancel the run. */
-static void batch_loop(kt_channel *ch, int sigfd, kt_batchlog *log, FILE *out, FILE *json_out)
+static void batch_loop(kt_channel *ch, int sigfd, front *f, FILE *out, FILE *json_out)
 {
     kt_event *evs = malloc(64 * sizeof *evs);
-    int signalled = 0, done = kt_recorder_done(log->rec);
+    kt_batchlog *log = NULL;
+    int signalled = 0;
     if (!evs)
         return;
-    log->out = out;
-    log->json_out = json_out;
+    front_events(f, &log, out, json_out, NULL, 0);
+    int done = f->final_seen || (log && kt_recorder_done(log->rec));
     while (!done) {
         struct pollfd pfd[2] = {{kt_channel_wake_fd(ch), POLLIN, 0}, {sigfd, POLLIN, 0}};
         int np = sigfd >= 0 ? 2 : 1;
-        double due = kt_recorder_next_due(log->rec);
+        double due = log ? kt_recorder_next_due(log->rec) : 1.0;
         int timeout = due >= 1.0 ? 1000 : (int)(due * 1000) + 1;
         if (poll(pfd, (nfds_t)np, timeout) < 0 && errno != EINTR)
             break;
@@ -142,27 +178,27 @@ static void batch_loop(kt_channel *ch, int sigfd, kt_batchlog *log, FILE *out, F
         }
         size_t n;
         while ((n = kt_channel_drain(ch, evs, 64)) > 0)
-            for (size_t i = 0; i < n; i++) {
-                kt_batchlog_event(log, &evs[i]);
-                if (is_final(evs[i].kind))
-                    done = 1;
-            }
-        kt_recorder_tick(log->rec);
+            front_events(f, &log, out, json_out, evs, n);
+        done = f->final_seen;
+        if (log)
+            kt_recorder_tick(log->rec);
     }
-    log->out = log->json_out = NULL;
+    if (log)
+        log->out = log->json_out = NULL;
     free(evs);
 }
 
 static void on_console_events(void *user, const kt_event *ev, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        kt_batchlog_event(user, &ev[i]);
+    kt_batchlog *log = NULL;
+    front_events(user, &log, NULL, NULL, ev, n);
 }
 
 static void on_console_tick(void *user)
 {
-    kt_batchlog *log = user;
-    kt_recorder_tick(log->rec);
+    kt_batchlog *log = front_log(user);
+    if (log)
+        kt_recorder_tick(log->rec);
 }
 
 /* Absolute form of a path that exists (so that --resume works from any
@@ -222,11 +258,6 @@ static int eval_options(kt_evalcfg *cfg, int argc, char **argv)
     absolutize(cfg->prices, sizeof cfg->prices);
     absolutize(cfg->tokenizer, sizeof cfg->tokenizer);
     absolutize(cfg->model, sizeof cfg->model);
-    int code = kt_evalcfg_resolve_models(cfg, err, sizeof err); /* repo ids */
-    if (code != KT_EXIT_OK) {
-        fprintf(stderr, "%s: %s\n", PACKAGE, err);
-        return code;
-    }
     return -1;
 }
 
@@ -237,8 +268,8 @@ typedef struct eval_inputs {
     kt_scorer *scorer;
 } eval_inputs;
 
-/* Loads the prices and the model; KT_EXIT_OK or the exit code. */
-static int load_inputs(const kt_evalcfg *cfg, eval_inputs *in)
+/* Loads the prices; KT_EXIT_OK or the exit code (the error on stderr). */
+static int load_prices(const kt_evalcfg *cfg, eval_inputs *in)
 {
     char err[1600];
     if (kt_prices_load(cfg->prices, &in->prices, err, sizeof err) != 0) {
@@ -254,6 +285,13 @@ static int load_inputs(const kt_evalcfg *cfg, eval_inputs *in)
                 _("%s: note: lookback %d + horizon %d exceeds the context of %d; each horizon "
                   "is generated on its own (slower)\n"),
                 PACKAGE, cfg->lookback, cfg->horizons[cfg->n_horizons - 1], cfg->max_context);
+    return KT_EXIT_OK;
+}
+
+/* Loads the model and checks its device; KT_EXIT_OK or the exit code
+ * with err. */
+static int load_model(const kt_evalcfg *cfg, eval_inputs *in, char *err, size_t errlen)
+{
     kronos_options kopt = {
         .threads = cfg->threads,
         .memory_budget_bytes = (size_t)cfg->memory_budget_mb << 20,
@@ -268,15 +306,23 @@ static int load_inputs(const kt_evalcfg *cfg, eval_inputs *in)
     ks.seed = cfg->seed;
     ks.max_context = cfg->max_context;
     if (kt_scorer_kronos_open(cfg->tokenizer, cfg->model, &kopt, &ks, &in->scorer, err,
-                              sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", PACKAGE, err);
+                              errlen) != 0)
         return KT_EXIT_MODEL;
-    }
     if (!in->scorer->device.verified) {
-        fprintf(stderr, _("%s: device check failed: %s\n"), PACKAGE, in->scorer->device.violation);
+        snprintf(err, errlen, _("device check failed: %s"), in->scorer->device.violation);
         return KT_EXIT_DEVICE;
     }
     return KT_EXIT_OK;
+}
+
+/* Loads the prices and the model; KT_EXIT_OK or the exit code. */
+static int load_inputs(const kt_evalcfg *cfg, eval_inputs *in)
+{
+    char err[1600];
+    int code = load_prices(cfg, in);
+    if (code == KT_EXIT_OK && (code = load_model(cfg, in, err, sizeof err)) != KT_EXIT_OK)
+        fprintf(stderr, "%s: %s\n", PACKAGE, err);
+    return code;
 }
 
 static void free_inputs(eval_inputs *in)
@@ -290,8 +336,7 @@ static void free_inputs(eval_inputs *in)
 /* The console front end while the worker runs; falls back to batch lines
  * when the terminal cannot show it, and keeps recording after a hangup.
  * *sigfd gets the signal pipe it installs. */
-static void console_front_end(const kt_evalcfg *cfg, kt_channel *ch, kt_batchlog *log,
-                              int *sigfd)
+static void console_front_end(const kt_evalcfg *cfg, kt_channel *ch, front *f, int *sigfd)
 {
     kt_console_options co = {
         .no_color = cfg->no_color || getenv("NO_COLOR") != NULL,
@@ -301,7 +346,7 @@ static void console_front_end(const kt_evalcfg *cfg, kt_channel *ch, kt_batchlog
         .status_path = NULL,
         .on_events = on_console_events,
         .on_tick = on_console_tick,
-        .user = log,
+        .user = f,
         .detach_on_hangup = 1,
     };
     int rc = kt_console_run(&co);
@@ -310,31 +355,25 @@ static void console_front_end(const kt_evalcfg *cfg, kt_channel *ch, kt_batchlog
                           "output.\n"),
                 term_name());
         *sigfd = install_signal_pipe();
-        batch_loop(ch, *sigfd, log, stderr, NULL);
+        batch_loop(ch, *sigfd, f, stderr, NULL);
     } else if (rc == KT_CONSOLE_HANGUP) {
         /* detached: the run goes on, writing its run directory;
          * SIGINT/SIGTERM still stop it resumably */
         detach_from_terminal();
         *sigfd = install_signal_pipe();
-        batch_loop(ch, *sigfd, log, NULL, NULL);
+        batch_loop(ch, *sigfd, f, NULL, NULL);
     } else {
         /* the console returned: stop the run if it is still going,
          * and record its last events */
         kt_channel_cancel(ch);
-        batch_loop(ch, -1, log, NULL, NULL);
+        batch_loop(ch, -1, f, NULL, NULL);
     }
 }
 
-/* Runs the worker with the chosen front end; returns the run's exit code.
- * A run that finished before a signal took effect exits 0. */
-static int run_worker(const kt_evalcfg *cfg, eval_inputs *in, kt_batchlog *log, int use_console,
-                      int *sigfd)
+static kt_worker_args worker_args(const kt_evalcfg *cfg, eval_inputs *in, kt_channel *ch,
+                                  char *werr, size_t n)
 {
-    kt_channel *ch = kt_channel_new();
-    if (!ch)
-        return KT_EXIT_FAILURE;
-    char werr[1024] = "";
-    kt_worker_args wa = {
+    return (kt_worker_args){
         .cfg = cfg,
         .prices = in->prices,
         .cal = &in->cal,
@@ -342,8 +381,21 @@ static int run_worker(const kt_evalcfg *cfg, eval_inputs *in, kt_batchlog *log, 
         .ch = ch,
         .run_dir = cfg->output_dir,
         .err = werr,
-        .errlen = sizeof werr,
+        .errlen = n,
     };
+}
+
+/* Runs the worker with the chosen front end; returns the run's exit code.
+ * A run that finished before a signal took effect exits 0. */
+static int run_worker(const kt_evalcfg *cfg, eval_inputs *in, kt_rundir *rd, int use_console,
+                      int *sigfd)
+{
+    front f = {.mu = PTHREAD_MUTEX_INITIALIZER, .rd = rd};
+    kt_channel *ch = kt_channel_new();
+    if (!ch)
+        return KT_EXIT_FAILURE;
+    char werr[1024] = "";
+    kt_worker_args wa = worker_args(cfg, in, ch, werr, sizeof werr);
     kt_worker *w = NULL;
     /* a hangup must not kill the run: the console turns it into a detach,
      * and once the console is gone the run ignores it */
@@ -355,12 +407,100 @@ static int run_worker(const kt_evalcfg *cfg, eval_inputs *in, kt_batchlog *log, 
         return KT_EXIT_FAILURE;
     }
     if (use_console)
-        console_front_end(cfg, ch, log, sigfd);
+        console_front_end(cfg, ch, &f, sigfd);
     else
-        batch_loop(ch, *sigfd, log, stderr, cfg->json ? stdout : NULL);
+        batch_loop(ch, *sigfd, &f, stderr, cfg->json ? stdout : NULL);
     int code = kt_worker_join(w);
     kt_channel_free(ch);
     return code;
+}
+
+/* A console run whose model must first come from the Hub: the console
+ * opens at once, and this thread downloads (KT_EV_DOWNLOAD events for the
+ * console's bar), loads the model, opens the run directory and runs the
+ * worker, in the order of the other runs. */
+typedef struct download_run {
+    kt_evalcfg *cfg;
+    eval_inputs *in;
+    kt_channel *ch;
+    front *f;
+    int worker_ran; /* else err says why the run never started */
+    int code;
+    char err[1600];
+} download_run;
+
+/* Publishes an event of the download thread (text, text2, dl_done, dl_total). */
+static void publish_event(kt_channel *ch, kt_event_kind kind, const char *text,
+                          const char *text2, long long done, long long total)
+{
+    kt_event *ev = calloc(1, sizeof *ev);
+    if (!ev)
+        return;
+    ev->kind = kind;
+    snprintf(ev->text, sizeof ev->text, "%.*s", (int)sizeof ev->text - 1, text);
+    snprintf(ev->text2, sizeof ev->text2, "%.*s", (int)sizeof ev->text2 - 1, text2);
+    ev->dl_done = done;
+    ev->dl_total = total;
+    kt_channel_publish(ch, ev);
+    free(ev);
+}
+
+static int on_download(void *user, const char *id, const char *file, long long done,
+                       long long total)
+{
+    download_run *d = user;
+    publish_event(d->ch, KT_EV_DOWNLOAD, id, file, done, total);
+    return kt_channel_cancelled(d->ch); /* q or Ctrl-C in the console */
+}
+
+static void *download_main(void *arg)
+{
+    download_run *d = arg;
+    kt_hub_progress prog = {on_download, d};
+    int code = kt_evalcfg_resolve_models(d->cfg, KT_HUB_CACHED, &prog, d->err, sizeof d->err);
+    if (code == KT_EXIT_OK)
+        code = load_model(d->cfg, d->in, d->err, sizeof d->err);
+    kt_rundir *rd = NULL;
+    if (code == KT_EXIT_OK)
+        code = kt_rundir_open(d->cfg, &rd, d->err, sizeof d->err);
+    if (code == KT_EXIT_OK) {
+        pthread_mutex_lock(&d->f->mu);
+        d->f->rd = rd;
+        pthread_mutex_unlock(&d->f->mu);
+        char werr[1024] = "";
+        kt_worker_args wa = worker_args(d->cfg, d->in, d->ch, werr, sizeof werr);
+        d->worker_ran = 1;
+        code = kt_worker_run(&wa);
+    } else {
+        /* the console shows why; the caller prints it once it closed */
+        publish_event(d->ch, code == KT_EXIT_INTERRUPTED ? KT_EV_CANCELLED : KT_EV_FAILED,
+                      d->err, "", 0, 0);
+    }
+    d->code = code;
+    return NULL;
+}
+
+/* Returns the run's exit code; *rd gets the run directory (to close). */
+static int run_downloading(kt_evalcfg *cfg, eval_inputs *in, kt_rundir **rd, int *sigfd)
+{
+    front f = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    download_run d = {.cfg = cfg, .in = in, .ch = kt_channel_new(), .f = &f};
+    pthread_t th;
+    if (!d.ch)
+        return KT_EXIT_FAILURE;
+    signal(SIGHUP, SIG_IGN); /* as run_worker */
+    if (pthread_create(&th, NULL, download_main, &d) != 0) {
+        fprintf(stderr, "%s: %s\n", PACKAGE, _("cannot start the worker thread"));
+        kt_channel_free(d.ch);
+        return KT_EXIT_FAILURE;
+    }
+    console_front_end(cfg, d.ch, &f, sigfd);
+    pthread_join(th, NULL);
+    kt_channel_free(d.ch);
+    *rd = f.rd;
+    if (!d.worker_ran)
+        fprintf(stderr, "%s: %s\n", PACKAGE, d.err);
+    return d.code;
 }
 
 static int run_eval(int argc, char **argv)
@@ -380,6 +520,20 @@ static int run_eval(int argc, char **argv)
         fprintf(stderr, "%s\n", _("stdout is not a terminal: using --batch output."));
         use_console = 0;
     }
+    /* repo ids: from the cache, or downloaded here with lines on stderr;
+     * the console instead shows a download while it is up */
+    code = kt_evalcfg_resolve_models(cfg, use_console ? KT_HUB_LOCAL : KT_HUB_CACHED, NULL, err,
+                                     sizeof err);
+    if (code != KT_EXIT_OK && code != KT_HUB_WOULD_DOWNLOAD) {
+        fprintf(stderr, "%s: %s\n", PACKAGE, err);
+        goto out;
+    }
+    if (code == KT_HUB_WOULD_DOWNLOAD) {
+        code = load_prices(cfg, &in);
+        if (code == KT_EXIT_OK)
+            code = run_downloading(cfg, &in, &rd, &sigfd);
+        goto out;
+    }
     if (!use_console)
         sigfd = install_signal_pipe();
     code = load_inputs(cfg, &in);
@@ -390,7 +544,7 @@ static int run_eval(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", PACKAGE, err);
     }
     if (code == KT_EXIT_OK)
-        code = run_worker(cfg, &in, kt_rundir_log(rd), use_console, &sigfd);
+        code = run_worker(cfg, &in, rd, use_console, &sigfd);
 out:
     kt_rundir_close(rd);
     if (sigfd >= 0) {

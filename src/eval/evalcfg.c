@@ -506,13 +506,14 @@ const char *kt_evalcfg_help(void)
              "  --help, --version\n");
 }
 
-int kt_evalcfg_resolve_models(kt_evalcfg *c, char *err, size_t errlen)
+int kt_evalcfg_resolve_models(kt_evalcfg *c, int mode, const kt_hub_progress *prog, char *err,
+                              size_t errlen)
 {
     int rc = kt_hub_resolve_field(c->tokenizer, sizeof c->tokenizer, c->tokenizer_id,
-                                  sizeof c->tokenizer_id, c->revision, err, errlen);
+                                  sizeof c->tokenizer_id, c->revision, mode, prog, err, errlen);
     if (rc == KT_EXIT_OK)
         rc = kt_hub_resolve_field(c->model, sizeof c->model, c->model_id, sizeof c->model_id,
-                                  c->revision, err, errlen);
+                                  c->revision, mode, prog, err, errlen);
     return rc;
 }
 

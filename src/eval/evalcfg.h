@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "eval/results.h"
+#include "model/hub.h"
 
 typedef struct kt_evalcfg {
     char name[64];                 /* experiment name */
@@ -64,9 +65,12 @@ int kt_evalcfg_diff(const kt_evalcfg *recorded, const kt_evalcfg *now, char *key
 const char *kt_evalcfg_help(void);
 
 /* Repo ids (model/hub.h): resolves c->tokenizer and c->model at
- * c->revision; a resolved id moves to c->tokenizer_id / model_id and the
- * field becomes the snapshot directory. Returns a kt_exit code. */
-int kt_evalcfg_resolve_models(kt_evalcfg *c, char *err, size_t errlen);
+ * c->revision in mode (KT_HUB_CACHED, or KT_HUB_LOCAL: never the network),
+ * with download progress through prog (NULL: stderr lines); a resolved id
+ * moves to c->tokenizer_id / model_id and the field becomes the snapshot
+ * directory. Returns a kt_exit code, or KT_HUB_WOULD_DOWNLOAD (LOCAL). */
+int kt_evalcfg_resolve_models(kt_evalcfg *c, int mode, const kt_hub_progress *prog, char *err,
+                              size_t errlen);
 /* Sets obj["hub"] (a jansson object) when a checkpoint came by id. */
 void kt_evalcfg_record_hub(void *obj, const kt_evalcfg *c);
 

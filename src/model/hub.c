@@ -206,6 +206,7 @@ typedef struct hub_ctx {
     char lock_dir[3072];      /* ROOT/.locks/models--ORG--NAME */
     char endpoint[1024];
     char auth[4200];          /* "Authorization: Bearer ..." or "" (never printed) */
+    const kt_hub_progress *prog; /* NULL: progress lines on stderr */
 } hub_ctx;
 
 typedef struct head_meta {
@@ -387,6 +388,9 @@ typedef struct get_state {
     const char *label;    /* "ID FILE" */
     double last;          /* time of the last progress output */
     int tty;
+    const hub_ctx *h;
+    const char *file;
+    int stopped;          /* the progress callback asked to stop */
 } get_state;
 
 static double now_s(void)
@@ -398,6 +402,11 @@ static double now_s(void)
 
 static void progress_line(get_state *g, int final)
 {
+    if (g->h->prog) {
+        if (g->h->prog->fn(g->h->prog->user, g->h->id, g->file, g->have, g->total))
+            g->stopped = 1;
+        return;
+    }
     int kb = g->total < 1000000;
     double scale = kb ? 1e3 : 1e6, have = (double)g->have / scale, tot = (double)g->total / scale;
     int pct = g->total > 0 ? (int)(100.0 * (double)g->have / (double)g->total) : 100;
@@ -439,11 +448,26 @@ static size_t on_body(char *data, size_t sz, size_t nit, void *user)
     }
     g->have += (long long)len;
     double t = now_s();
-    if (t - g->last >= (g->tty ? 0.25 : 5.0)) {
+    if (t - g->last >= (g->h->prog ? 0.1 : g->tty ? 0.25 : 5.0)) {
         g->last = t;
         progress_line(g, 0);
     }
     return len;
+}
+
+/* With a progress callback: also asked while no byte arrives, so that a
+ * stop request is seen on a stalled transfer. */
+static int on_xfer(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                   curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    get_state *g = user;
+    double t = now_s();
+    if (!g->stopped && t - g->last >= 0.1) {
+        g->last = t;
+        progress_line(g, 0);
+    }
+    return g->stopped;
 }
 
 static long long file_size(const char *path)
@@ -459,7 +483,8 @@ static int get_file(const hub_ctx *h, const char *url, const head_meta *m, const
 {
     char label[512];
     snprintf(label, sizeof label, "%s %s", h->id, file);
-    get_state g = {.total = m->size, .label = label, .tty = isatty(STDERR_FILENO)};
+    get_state g = {.total = m->size, .label = label, .tty = isatty(STDERR_FILENO), .h = h,
+                   .file = file};
     CURLcode rc = CURLE_OK;
     long status = 0;
     char cerr[CURL_ERROR_SIZE] = "";
@@ -478,7 +503,7 @@ static int get_file(const hub_ctx *h, const char *url, const head_meta *m, const
             fclose(g.f);
             return KT_EXIT_OK;
         }
-        if (g.have > 0)
+        if (g.have > 0 && !h->prog)
             fprintf(stderr, _("%s: resuming %s at byte %lld of %lld\n"), PACKAGE, label, g.have,
                     m->size);
         struct curl_slist *hdrs = NULL;
@@ -499,6 +524,11 @@ static int get_file(const hub_ctx *h, const char *url, const head_meta *m, const
         curl_easy_setopt(g.c, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(g.c, CURLOPT_WRITEDATA, &g);
         curl_easy_setopt(g.c, CURLOPT_ERRORBUFFER, cerr);
+        if (h->prog) {
+            curl_easy_setopt(g.c, CURLOPT_XFERINFOFUNCTION, on_xfer);
+            curl_easy_setopt(g.c, CURLOPT_XFERINFODATA, &g);
+            curl_easy_setopt(g.c, CURLOPT_NOPROGRESS, 0L);
+        }
         g.restarted = g.http_bad = g.write_errno = 0;
         g.last = now_s();
         rc = curl_easy_perform(g.c);
@@ -510,6 +540,12 @@ static int get_file(const hub_ctx *h, const char *url, const head_meta *m, const
             werr = werr ? werr : errno;
         if (fclose(g.f) != 0)
             werr = werr ? werr : errno;
+        if (g.stopped) {
+            snprintf(err, errlen, _("%s: the download of %s was stopped; the next run continues "
+                                    "it from %s"),
+                     h->id, url, inc);
+            return KT_EXIT_INTERRUPTED;
+        }
         if (werr) {
             unlink(inc);
             snprintf(err, errlen,
@@ -539,8 +575,9 @@ static int get_file(const hub_ctx *h, const char *url, const head_meta *m, const
             snprintf(cerr, sizeof cerr, _("got %lld bytes, the Hub reported %lld"), g.have,
                      m->size);
         }
-        fprintf(stderr, _("%s: %s: transfer interrupted at byte %lld of %lld (%s)\n"), PACKAGE,
-                label, g.have, m->size, cerr[0] ? cerr : curl_easy_strerror(rc));
+        if (!h->prog)
+            fprintf(stderr, _("%s: %s: transfer interrupted at byte %lld of %lld (%s)\n"),
+                    PACKAGE, label, g.have, m->size, cerr[0] ? cerr : curl_easy_strerror(rc));
     }
     if (g.have <= 0)
         unlink(inc);
@@ -728,6 +765,13 @@ static int read_ref(const char *path, char *commit, size_t n)
 int kt_hub_resolve(const char *spec, const char *revision, int mode, kt_hub_ref *out, char *err,
                    size_t errlen)
 {
+    return kt_hub_resolve_progress(spec, revision, mode, NULL, out, err, errlen);
+}
+
+int kt_hub_resolve_progress(const char *spec, const char *revision, int mode,
+                            const kt_hub_progress *prog, kt_hub_ref *out, char *err,
+                            size_t errlen)
+{
     memset(out, 0, sizeof *out);
     const char *rev = revision && *revision ? revision : "main";
     if (is_dir(spec) || !kt_hub_looks_like_id(spec)) {
@@ -756,6 +800,7 @@ int kt_hub_resolve(const char *spec, const char *revision, int mode, kt_hub_ref 
     }
     h->id = out->id;
     h->rev = rev;
+    h->prog = prog;
     char root[2560], org[128];
     kt_hub_cache_root(root, sizeof root);
     const char *slash = strchr(spec, '/');
@@ -776,7 +821,7 @@ int kt_hub_resolve(const char *spec, const char *revision, int mode, kt_hub_ref 
         missing = missing_file(out->dir);
     }
     int rc = KT_EXIT_OK;
-    if (commit[0] && !missing && mode == KT_HUB_CACHED) {
+    if (commit[0] && !missing && mode != KT_HUB_REFRESH) {
         snprintf(out->commit, sizeof out->commit, "%s", commit);
         goto done;
     }
@@ -799,6 +844,12 @@ int kt_hub_resolve(const char *spec, const char *revision, int mode, kt_hub_ref 
                      spec, rev, root, spec);
         out->dir[0] = '\0';
         rc = KT_EXIT_HUB;
+        goto done;
+    }
+
+    if (mode == KT_HUB_LOCAL) {
+        out->dir[0] = '\0';
+        rc = KT_HUB_WOULD_DOWNLOAD;
         goto done;
     }
 
@@ -837,14 +888,14 @@ done:
 /* ---- hooks for the callers' settings and records ----------------------- */
 
 int kt_hub_resolve_field(char *field, size_t fn, char *idfield, size_t idn, const char *rev,
-                         char *err, size_t errlen)
+                         int mode, const kt_hub_progress *prog, char *err, size_t errlen)
 {
     kt_hub_ref *r = malloc(sizeof *r);
     if (!r) {
         snprintf(err, errlen, _("out of memory"));
         return KT_EXIT_FAILURE;
     }
-    int rc = kt_hub_resolve(field, rev, KT_HUB_CACHED, r, err, errlen);
+    int rc = kt_hub_resolve_progress(field, rev, mode, prog, r, err, errlen);
     if (rc == KT_EXIT_OK && r->is_hub && strlen(r->dir) >= fn) {
         snprintf(err, errlen, _("%s: the cache path %s is too long"), r->id, r->dir);
         rc = KT_EXIT_USAGE;

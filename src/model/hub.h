@@ -30,8 +30,13 @@ typedef struct kt_hub_ref {
 
 enum {
     KT_HUB_CACHED = 0,   /* use the cache when it holds the snapshot */
-    KT_HUB_REFRESH = 1   /* ask the Hub what REV is now (models pull) */
+    KT_HUB_REFRESH = 1,  /* ask the Hub what REV is now (models pull) */
+    KT_HUB_LOCAL = 2     /* as CACHED, but never the network: what would need
+                          * it returns KT_HUB_WOULD_DOWNLOAD */
 };
+/* kt_hub_resolve in KT_HUB_LOCAL mode: the cache lacks the snapshot and a
+ * download would fetch it (no error text; not a kt_exit code). */
+#define KT_HUB_WOULD_DOWNLOAD (-1)
 
 /* The cache root (no trailing slash). */
 void kt_hub_cache_root(char *buf, size_t n);
@@ -40,6 +45,17 @@ void kt_hub_cache_root(char *buf, size_t n);
 int kt_hub_looks_like_id(const char *spec);
 /* 1 when id is a valid ORG/NAME; else 0 with why (translated). */
 int kt_hub_valid_id(const char *id, char *why, size_t n);
+
+/* Download progress for a caller that shows it itself (the console):
+ * fn is called on the resolving thread at most every 0.1 s while a file
+ * transfers and once when it is complete, with the bytes the file holds
+ * and its size; a nonzero return stops the download (the partial file is
+ * kept for the next run) and the resolution returns KT_EXIT_INTERRUPTED.
+ * With a progress, nothing is written to stderr. */
+typedef struct kt_hub_progress {
+    int (*fn)(void *user, const char *id, const char *file, long long done, long long total);
+    void *user;
+} kt_hub_progress;
 
 /* Resolves spec at revision (NULL or "" = main). A directory, or a spec
  * that is not id-shaped, is returned as it is (the loader reports a
@@ -51,12 +67,18 @@ int kt_hub_valid_id(const char *id, char *why, size_t n);
  * stderr while downloading. */
 int kt_hub_resolve(const char *spec, const char *revision, int mode, kt_hub_ref *out, char *err,
                    size_t errlen);
+/* The same, reporting progress through prog (NULL: stderr lines). */
+int kt_hub_resolve_progress(const char *spec, const char *revision, int mode,
+                            const kt_hub_progress *prog, kt_hub_ref *out, char *err,
+                            size_t errlen);
 
-/* Resolves the checkpoint spec in field (size fn) at rev; when it was an
- * id, the id moves to idfield (size idn) and field becomes the snapshot
- * directory. Returns a kt_exit code (see kt_hub_resolve). */
+/* Resolves the checkpoint spec in field (size fn) at rev in mode
+ * (KT_HUB_CACHED or KT_HUB_LOCAL), reporting progress through prog (NULL:
+ * stderr lines); when it was an id, the id moves to idfield (size idn) and
+ * field becomes the snapshot directory. Returns a kt_exit code (see
+ * kt_hub_resolve), or KT_HUB_WOULD_DOWNLOAD (field unchanged). */
 int kt_hub_resolve_field(char *field, size_t fn, char *idfield, size_t idn, const char *rev,
-                         char *err, size_t errlen);
+                         int mode, const kt_hub_progress *prog, char *err, size_t errlen);
 
 /* For the commands that take --tokenizer and --model (forecast, device,
  * kronos-bench): resolves both at revision, pointing *tok / *model at the

@@ -125,6 +125,7 @@ int kt_batchlog_format(const kt_event *ev, const kt_snapshot *s, char *buf, size
     case KT_EV_DATE_STARTED:
     case KT_EV_BATCH_PROGRESS:
     case KT_EV_METRICS:
+    case KT_EV_DOWNLOAD:
         return 0;
     }
     return 0;
@@ -234,6 +235,7 @@ char *kt_batchlog_json(const kt_event *ev, const kt_snapshot *s)
         break;
     case KT_EV_PAUSED:
     case KT_EV_RESUMED:
+    case KT_EV_DOWNLOAD: /* never a line (kt_batchlog_event) */
         break;
     }
     char *txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
@@ -244,6 +246,8 @@ char *kt_batchlog_json(const kt_event *ev, const kt_snapshot *s)
 void kt_batchlog_event(kt_batchlog *b, const kt_event *ev)
 {
     kt_snapshot_apply(&b->snap, ev);
+    if (ev->kind == KT_EV_DOWNLOAD)
+        return; /* the console's bar; not an events/1 kind */
     char line[1600];
     if (b->out && kt_batchlog_format(ev, &b->snap, line, sizeof line)) {
         fprintf(b->out, "%s\n", line);

@@ -21,7 +21,8 @@
  * metrics {date, horizon, rankic (latest), median, mean, icir,
  * pct_positive, dates}; warning / log / failed / cancelled {text};
  * finished {report}; empty {reason, next_steps, report}; paused, resumed;
- * device {device, verified, violation}. Numbers that are unknown are null.
+ * device {device, verified, violation}. KT_EV_DOWNLOAD (the console's
+ * download bar) is applied to the snapshot and has no line. Numbers that are unknown are null.
  * Fields may be added in a later /1 revision; they are never renamed. */
 #ifndef KT_BATCHLOG_H
 #define KT_BATCHLOG_H

@@ -287,6 +287,12 @@ void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev)
         if (ev->text[0])
             LOG(s, 'I', ev->text);
         break;
+    case KT_EV_DOWNLOAD:
+        COPY(s->dl_id, ev->text);
+        COPY(s->dl_file, ev->text2);
+        s->dl_done = ev->dl_done;
+        s->dl_total = ev->dl_total;
+        break;
     }
 }
 
@@ -436,7 +442,8 @@ static void q_push(kt_channel *ch, const kt_event *ev)
     if (ch->n == ch->cap) {
         size_t victim = 0;
         for (size_t i = 0; i < ch->n; i++) {
-            if (q_at(ch, i)->kind == KT_EV_BATCH_PROGRESS) {
+            kt_event_kind k = q_at(ch, i)->kind;
+            if (k == KT_EV_BATCH_PROGRESS || k == KT_EV_DOWNLOAD) {
                 victim = i;
                 break;
             }

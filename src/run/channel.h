@@ -4,7 +4,7 @@
  * Contract
  *  - The worker calls kt_channel_publish() for every event. The channel
  *    applies the event to its snapshot under a mutex, queues it (bounded;
- *    when full the oldest BATCH_PROGRESS events are dropped first and the
+ *    when full the oldest BATCH_PROGRESS or DOWNLOAD events are dropped first and the
  *    drop is counted), and makes kt_channel_wake_fd() readable.
  *  - Front ends never touch worker state: they copy the snapshot with
  *    kt_channel_snapshot() and/or drain queued events with
@@ -54,7 +54,10 @@ typedef enum kt_event_kind {
     KT_EV_FINISHED,        /* text: report path */
     KT_EV_EMPTY,           /* text: reason; text2: next steps */
     KT_EV_FAILED,          /* text: reason */
-    KT_EV_CANCELLED
+    KT_EV_CANCELLED,
+    KT_EV_DOWNLOAD         /* a model file arrives from the Hub, before the run
+                            * starts: text id, text2 file, dl_done of dl_total
+                            * bytes. Shown by the console; not an events/1 line */
 } kt_event_kind;
 
 typedef struct kt_fold_flag {
@@ -105,6 +108,7 @@ typedef struct kt_event {
     kt_run_header header;        /* RUN_STARTED */
     kronos_device_status device; /* RUN_STARTED, DEVICE */
     char path[600];              /* EMPTY: REPORT_EMPTY.md path (optional) */
+    int64_t dl_done, dl_total;   /* DOWNLOAD: bytes */
 } kt_event;
 
 typedef struct kt_snapshot {
@@ -133,6 +137,11 @@ typedef struct kt_snapshot {
     int dates_done, dates_total;  /* over the whole run */
     int dates_resumed;            /* taken from the journal this session */
     double elapsed;               /* seconds, this session */
+
+    /* the latest DOWNLOAD (dl_total 0: none); live console only, not
+     * written to status.json */
+    char dl_id[200], dl_file[64];
+    int64_t dl_done, dl_total;
 
     /* timing (dates computed this session only) */
     int secs_n;
@@ -165,7 +174,8 @@ typedef struct kt_snapshot {
 
 typedef struct kt_channel kt_channel;
 
-/* Events kept until drained (when full, BATCH_PROGRESS goes first). */
+/* Events kept until drained (when full, BATCH_PROGRESS and DOWNLOAD go
+ * first). */
 #define KT_CHANNEL_QUEUE 256
 
 kt_channel *kt_channel_new(void);
