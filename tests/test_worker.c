@@ -278,6 +278,14 @@ START_TEST(test_empty_case)
     s = slurp("empty", "ic_decay_stats.csv", &n);
     ck_assert_str_eq(s, "fold_id,horizon,early_median,late_median,decay,pct_positive,flags\n");
     free(s);
+    s = slurp("empty", "churn_diagnostics.csv", &n);
+    ck_assert_str_eq(s, "horizon,k,churn_median,churn_mean,churn_p90,pct_high_churn,flags\n");
+    free(s);
+    s = slurp("empty", "stability_scorecard.csv", &n);
+    ck_assert_ptr_nonnull(strstr(s, "\n1,,,,,,,,,,not_run,not_run,not_run\n"));
+    ck_assert_ptr_null(strstr(s, ",pass"));
+    ck_assert_ptr_null(strstr(s, ",fail"));
+    free(s);
     s = slurp("empty", "REPORT.md", &n);
     ck_assert_ptr_null(s);
     /* every control over zero rows: not run, never passed */

@@ -56,6 +56,10 @@ int kt_metrics_ic_decay(const double *rankic, int n, kt_ic_decay *out);
 void kt_metrics_flags(const kt_ic_decay *d, char *buf, size_t n);
 /* mean, sample std, ICIR = mean/std, t = mean/(std/sqrt(n)), median. */
 void kt_metrics_run_stats(const double *x, int n, kt_run_stats *out);
+/* Newey-West t of the mean of x (NaN entries dropped, order kept) for
+ * labels of horizon h: Bartlett weights, lag L = min(h-1, n-1),
+ * autocovariances over n; NaN when n < 2 or the variance is <= 0. */
+double kt_metrics_nw_t(const double *x, int n, int h);
 /* |A ∩ B| / k for two top-k ticker lists. */
 double kt_metrics_retention(const char *const *a, const char *const *b, int k);
 

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "base/i18n.h"
 #include "base/rng.h"
+#include "eval/scorecard.h"
 #include "model/blas.h"
 
 FILE *kt_atomic_open(const char *path, char *tmp, size_t tmplen)
@@ -72,6 +74,16 @@ static void put_num(FILE *f, double v)
         fprintf(f, ",%.10g", v);
     else
         fputc(',', f);
+}
+
+/* n doubles, each as put_num. */
+static void put_nums(FILE *f, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        put_num(f, va_arg(ap, double));
+    va_end(ap);
 }
 
 static void put_field(FILE *f, const char *s)
@@ -364,6 +376,10 @@ static int wclose(wctx *w, FILE *f)
     "avg_er_10_median\n"
 #define H_DECAY "fold_id,horizon,early_median,late_median,decay,pct_positive,flags\n"
 #define H_CHURN "date,fold_id,horizon,k,retention,churn\n"
+#define H_SCORECARD                                                                          \
+    "horizon,rankic_headline,rankic_mean,nw_t,pct_positive,churn_median_20,cost_survival,"   \
+    "momentum_corr_median,best_baseline,best_baseline_rankic,gate_1,gate_2,gate_3\n"
+#define H_CHURN_DIAG "horizon,k,churn_median,churn_mean,churn_p90,pct_high_churn,flags\n"
 
 static int write_scores(wctx *w)
 {
@@ -482,6 +498,7 @@ static int topk(const kt_report_input *in, const kt_date_result *d, int h, int k
 typedef struct churn_sum {
     int pairs;
     double retention_sum;
+    double *churn;  /* [pairs]: churn of each date pair, in date order */
 } churn_sum;
 
 static int write_churn(wctx *w, const calc *c, churn_sum *cs /* [nh][2] */)
@@ -515,12 +532,76 @@ static int write_churn(wctx *w, const calc *c, churn_sum *cs /* [nh][2] */)
                 put_num(f, ret);
                 put_num(f, 1.0 - ret);
                 fputc('\n', f);
+                cs[h * 2 + j].churn[cs[h * 2 + j].pairs] = 1.0 - ret;
                 cs[h * 2 + j].pairs++;
                 cs[h * 2 + j].retention_sum += ret;
             }
     }
     free(xr);
     free(idx);
+    return wclose(w, f);
+}
+
+/* The scorecard's numbers per horizon; costs, momentum and baselines are
+ * NaN until those are computed (their gates are then not_run). */
+static void scorecard_rows(const calc *c, const kt_report_summary *sum, const churn_sum *cs,
+                           double *buf, kt_scorecard_row *rows)
+{
+    for (int h = 0; h < c->nh; h++) {
+        kt_scorecard_row *r = &rows[h];
+        kt_churn_diag cd;
+        memset(r, 0, sizeof *r);
+        r->horizon = sum->h[h].horizon;
+        r->rankic_headline = sum->h[h].headline;
+        r->rankic_mean = sum->h[h].stats.mean;
+        r->nw_t = sum->h[h].nw_t;
+        for (int d = 0; d < c->nd; d++)
+            buf[d] = c->ric[d * c->nh + h];
+        r->pct_positive = kt_share_positive(buf, c->nd);
+        kt_churn_diagnostics(cs[h * 2 + 1].churn, cs[h * 2 + 1].pairs, &cd);
+        r->churn_median_20 = cd.median;
+        r->cost_survival = r->momentum_corr_median = r->best_baseline_rankic = NAN;
+        r->best_baseline = "";
+    }
+}
+
+static int write_scorecard(wctx *w, int nh, const kt_scorecard_row *rows, const kt_gate *gates)
+{
+    FILE *f = wopen(w, "stability_scorecard.csv");
+    if (!f)
+        return -1;
+    fputs(H_SCORECARD, f);
+    for (int h = 0; h < nh; h++) {
+        const kt_scorecard_row *r = &rows[h];
+        fprintf(f, "%d", r->horizon);
+        put_nums(f, 7, r->rankic_headline, r->rankic_mean, r->nw_t, r->pct_positive,
+                 r->churn_median_20, r->cost_survival, r->momentum_corr_median);
+        fputc(',', f);
+        put_field(f, r->best_baseline ? r->best_baseline : "");
+        put_num(f, r->best_baseline_rankic);
+        for (int g = 0; g < KT_N_GATES; g++)
+            fprintf(f, ",%s", kt_gate_name(gates[g].state));
+        fputc('\n', f);
+    }
+    return wclose(w, f);
+}
+
+static int write_churn_diag(wctx *w, const calc *c, const churn_sum *cs)
+{
+    FILE *f = wopen(w, "churn_diagnostics.csv");
+    if (!f)
+        return -1;
+    fputs(H_CHURN_DIAG, f);
+    for (int h = 0; h < c->nh; h++)
+        for (int j = 0; j < 2; j++) {
+            kt_churn_diag cd;
+            kt_churn_diagnostics(cs[h * 2 + j].churn, cs[h * 2 + j].pairs, &cd);
+            if (cd.n == 0)
+                continue;
+            fprintf(f, "%d,%d", w->in->cfg->horizons[h], j ? 20 : 10);
+            put_nums(f, 4, cd.median, cd.mean, cd.p90, cd.pct_high);
+            fprintf(f, ",%s\n", cd.high_churn ? "HIGH_CHURN" : "");
+        }
     return wclose(w, f);
 }
 
@@ -690,6 +771,8 @@ static int write_metadata(wctx *w, const kt_report_summary *sum, long score_rows
                                               jnum(sum->h[h].stats.icir), "tstat",
                                               jnum(sum->h[h].stats.tstat), "dates",
                                               sum->h[h].stats.n));
+    for (int h = 0; h < sum->n_horizons; h++)
+        json_object_set_new(json_array_get(head, (size_t)h), "nw_t", jnum(sum->h[h].nw_t));
     json_object_set_new(o, "headline", head);
     json_object_set_new(o, "empty", json_boolean(in->empty_reason != NULL));
     FILE *f = wopen(w, "experiment_metadata.json");
@@ -735,6 +818,8 @@ static int write_empty(wctx *w)
             in->cfg->prices);
     fprintf(f, "- %s\n", _("Every CSV of the run exists with its header only; "
                            "leak_tripwires.json reports each control as \"not run\"."));
+    fprintf(f, "- %s\n", _("stability_scorecard.csv has one row per horizon with empty "
+                           "numbers and every gate not_run."));
     return wclose(w, f);
 }
 
@@ -742,7 +827,6 @@ static int write_empty(wctx *w)
 static void md_settings(FILE *f, const kt_report_input *in, const calc *c)
 {
     const kt_evalcfg *cfg = in->cfg;
-    fprintf(f, "# %s: %s\n\n", _("Kronos walk-forward stability report"), cfg->name);
     fprintf(f, "- %s: %s, %s %s .. %s, ", _("mode"), cfg->mode, _("range"), in->range_start,
             in->range_end);
     fprintf(f, ngettext("%d fold", "%d folds", (unsigned long)in->plan->n), in->plan->n);
@@ -772,20 +856,61 @@ static void md_settings(FILE *f, const kt_report_input *in, const calc *c)
             cfg->temperature, cfg->top_k, cfg->top_p, cfg->sample_count, cfg->seed);
 }
 
+/* REPORT.md, first: the verdict of the three gates and the scorecard. */
+static void md_verdict(FILE *f, int nh, const kt_scorecard_row *rows, const kt_gate *gates)
+{
+    char b[7][32];
+    fprintf(f, "## %s\n\n", _("Verdict"));
+    for (int g = 0; g < KT_N_GATES; g++)
+        fprintf(f, "- %s %d: **%s**: %s\n", _("Gate"), g + 1,
+                gates[g].state == KT_GATE_PASS   ? _("pass")
+                : gates[g].state == KT_GATE_FAIL ? _("fail")
+                                                 : _("not run"),
+                gates[g].detail);
+    fprintf(f, "\n%s\n\n", _("Gate 1: headline RankIC >= 0.02 on at least 2 horizons and "
+                             "|median momentum correlation| < 0.5 on every horizon. Gate 2: on "
+                             "some horizon, headline RankIC >= 0.05 or >= the best baseline - "
+                             "0.03. Gate 3: on the horizon with the highest headline, median "
+                             "top-20 churn <= 0.30 and cost survival (base_slippage) >= 0.30."));
+    fprintf(f, "| %s | RankIC | %s | t (NW) | %s | %s | %s | %s | %s |\n"
+               "|---|---|---|---|---|---|---|---|---|\n",
+            _("horizon"), _("mean"), /* xgettext:no-c-format */ _("% positive"), _("top-20 churn"), _("cost survival"),
+            _("momentum corr."), _("best baseline"));
+    for (int h = 0; h < nh; h++) {
+        const kt_scorecard_row *r = &rows[h];
+        char best[96];
+        if (r->best_baseline && r->best_baseline[0])
+            snprintf(best, sizeof best, "%s %s", r->best_baseline,
+                     md_num(r->best_baseline_rankic, b[0], 32, 4, 0));
+        else
+            snprintf(best, sizeof best, "%s", _("not run"));
+        fprintf(f, "| %dd | %s | %s | %s | %s | %s | %s | %s | %s |\n", r->horizon,
+                md_num(r->rankic_headline, b[0], 32, 4, 0), md_num(r->rankic_mean, b[1], 32, 4, 0),
+                md_num(r->nw_t, b[2], 32, 2, 0), md_num(100 * r->pct_positive, b[3], 32, 0, '%'),
+                md_num(r->churn_median_20, b[4], 32, 3, 0), md_num(r->cost_survival, b[5], 32, 3, 0),
+                md_num(r->momentum_corr_median, b[6], 32, 3, 0), best);
+    }
+    fputc('\n', f);
+}
+
 /* REPORT.md section 2: the headline RankIC per horizon. */
 static void md_headline(FILE *f, const calc *c, const kt_report_summary *sum)
 {
-    char b1[32], b2[32], b3[32], b4[32], b5[32];
+    char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32];
     fprintf(f, "## %s\n\n", _("Headline"));
-    fprintf(f, "| %s | %s | %s | %s | ICIR | t | %s |\n|---|---|---|---|---|---|---|\n",
-            _("horizon"), _("RankIC (median of fold medians)"), _("mean"), _("std"), _("dates"));
+    fprintf(f, "| %s | %s | %s | %s | ICIR | %s | %s | %s |\n|---|---|---|---|---|---|---|---|\n",
+            _("horizon"), _("RankIC (median of fold medians)"), _("mean"), _("std"),
+            _("t (Newey-West)"), _("t (naive)"), _("dates"));
     for (int h = 0; h < c->nh; h++) {
         const kt_report_headline *x = &sum->h[h];
-        fprintf(f, "| %dd | %s | %s | %s | %s | %s | %d |\n", x->horizon,
+        fprintf(f, "| %dd | %s | %s | %s | %s | %s | %s | %d |\n", x->horizon,
                 md_num(x->headline, b1, 32, 4, 0), md_num(x->stats.mean, b2, 32, 4, 0),
                 md_num(x->stats.std, b3, 32, 4, 0), md_num(x->stats.icir, b4, 32, 3, 0),
-                md_num(x->stats.tstat, b5, 32, 2, 0), x->stats.n);
+                md_num(x->nw_t, b6, 32, 2, 0), md_num(x->stats.tstat, b5, 32, 2, 0), x->stats.n);
     }
+    fprintf(f, "\n%s\n\n", _("t (Newey-West): the t of the mean per-date RankIC with Bartlett "
+                             "weights up to lag h-1, because labels of consecutive dates overlap; "
+                             "the naive t (mean/std\xc2\xb7\xe2\x88\x9an) overstates significance."));
 }
 
 /* REPORT.md section 3: a sparkline of the RankIC by date per fold and horizon. */
@@ -961,8 +1086,11 @@ static void md_prices(FILE *f, const kt_report_input *in)
 
 static void report_md(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs,
                       const churn_sum *cs, const control *shuf, const control *lag,
-                      const kt_report_summary *sum)
+                      const kt_report_summary *sum, const kt_scorecard_row *rows,
+                      const kt_gate *gates)
 {
+    fprintf(f, "# %s: %s\n\n", _("Kronos walk-forward stability report"), in->cfg->name);
+    md_verdict(f, c->nh, rows, gates);
     md_settings(f, in, c);
     md_headline(f, c, sum);
     md_rankic_by_date(f, in, c, fs);
@@ -984,18 +1112,23 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
     control shuf[KT_MAX_HORIZONS], lag[KT_MAX_HORIZONS];
     churn_sum cs[KT_MAX_HORIZONS * 2];
     memset(cs, 0, sizeof cs);
-    double *buf = NULL;
+    kt_scorecard_row rows[KT_MAX_HORIZONS];
+    kt_gate gates[KT_N_GATES];
+    double *buf = NULL, *churnv = NULL;
     if (calc_init(&c, in) != 0) {
         snprintf(err, errlen, _("out of memory"));
         goto out;
     }
     fs = calloc((size_t)(c.nf ? c.nf : 1) * (size_t)c.nh, sizeof *fs);
     buf = malloc((size_t)(c.nd > c.nf ? c.nd + 1 : c.nf + 1) * sizeof *buf);
-    if (!fs || !buf) {
+    churnv = malloc((size_t)(c.nd + 1) * (size_t)c.nh * 2 * sizeof *churnv);
+    if (!fs || !buf || !churnv) {
         snprintf(err, errlen, _("out of memory"));
         goto out;
     }
     sum->n_horizons = c.nh;
+    for (int i = 0; i < c.nh * 2; i++)
+        cs[i].churn = churnv + (size_t)i * (size_t)(c.nd + 1);
     for (int k = 0; k < c.nf; k++)
         for (int h = 0; h < c.nh; h++)
             fold_summary(&c, k, h, buf, &fs[k * c.nh + h]);
@@ -1010,6 +1143,7 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
         for (int d = 0; d < c.nd; d++)
             buf[m++] = c.ric[d * c.nh + h];
         kt_metrics_run_stats(buf, m, &sum->h[h].stats);
+        sum->h[h].nw_t = kt_metrics_nw_t(buf, m, in->cfg->horizons[h]);
         control_shuffle(&c, h, &shuf[h]);
         control_lag(&c, h, sum->h[h].stats.median, &lag[h]);
     }
@@ -1025,7 +1159,10 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
             write_folds_decay(&w, &c, fs) != 0 || write_churn(&w, &c, cs) != 0)
             goto out;
     }
-    if (write_tripwires(&w, &c, shuf, lag, sum) != 0 ||
+    scorecard_rows(&c, sum, cs, buf, rows);
+    kt_scorecard_gates(rows, c.nh, gates);
+    if (write_scorecard(&w, c.nh, rows, gates) != 0 || write_churn_diag(&w, &c, cs) != 0 ||
+        write_tripwires(&w, &c, shuf, lag, sum) != 0 ||
         write_metadata(&w, sum, sum->score_rows) != 0)
         goto out;
     /* REPORT.md last: its presence means every other output is complete. */
@@ -1033,7 +1170,7 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
         FILE *f = wopen(&w, "REPORT.md");
         if (!f)
             goto out;
-        report_md(f, in, &c, fs, cs, shuf, lag, sum);
+        report_md(f, in, &c, fs, cs, shuf, lag, sum, rows, gates);
         if (wclose(&w, f) != 0)
             goto out;
         snprintf(sum->report_path, sizeof sum->report_path, "%s/REPORT.md", in->run_dir);
@@ -1043,5 +1180,6 @@ out:
     calc_free(&c);
     free(fs);
     free(buf);
+    free(churnv);
     return rc;
 }
