@@ -28,7 +28,7 @@ grep -q "^Finished in .*Report: $T/run/REPORT.md\$" "$T/err1" || fail "finished 
 if grep -q "$(printf '\r')" "$T/err1"; then fail "carriage return in --batch output"; fi
 for f in scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv \
          leak_tripwires.json REPORT.md experiment_metadata.json stability_scorecard.csv \
-         churn_diagnostics.csv; do
+         churn_diagnostics.csv baselines.csv; do
   [ -s "$T/run/$f" ] || fail "missing $f"
 done
 head -1 "$T/run/scores.csv" | grep -qx 'date,ticker,fold_id,horizon,score,pred_close,spot_close,label' || fail "scores header"
@@ -47,6 +47,8 @@ grep -q '^warning: no evaluation rows: ' "$T/err2" || fail "empty warning"
 5,,,,,,,,,,not_run,not_run,not_run' ] || { cat "$T/empty/stability_scorecard.csv"; fail "empty stability_scorecard.csv"; }
 [ "$(cat "$T/empty/churn_diagnostics.csv")" = 'horizon,k,churn_median,churn_mean,churn_p90,pct_high_churn,flags' ] ||
   fail "empty churn_diagnostics.csv"
+[ "$(cat "$T/empty/baselines.csv")" = 'date,fold_id,horizon,signal,n_names,rankic,quintile_spread' ] ||
+  fail "empty baselines.csv"
 
 # 3. exit codes
 $BIN --lookback 0 2>/dev/null; [ $? -eq 2 ] || fail "usage exit code"
@@ -90,7 +92,7 @@ fi
 $BIN $COMMON --batch --max-folds 3 --output-dir "$T/int" 2> "$T/err5" || fail "resumed run"
 grep -q 'Resumed from the journal' "$T/err5" || fail "nothing resumed"
 for f in scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv leak_tripwires.json \
-         stability_scorecard.csv churn_diagnostics.csv; do
+         stability_scorecard.csv churn_diagnostics.csv baselines.csv; do
   cmp -s "$T/ref/$f" "$T/int/$f" || fail "$f differs after resume"
 done
 echo "eval_batch.sh: ok"

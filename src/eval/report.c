@@ -16,6 +16,7 @@
 
 #include "base/i18n.h"
 #include "base/rng.h"
+#include "eval/baselines.h"
 #include "eval/scorecard.h"
 #include "model/blas.h"
 
@@ -340,6 +341,61 @@ done:
     free(ric);
 }
 
+/* Baselines and the momentum correlation of every (date, horizon). */
+static int baselines_calc(const calc *c, kt_baseline_date *bd /* [nd][nh] */)
+{
+    const kt_report_input *in = c->in;
+    int cap = max_rows(in);
+    kt_xrow *xr = malloc((size_t)cap * sizeof *xr);
+    double *x = malloc((size_t)cap * 2 * sizeof *x);
+    if (!xr || !x) {
+        free(xr);
+        free(x);
+        return -1;
+    }
+    for (int d = 0; d < c->nd; d++)
+        for (int h = 0; h < c->nh; h++)
+            kt_baselines_date(&in->dates[d], h, in->prices, xr, x, x + cap, &bd[d * c->nh + h]);
+    free(xr);
+    free(x);
+    return 0;
+}
+
+/* Median over folds of the fold median of v[nd] (NaN skipped), as the
+ * Kronos headline; tmp holds nd + nf values. */
+static double fold_headline(const calc *c, const double *v, double *tmp)
+{
+    double *fm = tmp + c->nd;
+    int nfm = 0;
+    for (int k = 0; k < c->nf; k++) {
+        int m = 0;
+        for (int d = 0; d < c->nd; d++)
+            if (c->in->dates[d].fold == k && isfinite(v[d]))
+                tmp[m++] = v[d];
+        if (m)
+            fm[nfm++] = kt_metrics_median(tmp, m);
+    }
+    return kt_metrics_median(fm, nfm);
+}
+
+/* Momentum control of horizon h: |median| of the per-date Spearman
+ * correlation of the score with 12-1 momentum < 0.5 passes. */
+static void control_momentum(const calc *c, const kt_baseline_date *bd, int h, double *tmp,
+                             control *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int d = 0; d < c->nd; d++) {
+        const kt_baseline_date *b = &bd[d * c->nh + h];
+        if (isfinite(b->momentum_corr)) {
+            tmp[out->n_dates++] = b->momentum_corr;
+            out->n_rows += b->momentum_names;
+        }
+    }
+    out->run = out->n_dates > 0;
+    out->median = out->run ? kt_metrics_median(tmp, out->n_dates) : NAN;
+    out->passed = out->run && fabs(out->median) < 0.5;
+}
+
 /* ---- writers ------------------------------------------------------------ */
 
 typedef struct wctx {
@@ -380,6 +436,7 @@ static int wclose(wctx *w, FILE *f)
     "horizon,rankic_headline,rankic_mean,nw_t,pct_positive,churn_median_20,cost_survival,"   \
     "momentum_corr_median,best_baseline,best_baseline_rankic,gate_1,gate_2,gate_3\n"
 #define H_CHURN_DIAG "horizon,k,churn_median,churn_mean,churn_p90,pct_high_churn,flags\n"
+#define H_BASELINES "date,fold_id,horizon,signal,n_names,rankic,quintile_spread\n"
 
 static int write_scores(wctx *w)
 {
@@ -544,8 +601,13 @@ static int write_churn(wctx *w, const calc *c, churn_sum *cs /* [nh][2] */)
 
 /* The scorecard's numbers per horizon; costs, momentum and baselines are
  * NaN until those are computed (their gates are then not_run). */
+typedef struct extra {
+    control mom[KT_MAX_HORIZONS];
+    double bl_head[KT_MAX_HORIZONS][KT_N_BASELINES]; /* baseline headlines */
+} extra;
+
 static void scorecard_rows(const calc *c, const kt_report_summary *sum, const churn_sum *cs,
-                           double *buf, kt_scorecard_row *rows)
+                           const extra *ex, double *buf, kt_scorecard_row *rows)
 {
     for (int h = 0; h < c->nh; h++) {
         kt_scorecard_row *r = &rows[h];
@@ -560,8 +622,16 @@ static void scorecard_rows(const calc *c, const kt_report_summary *sum, const ch
         r->pct_positive = kt_share_positive(buf, c->nd);
         kt_churn_diagnostics(cs[h * 2 + 1].churn, cs[h * 2 + 1].pairs, &cd);
         r->churn_median_20 = cd.median;
-        r->cost_survival = r->momentum_corr_median = r->best_baseline_rankic = NAN;
+        r->cost_survival = NAN;
+        r->momentum_corr_median = ex->mom[h].run ? ex->mom[h].median : NAN;
         r->best_baseline = "";
+        r->best_baseline_rankic = NAN;
+        for (int sig = 0; sig < KT_N_BASELINES; sig++)
+            if (isfinite(ex->bl_head[h][sig]) && (!isfinite(r->best_baseline_rankic) ||
+                                                  ex->bl_head[h][sig] > r->best_baseline_rankic)) {
+                r->best_baseline = kt_baseline_name(sig);
+                r->best_baseline_rankic = ex->bl_head[h][sig];
+            }
     }
 }
 
@@ -583,6 +653,25 @@ static int write_scorecard(wctx *w, int nh, const kt_scorecard_row *rows, const 
             fprintf(f, ",%s", kt_gate_name(gates[g].state));
         fputc('\n', f);
     }
+    return wclose(w, f);
+}
+
+static int write_baselines(wctx *w, const calc *c, const kt_baseline_date *bd)
+{
+    const kt_report_input *in = w->in;
+    FILE *f = wopen(w, "baselines.csv");
+    if (!f)
+        return -1;
+    fputs(H_BASELINES, f);
+    for (int d = 0; d < c->nd; d++)
+        for (int h = 0; h < c->nh; h++)
+            for (int sig = 0; sig < KT_N_BASELINES; sig++) {
+                const kt_date_metrics *x = &bd[d * c->nh + h].m[sig];
+                fprintf(f, "%s,%s,%d,%s,%d", in->dates[d].date, in->plan->f[in->dates[d].fold].id,
+                        in->cfg->horizons[h], kt_baseline_name(sig), x->n_names);
+                put_nums(f, 2, x->rankic, x->quintile_spread);
+                fputc('\n', f);
+            }
     return wclose(w, f);
 }
 
@@ -610,8 +699,28 @@ static json_t *jnum(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* The momentum control's entry of leak_tripwires.json. */
+static json_t *momentum_json(int horizon, const control *x)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "control", json_string("momentum"));
+    json_object_set_new(o, "horizon", json_integer(horizon));
+    json_object_set_new(o, "status",
+                        json_string(!x->run     ? "not run"
+                                    : x->passed ? "passed"
+                                                : "failed"));
+    json_object_set_new(o, "passed", json_boolean(x->run && x->passed));
+    json_object_set_new(o, "n_dates", json_integer(x->n_dates));
+    json_object_set_new(o, "n_rows", json_integer(x->n_rows));
+    json_object_set_new(o, "median_spearman", jnum(x->median));
+    json_object_set_new(o, "rule",
+                        json_string("|median| < 0.5 (Spearman of the score with "
+                                    "12-1 momentum, tickers with 253 bars)"));
+    return o;
+}
+
 static int write_tripwires(wctx *w, const calc *c, const control *shuf, const control *lag,
-                           const kt_report_summary *sum)
+                           const control *mom, const kt_report_summary *sum)
 {
     const kt_report_input *in = w->in;
     json_t *root = json_object();
@@ -642,6 +751,8 @@ static int write_tripwires(wctx *w, const calc *c, const control *shuf, const co
                 json_object_set_new(o, "actual_median_rankic", jnum(sum->h[h].stats.median));
             }
             json_array_append_new(arr, o);
+            if (k == 1)
+                json_array_append_new(arr, momentum_json(in->cfg->horizons[h], &mom[h]));
         }
     json_object_set_new(root, "controls", arr);
     FILE *f = wopen(w, "leak_tripwires.json");
@@ -789,10 +900,11 @@ static int write_metadata(wctx *w, const kt_report_summary *sum, long score_rows
 static int write_empty(wctx *w)
 {
     const kt_report_input *in = w->in;
-    static const struct { const char *name, *header; } csvs[] = {
+    static const struct { const char *name, *header;
+    } csvs[] = {
         {"scores.csv", H_SCORES},        {"per_date_metrics.csv", H_PDM},
         {"fold_summaries.csv", H_FOLDS}, {"ic_decay_stats.csv", H_DECAY},
-        {"churn.csv", H_CHURN},
+        {"churn.csv", H_CHURN},          {"baselines.csv", H_BASELINES},
     };
     for (size_t i = 0; i < sizeof csvs / sizeof csvs[0]; i++) {
         FILE *f = wopen(w, csvs[i].name);
@@ -1008,7 +1120,7 @@ static void md_churn(FILE *f, const kt_report_input *in, const calc *c, const ch
 
 /* REPORT.md section 7: the negative controls (leak tripwires). */
 static void md_controls(FILE *f, const kt_report_input *in, const calc *c, const control *shuf,
-                        const control *lag)
+                        const control *lag, const control *mom)
 {
     char b1[32];
     fprintf(f, "\n## %s\n\n", _("Negative controls (leak tripwires)"));
@@ -1025,6 +1137,29 @@ static void md_controls(FILE *f, const kt_report_input *in, const calc *c, const
                                 : _("FAILED"),
                     md_num(x->median, b1, 32, 4, '+'), x->n_dates);
         }
+    for (int h = 0; h < c->nh; h++)
+        fprintf(f, "| %s | %dd | %s | %s | %d |\n", _("momentum (12-1), Spearman with the score"),
+                in->cfg->horizons[h],
+                !mom[h].run     ? _("not run (no ticker with 253 bars)")
+                : mom[h].passed ? _("passed")
+                                : _("FAILED"),
+                md_num(mom[h].median, b1, 32, 4, '+'), mom[h].n_dates);
+}
+
+/* REPORT.md: Kronos beside the baselines, scored on the same rows. */
+static void md_baselines(FILE *f, const calc *c, const kt_report_summary *sum, const extra *ex)
+{
+    char b[3][32];
+    fprintf(f, "\n## %s\n\n", _("Baselines"));
+    fprintf(f, "%s\n\n",
+            _("RankIC headline (median of fold medians) of simple signals scored "
+              "on exactly the rows Kronos scored."));
+    fprintf(f, "| %s | Kronos | momentum_12_1 | reversal_5d |\n|---|---|---|---|\n", _("horizon"));
+    for (int h = 0; h < c->nh; h++)
+        fprintf(f, "| %dd | %s | %s | %s |\n", sum->h[h].horizon,
+                md_num(sum->h[h].headline, b[0], 32, 4, '+'),
+                md_num(ex->bl_head[h][KT_SIG_MOMENTUM_12_1], b[1], 32, 4, '+'),
+                md_num(ex->bl_head[h][KT_SIG_REVERSAL_5D], b[2], 32, 4, '+'));
 }
 
 /* REPORT.md section 8: the run facts: dates, tickers, seconds, times. */
@@ -1087,7 +1222,7 @@ static void md_prices(FILE *f, const kt_report_input *in)
 static void report_md(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs,
                       const churn_sum *cs, const control *shuf, const control *lag,
                       const kt_report_summary *sum, const kt_scorecard_row *rows,
-                      const kt_gate *gates)
+                      const kt_gate *gates, const extra *ex)
 {
     fprintf(f, "# %s: %s\n\n", _("Kronos walk-forward stability report"), in->cfg->name);
     md_verdict(f, c->nh, rows, gates);
@@ -1097,9 +1232,28 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     md_folds(f, in, c, fs);
     md_decay(f, in, c, fs);
     md_churn(f, in, c, cs);
-    md_controls(f, in, c, shuf, lag);
+    md_baselines(f, c, sum, ex);
+    md_controls(f, in, c, shuf, lag, ex->mom);
     md_run_facts(f, in, c);
     md_prices(f, in);
+}
+
+/* The baselines' headlines and the momentum control per horizon. */
+static int extras(const calc *c, const kt_baseline_date *bd, extra *ex)
+{
+    double *v = malloc((size_t)(2 * c->nd + c->nf + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    for (int h = 0; h < c->nh; h++) {
+        for (int sig = 0; sig < KT_N_BASELINES; sig++) {
+            for (int d = 0; d < c->nd; d++)
+                v[d] = bd[d * c->nh + h].m[sig].rankic;
+            ex->bl_head[h][sig] = fold_headline(c, v, v + c->nd);
+        }
+        control_momentum(c, bd, h, v, &ex->mom[h]);
+    }
+    free(v);
+    return 0;
 }
 
 int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err, size_t errlen)
@@ -1115,6 +1269,8 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
     kt_scorecard_row rows[KT_MAX_HORIZONS];
     kt_gate gates[KT_N_GATES];
     double *buf = NULL, *churnv = NULL;
+    kt_baseline_date *bd = NULL;
+    extra ex;
     if (calc_init(&c, in) != 0) {
         snprintf(err, errlen, _("out of memory"));
         goto out;
@@ -1122,7 +1278,8 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
     fs = calloc((size_t)(c.nf ? c.nf : 1) * (size_t)c.nh, sizeof *fs);
     buf = malloc((size_t)(c.nd > c.nf ? c.nd + 1 : c.nf + 1) * sizeof *buf);
     churnv = malloc((size_t)(c.nd + 1) * (size_t)c.nh * 2 * sizeof *churnv);
-    if (!fs || !buf || !churnv) {
+    bd = calloc((size_t)(c.nd ? c.nd : 1) * (size_t)c.nh, sizeof *bd);
+    if (!fs || !buf || !churnv || !bd || baselines_calc(&c, bd) != 0 || extras(&c, bd, &ex) != 0) {
         snprintf(err, errlen, _("out of memory"));
         goto out;
     }
@@ -1156,13 +1313,14 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
         snprintf(sum->report_path, sizeof sum->report_path, "%s/REPORT_EMPTY.md", in->run_dir);
     } else {
         if (write_scores(&w) != 0 || write_pdm(&w, &c, &sum->metric_rows) != 0 ||
-            write_folds_decay(&w, &c, fs) != 0 || write_churn(&w, &c, cs) != 0)
+            write_folds_decay(&w, &c, fs) != 0 || write_churn(&w, &c, cs) != 0 ||
+            write_baselines(&w, &c, bd) != 0)
             goto out;
     }
-    scorecard_rows(&c, sum, cs, buf, rows);
+    scorecard_rows(&c, sum, cs, &ex, buf, rows);
     kt_scorecard_gates(rows, c.nh, gates);
     if (write_scorecard(&w, c.nh, rows, gates) != 0 || write_churn_diag(&w, &c, cs) != 0 ||
-        write_tripwires(&w, &c, shuf, lag, sum) != 0 ||
+        write_tripwires(&w, &c, shuf, lag, ex.mom, sum) != 0 ||
         write_metadata(&w, sum, sum->score_rows) != 0)
         goto out;
     /* REPORT.md last: its presence means every other output is complete. */
@@ -1170,7 +1328,7 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
         FILE *f = wopen(&w, "REPORT.md");
         if (!f)
             goto out;
-        report_md(f, in, &c, fs, cs, shuf, lag, sum, rows, gates);
+        report_md(f, in, &c, fs, cs, shuf, lag, sum, rows, gates, &ex);
         if (wclose(&w, f) != 0)
             goto out;
         snprintf(sum->report_path, sizeof sum->report_path, "%s/REPORT.md", in->run_dir);
@@ -1181,5 +1339,6 @@ out:
     free(fs);
     free(buf);
     free(churnv);
+    free(bd);
     return rc;
 }
