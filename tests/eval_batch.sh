@@ -28,7 +28,7 @@ grep -q "^Finished in .*Report: $T/run/REPORT.md\$" "$T/err1" || fail "finished 
 if grep -q "$(printf '\r')" "$T/err1"; then fail "carriage return in --batch output"; fi
 for f in scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv \
          leak_tripwires.json REPORT.md experiment_metadata.json stability_scorecard.csv \
-         churn_diagnostics.csv baselines.csv; do
+         churn_diagnostics.csv baselines.csv cost_overlays.csv; do
   [ -s "$T/run/$f" ] || fail "missing $f"
 done
 head -1 "$T/run/scores.csv" | grep -qx 'date,ticker,fold_id,horizon,score,pred_close,spot_close,label' || fail "scores header"
@@ -49,6 +49,8 @@ grep -q '^warning: no evaluation rows: ' "$T/err2" || fail "empty warning"
   fail "empty churn_diagnostics.csv"
 [ "$(cat "$T/empty/baselines.csv")" = 'date,fold_id,horizon,signal,n_names,rankic,quintile_spread' ] ||
   fail "empty baselines.csv"
+[ "$(cat "$T/empty/cost_overlays.csv")" = 'date,fold_id,horizon,scenario,gross_spread,turnover,cost,net_spread,impact_missing' ] ||
+  fail "empty cost_overlays.csv"
 
 # 3. exit codes
 $BIN --lookback 0 2>/dev/null; [ $? -eq 2 ] || fail "usage exit code"
@@ -92,7 +94,16 @@ fi
 $BIN $COMMON --batch --max-folds 3 --output-dir "$T/int" 2> "$T/err5" || fail "resumed run"
 grep -q 'Resumed from the journal' "$T/err5" || fail "nothing resumed"
 for f in scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv leak_tripwires.json \
-         stability_scorecard.csv churn_diagnostics.csv baselines.csv; do
+         stability_scorecard.csv churn_diagnostics.csv baselines.csv cost_overlays.csv; do
   cmp -s "$T/ref/$f" "$T/int/$f" || fail "$f differs after resume"
 done
+# cost overlays: five scenarios per (date, horizon); gross has no cost; other
+# cost settings only rewrite the report (the journal resumes every date)
+[ "$(tail -n +2 "$T/ref/cost_overlays.csv" | wc -l)" -eq $(( $(tail -n +2 "$T/ref/per_date_metrics.csv" | grep -vc ',,,') * 5 )) ] ||
+  fail "cost_overlays.csv rows"
+awk -F, '$4 == "gross" && ($7 != 0 || $5 != $8) { bad = 1 } END { exit bad }' "$T/ref/cost_overlays.csv" ||
+  fail "gross scenario with a cost"
+$BIN $COMMON --batch --max-folds 3 --cost-bps 25 --aum 5e7 --output-dir "$T/ref" 2> "$T/err6" || fail "rerun with other costs"
+grep -q 'Resumed from the journal' "$T/err6" || fail "other costs did not resume"
+grep -q 'base cost 25 bps, AUM 50000000 USD' "$T/ref/REPORT.md" || fail "REPORT.md cost settings"
 echo "eval_batch.sh: ok"

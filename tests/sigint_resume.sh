@@ -41,7 +41,8 @@ awk -f "$srcdir/tests/synth_prices.awk" > "$T/prices.csv"
 RUN="--prices $T/prices.csv --tokenizer $TOK --model $MOD --max-context 128 --lookback 30
      --horizons 1,5 --max-folds 2 --batch-size 1 --threads 1 --batch"
 OUTS="scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv
-      churn_diagnostics.csv stability_scorecard.csv baselines.csv leak_tripwires.json"
+      churn_diagnostics.csv stability_scorecard.csv baselines.csv
+      cost_overlays.csv leak_tripwires.json"
 N_CSV=$(echo $OUTS | tr ' ' '\n' | grep -c '\.csv$')
 
 env --default-signal=INT true 2>/dev/null ||

@@ -290,6 +290,10 @@ START_TEST(test_empty_case)
     s = slurp("empty", "baselines.csv", &n);
     ck_assert_str_eq(s, "date,fold_id,horizon,signal,n_names,rankic,quintile_spread\n");
     free(s);
+    s = slurp("empty", "cost_overlays.csv", &n);
+    ck_assert_str_eq(
+        s, "date,fold_id,horizon,scenario,gross_spread,turnover,cost,net_spread,impact_missing\n");
+    free(s);
     s = slurp("empty", "stability_scorecard.csv", &n);
     ck_assert_ptr_nonnull(strstr(s, "\n1,,,,,,,,,,not_run,not_run,not_run\n"));
     ck_assert_ptr_null(strstr(s, ",pass"));

@@ -158,6 +158,12 @@ void kt_metrics_order(const kt_xrow *rows, int n, int *idx)
     sort_idx(idx, n, rows);
 }
 
+int kt_metrics_quintile_legs(const kt_xrow *rows, int n, int *idx)
+{
+    kt_metrics_order(rows, n, idx);
+    return n / 5;
+}
+
 double kt_metrics_quintile_spread(const kt_xrow *rows, int n)
 {
     if (n < 5)
@@ -165,8 +171,7 @@ double kt_metrics_quintile_spread(const kt_xrow *rows, int n)
     int *idx = malloc((size_t)n * sizeof *idx);
     if (!idx)
         return NAN;
-    kt_metrics_order(rows, n, idx);
-    int q = n / 5;
+    int q = kt_metrics_quintile_legs(rows, n, idx);
     double top = 0, bot = 0;
     for (int i = 0; i < q; i++) {
         top += rows[idx[i]].label;

@@ -42,6 +42,9 @@ double kt_metrics_quantile(const double *x, int n, double q);
 double kt_metrics_median(const double *x, int n);
 /* Order: score descending, ties by ticker ascending. idx gets n indices. */
 void kt_metrics_order(const kt_xrow *rows, int n, int *idx);
+/* The quintile legs: idx gets the order of kt_metrics_order; returns q =
+ * n/5: the top leg is idx[0..q), the bottom leg idx[n-q..n). */
+int kt_metrics_quintile_legs(const kt_xrow *rows, int n, int *idx);
 /* Mean label of the top n/5 minus the bottom n/5 by score; NaN if n < 5. */
 double kt_metrics_quintile_spread(const kt_xrow *rows, int n);
 /* Top-K share of positive labels and mean label; NaN if n < k. */

@@ -17,6 +17,7 @@
 #include "base/i18n.h"
 #include "base/rng.h"
 #include "eval/baselines.h"
+#include "eval/costs.h"
 #include "eval/scorecard.h"
 #include "model/blas.h"
 
@@ -437,6 +438,8 @@ static int wclose(wctx *w, FILE *f)
     "momentum_corr_median,best_baseline,best_baseline_rankic,gate_1,gate_2,gate_3\n"
 #define H_CHURN_DIAG "horizon,k,churn_median,churn_mean,churn_p90,pct_high_churn,flags\n"
 #define H_BASELINES "date,fold_id,horizon,signal,n_names,rankic,quintile_spread\n"
+#define H_COSTS                                                                                    \
+    "date,fold_id,horizon,scenario,gross_spread,turnover,cost,net_spread,impact_missing\n"
 
 static int write_scores(wctx *w)
 {
@@ -604,7 +607,43 @@ static int write_churn(wctx *w, const calc *c, churn_sum *cs /* [nh][2] */)
 typedef struct extra {
     control mom[KT_MAX_HORIZONS];
     double bl_head[KT_MAX_HORIZONS][KT_N_BASELINES]; /* baseline headlines */
+    kt_cost_date *cd;                                /* [nd][nh] cost overlays */
+    int cost_dates[KT_MAX_HORIZONS];                 /* dates with legs */
+    double gross_mean[KT_MAX_HORIZONS], turnover_mean[KT_MAX_HORIZONS];
+    double net_mean[KT_MAX_HORIZONS][KT_N_COST_SCENARIOS];
+    double survival[KT_MAX_HORIZONS][KT_N_COST_SCENARIOS];
+    long impact_missing[KT_MAX_HORIZONS];
 } extra;
+
+/* Means over the dates with legs and cost_survival = mean net / mean
+ * gross (NaN when the mean gross spread <= 0). */
+static void cost_summary(const calc *c, extra *ex)
+{
+    for (int h = 0; h < c->nh; h++) {
+        double g = 0, to = 0, net[KT_N_COST_SCENARIOS] = {0};
+        int n = 0;
+        ex->impact_missing[h] = 0;
+        for (int d = 0; d < c->nd; d++) {
+            const kt_cost_date *x = &ex->cd[d * c->nh + h];
+            if (!x->has_legs)
+                continue;
+            n++;
+            g += x->gross;
+            to += x->r.turnover;
+            ex->impact_missing[h] += x->r.impact_missing;
+            for (int sc = 0; sc < KT_N_COST_SCENARIOS; sc++)
+                net[sc] += x->gross - x->r.cost[sc];
+        }
+        ex->cost_dates[h] = n;
+        ex->gross_mean[h] = n ? g / n : NAN;
+        ex->turnover_mean[h] = n ? to / n : NAN;
+        for (int sc = 0; sc < KT_N_COST_SCENARIOS; sc++) {
+            ex->net_mean[h][sc] = n ? net[sc] / n : NAN;
+            ex->survival[h][sc] =
+                n && ex->gross_mean[h] > 0 ? ex->net_mean[h][sc] / ex->gross_mean[h] : NAN;
+        }
+    }
+}
 
 static void scorecard_rows(const calc *c, const kt_report_summary *sum, const churn_sum *cs,
                            const extra *ex, double *buf, kt_scorecard_row *rows)
@@ -622,7 +661,7 @@ static void scorecard_rows(const calc *c, const kt_report_summary *sum, const ch
         r->pct_positive = kt_share_positive(buf, c->nd);
         kt_churn_diagnostics(cs[h * 2 + 1].churn, cs[h * 2 + 1].pairs, &cd);
         r->churn_median_20 = cd.median;
-        r->cost_survival = NAN;
+        r->cost_survival = ex->survival[h][KT_COST_BASE_SLIPPAGE];
         r->momentum_corr_median = ex->mom[h].run ? ex->mom[h].median : NAN;
         r->best_baseline = "";
         r->best_baseline_rankic = NAN;
@@ -672,6 +711,26 @@ static int write_baselines(wctx *w, const calc *c, const kt_baseline_date *bd)
                 put_nums(f, 2, x->rankic, x->quintile_spread);
                 fputc('\n', f);
             }
+    return wclose(w, f);
+}
+
+static int write_costs(wctx *w, const calc *c, const kt_cost_date *cd)
+{
+    const kt_report_input *in = w->in;
+    FILE *f = wopen(w, "cost_overlays.csv");
+    if (!f)
+        return -1;
+    fputs(H_COSTS, f);
+    for (int d = 0; d < c->nd; d++)
+        for (int h = 0; h < c->nh; h++) {
+            const kt_cost_date *x = &cd[d * c->nh + h];
+            for (int sc = 0; x->has_legs && sc < KT_N_COST_SCENARIOS; sc++) {
+                fprintf(f, "%s,%s,%d,%s", in->dates[d].date, in->plan->f[in->dates[d].fold].id,
+                        in->cfg->horizons[h], kt_cost_scenario_name(sc));
+                put_nums(f, 4, x->gross, x->r.turnover, x->r.cost[sc], x->gross - x->r.cost[sc]);
+                fprintf(f, ",%d\n", x->r.impact_missing);
+            }
+        }
     return wclose(w, f);
 }
 
@@ -905,6 +964,7 @@ static int write_empty(wctx *w)
         {"scores.csv", H_SCORES},        {"per_date_metrics.csv", H_PDM},
         {"fold_summaries.csv", H_FOLDS}, {"ic_decay_stats.csv", H_DECAY},
         {"churn.csv", H_CHURN},          {"baselines.csv", H_BASELINES},
+        {"cost_overlays.csv", H_COSTS},
     };
     for (size_t i = 0; i < sizeof csvs / sizeof csvs[0]; i++) {
         FILE *f = wopen(w, csvs[i].name);
@@ -1146,6 +1206,31 @@ static void md_controls(FILE *f, const kt_report_input *in, const calc *c, const
                 md_num(mom[h].median, b1, 32, 4, '+'), mom[h].n_dates);
 }
 
+/* REPORT.md: the quintile long-short spread net of costs per scenario. */
+static void md_costs(FILE *f, const kt_report_input *in, const calc *c, const extra *ex)
+{
+    char b[4][32];
+    fprintf(f, "\n## %s\n\n", _("Costs"));
+    fprintf(f, _("Quintile long-short portfolio, one of h overlapping tranches; base cost %g bps, "
+                 "AUM %.0f USD, square-root impact from 20-day volatility and ADV."),
+            in->cfg->cost_bps, in->cfg->aum);
+    fprintf(f, "\n\n| %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|\n", _("horizon"),
+            _("scenario"), _("mean gross spread"), _("mean turnover"), _("mean net spread"),
+            _("cost survival"));
+    for (int h = 0; h < c->nh; h++)
+        for (int sc = 0; sc < KT_N_COST_SCENARIOS; sc++)
+            fprintf(f, "| %dd | %s | %s | %s | %s | %s |\n", in->cfg->horizons[h],
+                    kt_cost_scenario_name(sc), md_num(ex->gross_mean[h], b[0], 32, 5, '+'),
+                    md_num(ex->turnover_mean[h], b[1], 32, 3, 0),
+                    md_num(ex->net_mean[h][sc], b[2], 32, 5, '+'),
+                    md_num(ex->survival[h][sc], b[3], 32, 3, 0));
+    for (int h = 0; h < c->nh; h++)
+        if (ex->impact_missing[h])
+            fprintf(f, "\n- %dd: %s: %ld\n", in->cfg->horizons[h],
+                    _("trades without volatility or volume (no impact charged)"),
+                    ex->impact_missing[h]);
+}
+
 /* REPORT.md: Kronos beside the baselines, scored on the same rows. */
 static void md_baselines(FILE *f, const calc *c, const kt_report_summary *sum, const extra *ex)
 {
@@ -1232,6 +1317,7 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     md_folds(f, in, c, fs);
     md_decay(f, in, c, fs);
     md_churn(f, in, c, cs);
+    md_costs(f, in, c, ex);
     md_baselines(f, c, sum, ex);
     md_controls(f, in, c, shuf, lag, ex->mom);
     md_run_facts(f, in, c);
@@ -1271,6 +1357,7 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
     double *buf = NULL, *churnv = NULL;
     kt_baseline_date *bd = NULL;
     extra ex;
+    ex.cd = NULL;
     if (calc_init(&c, in) != 0) {
         snprintf(err, errlen, _("out of memory"));
         goto out;
@@ -1279,10 +1366,15 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
     buf = malloc((size_t)(c.nd > c.nf ? c.nd + 1 : c.nf + 1) * sizeof *buf);
     churnv = malloc((size_t)(c.nd + 1) * (size_t)c.nh * 2 * sizeof *churnv);
     bd = calloc((size_t)(c.nd ? c.nd : 1) * (size_t)c.nh, sizeof *bd);
-    if (!fs || !buf || !churnv || !bd || baselines_calc(&c, bd) != 0 || extras(&c, bd, &ex) != 0) {
+    ex.cd = calloc((size_t)(c.nd ? c.nd : 1) * (size_t)c.nh, sizeof *ex.cd);
+    if (!fs || !buf || !churnv || !bd || !ex.cd || baselines_calc(&c, bd) != 0 ||
+        extras(&c, bd, &ex) != 0 ||
+        kt_costs_run(in->dates, c.nd, c.nh, in->cfg->horizons, in->prices, in->cfg->cost_bps,
+                     in->cfg->aum, ex.cd) != 0) {
         snprintf(err, errlen, _("out of memory"));
         goto out;
     }
+    cost_summary(&c, &ex);
     sum->n_horizons = c.nh;
     for (int i = 0; i < c.nh * 2; i++)
         cs[i].churn = churnv + (size_t)i * (size_t)(c.nd + 1);
@@ -1314,7 +1406,7 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
     } else {
         if (write_scores(&w) != 0 || write_pdm(&w, &c, &sum->metric_rows) != 0 ||
             write_folds_decay(&w, &c, fs) != 0 || write_churn(&w, &c, cs) != 0 ||
-            write_baselines(&w, &c, bd) != 0)
+            write_baselines(&w, &c, bd) != 0 || write_costs(&w, &c, ex.cd) != 0)
             goto out;
     }
     scorecard_rows(&c, sum, cs, &ex, buf, rows);
@@ -1340,5 +1432,6 @@ out:
     free(buf);
     free(churnv);
     free(bd);
+    free(ex.cd);
     return rc;
 }
