@@ -22,11 +22,13 @@ $BIN $COMMON --batch --max-folds 1 --output-dir "$T/run" 2> "$T/err1" > "$T/out1
 rc=$?; [ $rc -eq 0 ] || { cat "$T/err1"; fail "batch run exit $rc"; }
 grep -q '^\[1/[0-9]*\] 2019-03-01: Scored 12 tickers, 0 skipped ([0-9.]* s, elapsed [0-9]*:[0-9][0-9], ETA ' "$T/err1" || { cat "$T/err1"; fail "date line"; }
 grep -q '^Fold fold_01, horizon 5d: [0-9]* total scores' "$T/err1" || fail "fold line"
-grep -q '^Headline RankIC 1d: ' "$T/err1" || fail "headline line"
+grep -q '^Headline RankIC 1d: .*, t -*[0-9.]* Newey-West, naive t -*[0-9.]*, [0-9]* dates)$' "$T/err1" ||
+  { grep Headline "$T/err1"; fail "headline line"; }
 grep -q "^Finished in .*Report: $T/run/REPORT.md\$" "$T/err1" || fail "finished line"
 if grep -q "$(printf '\r')" "$T/err1"; then fail "carriage return in --batch output"; fi
 for f in scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv \
-         leak_tripwires.json REPORT.md experiment_metadata.json; do
+         leak_tripwires.json REPORT.md experiment_metadata.json stability_scorecard.csv \
+         churn_diagnostics.csv baselines.csv cost_overlays.csv; do
   [ -s "$T/run/$f" ] || fail "missing $f"
 done
 head -1 "$T/run/scores.csv" | grep -qx 'date,ticker,fold_id,horizon,score,pred_close,spot_close,label' || fail "scores header"
@@ -39,6 +41,16 @@ rc=$?; [ $rc -eq 0 ] || { cat "$T/err2"; fail "empty run exit $rc"; }
 grep -q '12 of 12 tickers skipped: fewer than 5000 bars before 2019-02-28' "$T/empty/REPORT_EMPTY.md" || fail "empty reason"
 grep -q '^warning: no evaluation rows: ' "$T/err2" || fail "empty warning"
 [ "$(cat "$T/empty/scores.csv")" = 'date,ticker,fold_id,horizon,score,pred_close,spot_close,label' ] || fail "empty scores.csv"
+# the scorecard over zero rows: one row per horizon, no number, every gate not_run
+[ "$(cat "$T/empty/stability_scorecard.csv")" = 'horizon,rankic_headline,rankic_mean,nw_t,pct_positive,churn_median_20,cost_survival,momentum_corr_median,best_baseline,best_baseline_rankic,gate_1,gate_2,gate_3
+1,,,,,,,,,,not_run,not_run,not_run
+5,,,,,,,,,,not_run,not_run,not_run' ] || { cat "$T/empty/stability_scorecard.csv"; fail "empty stability_scorecard.csv"; }
+[ "$(cat "$T/empty/churn_diagnostics.csv")" = 'horizon,k,churn_median,churn_mean,churn_p90,pct_high_churn,flags' ] ||
+  fail "empty churn_diagnostics.csv"
+[ "$(cat "$T/empty/baselines.csv")" = 'date,fold_id,horizon,signal,n_names,rankic,quintile_spread' ] ||
+  fail "empty baselines.csv"
+[ "$(cat "$T/empty/cost_overlays.csv")" = 'date,fold_id,horizon,scenario,gross_spread,turnover,cost,net_spread,impact_missing' ] ||
+  fail "empty cost_overlays.csv"
 
 # 3. exit codes
 $BIN --lookback 0 2>/dev/null; [ $? -eq 2 ] || fail "usage exit code"
@@ -81,7 +93,17 @@ else
 fi
 $BIN $COMMON --batch --max-folds 3 --output-dir "$T/int" 2> "$T/err5" || fail "resumed run"
 grep -q 'Resumed from the journal' "$T/err5" || fail "nothing resumed"
-for f in scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv leak_tripwires.json; do
+for f in scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv leak_tripwires.json \
+         stability_scorecard.csv churn_diagnostics.csv baselines.csv cost_overlays.csv; do
   cmp -s "$T/ref/$f" "$T/int/$f" || fail "$f differs after resume"
 done
+# cost overlays: five scenarios per (date, horizon); gross has no cost; other
+# cost settings only rewrite the report (the journal resumes every date)
+[ "$(tail -n +2 "$T/ref/cost_overlays.csv" | wc -l)" -eq $(( $(tail -n +2 "$T/ref/per_date_metrics.csv" | grep -vc ',,,') * 5 )) ] ||
+  fail "cost_overlays.csv rows"
+awk -F, '$4 == "gross" && ($7 != 0 || $5 != $8) { bad = 1 } END { exit bad }' "$T/ref/cost_overlays.csv" ||
+  fail "gross scenario with a cost"
+$BIN $COMMON --batch --max-folds 3 --cost-bps 25 --aum 5e7 --output-dir "$T/ref" 2> "$T/err6" || fail "rerun with other costs"
+grep -q 'Resumed from the journal' "$T/err6" || fail "other costs did not resume"
+grep -q 'base cost 25 bps, AUM 50000000 USD' "$T/ref/REPORT.md" || fail "REPORT.md cost settings"
 echo "eval_batch.sh: ok"

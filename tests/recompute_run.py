@@ -14,7 +14,7 @@ than the C code:
                         decay, pct_positive, RAPID_DECAY/NOISY flags
   churn.csv             top-K retention/churn of consecutive dates in a fold
   REPORT.md             headline table (median of fold medians, mean, std,
-                        ICIR, t, dates) and the churn table
+                        ICIR, Newey-West t, naive t, dates) and the churn table
   experiment_metadata.json  the headline numbers again
 
 Usage: recompute_run.py RUN_DIR [--prices PRICES.csv] [--expect-ties]
@@ -360,7 +360,8 @@ def main():
         std = math.sqrt(math.fsum((v - mean) ** 2 for v in x) / (n - 1)) if n >= 2 else NAN
         icir = mean / std if n >= 2 and std > 0 else NAN
         t = mean / std * math.sqrt(n) if n >= 2 and std > 0 else NAN
-        head[h] = {"headline": median(fm), "mean": mean, "std": std, "icir": icir, "t": t, "n": n}
+        head[h] = {"headline": median(fm), "mean": mean, "std": std, "icir": icir, "t": t, "n": n,
+                   "nw_t": newey_west_t(x, h)}
     check_report(P("REPORT.md"), head, want_churn, horizons)
     check_metadata(P("experiment_metadata.json"), head)
     return report(len(scores), len(pdm), len(folds_f), len(decay_f), len(churn_f))
@@ -377,6 +378,18 @@ def md_close(what, mine, cell, decimals):
         err("%s: REPORT.md has %s, recomputed %r" % (what, cell, mine))
 
 
+def newey_west_t(x, h):
+    """evaluation.md "Honest statistics": Bartlett weights, L = min(h-1, n-1)."""
+    n = len(x)
+    if n < 2:
+        return NAN
+    m = math.fsum(x) / n
+    lags = min(h - 1, n - 1)
+    gamma = [math.fsum((x[t] - m) * (x[t - j] - m) for t in range(j, n)) / n for j in range(lags + 1)]
+    var = gamma[0] + 2 * math.fsum((1 - j / (lags + 1)) * gamma[j] for j in range(1, lags + 1))
+    return m / math.sqrt(var / n) if var > 0 else NAN
+
+
 def check_report(path, head, want_churn, horizons):
     with open(path) as f:
         text = f.read()
@@ -390,7 +403,7 @@ def check_report(path, head, want_churn, horizons):
         if m:
             rows[int(m.group(1))] = [c for c in m.group(2).split("|")]
     for h in horizons:
-        if h not in rows or len(rows[h]) != 6:
+        if h not in rows or len(rows[h]) != 7:
             err("REPORT.md: no headline row for %dd" % h)
             continue
         c, x = rows[h], head[h]
@@ -398,9 +411,10 @@ def check_report(path, head, want_churn, horizons):
         md_close("REPORT.md headline %dd mean" % h, x["mean"], c[1], 4)
         md_close("REPORT.md headline %dd std" % h, x["std"], c[2], 4)
         md_close("REPORT.md headline %dd ICIR" % h, x["icir"], c[3], 3)
-        md_close("REPORT.md headline %dd t" % h, x["t"], c[4], 2)
-        if int(c[5]) != x["n"]:
-            err("REPORT.md headline %dd dates %s, recomputed %d" % (h, c[5].strip(), x["n"]))
+        md_close("REPORT.md headline %dd t (Newey-West)" % h, x["nw_t"], c[4], 2)
+        md_close("REPORT.md headline %dd t (naive)" % h, x["t"], c[5], 2)
+        if int(c[6]) != x["n"]:
+            err("REPORT.md headline %dd dates %s, recomputed %d" % (h, c[6].strip(), x["n"]))
     sec = re.search(r"^## Churn of the top K\n(.*?)^## ", text, re.S | re.M)
     if not sec:
         err("REPORT.md: no churn section")
@@ -427,7 +441,8 @@ def check_metadata(path, head):
         if e is None:
             err("experiment_metadata.json: no headline for %dd" % h)
             continue
-        for k, mk in (("headline_rankic", "headline"), ("mean", "mean"), ("icir", "icir"), ("tstat", "t")):
+        for k, mk in (("headline_rankic", "headline"), ("mean", "mean"), ("icir", "icir"), ("tstat", "t"),
+                      ("nw_t", "nw_t")):
             v = e.get(k)
             check_num("experiment_metadata.json %dd %s" % (h, k), x[mk], NAN if v is None else float(v))
         if e.get("dates") != x["n"]:

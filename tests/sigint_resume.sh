@@ -41,7 +41,9 @@ awk -f "$srcdir/tests/synth_prices.awk" > "$T/prices.csv"
 RUN="--prices $T/prices.csv --tokenizer $TOK --model $MOD --max-context 128 --lookback 30
      --horizons 1,5 --max-folds 2 --batch-size 1 --threads 1 --batch"
 OUTS="scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv
-      leak_tripwires.json"
+      churn_diagnostics.csv stability_scorecard.csv baselines.csv
+      cost_overlays.csv leak_tripwires.json"
+N_CSV=$(echo $OUTS | tr ' ' '\n' | grep -c '\.csv$')
 
 env --default-signal=INT true 2>/dev/null ||
     { echo "SKIP: env --default-signal (coreutils >= 8.31) is missing"; exit 77; }
@@ -65,7 +67,7 @@ t2=$(ms)
 [ $rc -eq 0 ] || { cat "$T/ref.err"; fail "reference run exit $rc"; }
 grep -q '^Finished in .*: 43 dates (0 resumed)' "$T/ref.err" || fail "reference: not 43 dates"
 ls "$T/ref"/*.csv | sed 's|.*/||' > "$T/ref.csvs"
-[ "$(wc -l < "$T/ref.csvs")" -eq 5 ] || fail "reference: expected 5 CSV files, got $(cat "$T/ref.csvs")"
+[ "$(wc -l < "$T/ref.csvs")" -eq "$N_CSV" ] || fail "reference: expected $N_CSV CSV files, got $(cat "$T/ref.csvs")"
 startup=$((t1 - t0)) run=$((t2 - t1))
 
 # per trial: dates to wait for (or "spawn") and a delay (ms), seeded LCG

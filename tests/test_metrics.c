@@ -178,6 +178,37 @@ START_TEST(test_run_stats_retention)
 }
 END_TEST
 
+/* Newey-West t by hand (python3 fractions agree):
+ * x = 1,1,1,2,2,2,3,3,3 (a NaN date dropped), m = 2, deviations
+ * -1,-1,-1,0,0,0,1,1,1: gamma_0 = 6/9, gamma_1 = 4/9, gamma_2 = 2/9.
+ * h = 3 -> L = 2, weights 2/3 and 1/3:
+ * var = 6/9 + 2 (2/3 4/9 + 1/3 2/9) = 38/27, t = 2 / sqrt(38/27 / 9)
+ * = 2 sqrt(243/38) = 5.058 (naive t 2/(sqrt(6/8)/3) = 6.93 overstates).
+ * h = 1 -> L = 0: var = gamma_0, t = 2 / sqrt(6/81) = 18/sqrt(6).
+ * x = 1,2,4,3 with h = 20 -> L = min(19, 3) = 3: m = 5/2, var = 13/16,
+ * t = 2.5 / sqrt(13/64) = 20/sqrt(13).
+ * x = 1,2,1,2,1,2, h = 2 -> L = 1: gamma_0 = 1/4, gamma_1 = -5/24,
+ * var = 1/4 - 5/24 = 1/24, t = 1.5 / sqrt(1/144) = 18. */
+START_TEST(test_newey_west)
+{
+    double a[] = {1, 1, 1, NAN, 2, 2, 2, 3, 3, 3};
+    ck_assert(fabs(kt_metrics_nw_t(a, 10, 3) - 2.0 * sqrt(243.0 / 38.0)) < 1e-12);
+    ck_assert(fabs(kt_metrics_nw_t(a, 10, 1) - 18.0 / sqrt(6.0)) < 1e-12);
+    kt_run_stats s;
+    kt_metrics_run_stats(a, 10, &s);
+    ck_assert(s.tstat > kt_metrics_nw_t(a, 10, 3)); /* overlap: naive overstates */
+    double b[] = {1, 2, 4, 3};
+    ck_assert(fabs(kt_metrics_nw_t(b, 4, 20) - 20.0 / sqrt(13.0)) < 1e-12);
+    double c[] = {1, 2, 1, 2, 1, 2};
+    ck_assert(fabs(kt_metrics_nw_t(c, 6, 2) - 18.0) < 1e-12);
+    /* NaN rules: n < 2, var_nw <= 0 (a constant series) */
+    double one[] = {0.3, NAN}, flat[] = {0.25, 0.25, 0.25};
+    ck_assert(isnan(kt_metrics_nw_t(one, 2, 5)));
+    ck_assert(isnan(kt_metrics_nw_t(one, 0, 5)));
+    ck_assert(isnan(kt_metrics_nw_t(flat, 3, 2)));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("metrics");
@@ -190,6 +221,7 @@ int main(void)
     tcase_add_test(tc, test_quintile_five_names_and_ties);
     tcase_add_test(tc, test_ic_decay_8_9_10);
     tcase_add_test(tc, test_run_stats_retention);
+    tcase_add_test(tc, test_newey_west);
     suite_add_tcase(s, tc);
     return kt_check_failures(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

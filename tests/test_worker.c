@@ -230,7 +230,13 @@ START_TEST(test_full_run_outputs)
     free(s);
     s = slurp("full", "leak_tripwires.json", &n);
     ck_assert_ptr_nonnull(strstr(s, "\"control\": \"shuffle\""));
-    ck_assert_ptr_null(strstr(s, "not run"));
+    /* shuffle and lag run; momentum needs 253 bars, which no fixture ticker has */
+    ck_assert_ptr_null(strstr(s, "\"control\": \"shuffle\",\n      \"horizon\": 1,\n      "
+                                 "\"status\": \"not run\""));
+    ck_assert_ptr_null(strstr(s, "\"control\": \"lag\",\n      \"horizon\": 5,\n      "
+                                 "\"status\": \"not run\""));
+    ck_assert_ptr_nonnull(strstr(s, "\"control\": \"momentum\",\n      \"horizon\": 5,\n      "
+                                    "\"status\": \"not run\""));
     free(s);
     /* a second run over the same directory resumes every date: same bytes */
     kt_channel *ch2 = kt_channel_new();
@@ -278,6 +284,21 @@ START_TEST(test_empty_case)
     s = slurp("empty", "ic_decay_stats.csv", &n);
     ck_assert_str_eq(s, "fold_id,horizon,early_median,late_median,decay,pct_positive,flags\n");
     free(s);
+    s = slurp("empty", "churn_diagnostics.csv", &n);
+    ck_assert_str_eq(s, "horizon,k,churn_median,churn_mean,churn_p90,pct_high_churn,flags\n");
+    free(s);
+    s = slurp("empty", "baselines.csv", &n);
+    ck_assert_str_eq(s, "date,fold_id,horizon,signal,n_names,rankic,quintile_spread\n");
+    free(s);
+    s = slurp("empty", "cost_overlays.csv", &n);
+    ck_assert_str_eq(
+        s, "date,fold_id,horizon,scenario,gross_spread,turnover,cost,net_spread,impact_missing\n");
+    free(s);
+    s = slurp("empty", "stability_scorecard.csv", &n);
+    ck_assert_ptr_nonnull(strstr(s, "\n1,,,,,,,,,,not_run,not_run,not_run\n"));
+    ck_assert_ptr_null(strstr(s, ",pass"));
+    ck_assert_ptr_null(strstr(s, ",fail"));
+    free(s);
     s = slurp("empty", "REPORT.md", &n);
     ck_assert_ptr_null(s);
     /* every control over zero rows: not run, never passed */
@@ -286,7 +307,7 @@ START_TEST(test_empty_case)
     int nr = 0;
     for (const char *p = s; (p = strstr(p, "\"status\": \"not run\"")); p++)
         nr++;
-    ck_assert_int_eq(nr, 4);
+    ck_assert_int_eq(nr, 6); /* shuffle, lag and momentum per horizon */
     free(s);
     kt_channel_free(ch);
     sc->destroy(sc);
@@ -313,7 +334,10 @@ START_TEST(test_controls_not_run_with_few_names)
                                     "\"status\": \"not run\""));
     ck_assert_ptr_nonnull(strstr(s, "\"control\": \"lag\",\n      \"horizon\": 100,\n      "
                                     "\"status\": \"not run\""));
-    ck_assert_ptr_null(strstr(s, "\"horizon\": 1,\n      \"status\": \"not run\""));
+    ck_assert_ptr_null(strstr(s, "\"control\": \"shuffle\",\n      \"horizon\": 1,\n      "
+                                 "\"status\": \"not run\""));
+    ck_assert_ptr_null(strstr(s, "\"control\": \"lag\",\n      \"horizon\": 1,\n      "
+                                 "\"status\": \"not run\""));
     free(s);
     sc->destroy(sc);
     fx_free(&fx);

@@ -37,6 +37,8 @@ void kt_evalcfg_defaults(kt_evalcfg *c)
     c->batch_size = 0;
     c->max_context = 512;
     c->heartbeat = 5.0;
+    c->cost_bps = 10.0;
+    c->aum = 1e7;
     c->refresh = 1.0;
     snprintf(c->revision, sizeof c->revision, "main");
 }
@@ -55,10 +57,12 @@ typedef struct opt {
 #define N(f) offsetof(kt_evalcfg, f), 0
 static const opt opts[] = {
     {"ascii", T_BOOL, N(ascii), 0, 0},
+    {"aum", T_DBL, N(aum), 1, 1e15},
     {"batch", T_BOOL, N(batch), 0, 0},
     {"batch-size", T_INT, N(batch_size), 0, 1e6},
     {"benchmark", T_STR, S(benchmark), 0, 0},
     {"config", T_STR, S(config), 0, 0},
+    {"cost-bps", T_DBL, N(cost_bps), 0, 10000},
     {"end", T_DATE, S(end), 0, 0},
     {"heartbeat", T_DBL, N(heartbeat), 0.1, 3600},
     {"help", T_BOOL, N(help), 0, 0},
@@ -411,6 +415,10 @@ static json_t *settings_json(const kt_evalcfg *c, int all)
         json_object_set_new(o, "threads", json_integer(c->threads));
         json_object_set_new(o, "memory-budget", json_integer(c->memory_budget_mb));
         json_object_set_new(o, "batch-size", json_integer(c->batch_size));
+        /* report-only: outside the fingerprint, so a rerun with other
+         * costs resumes the journal and rewrites the reports */
+        json_object_set_new(o, "cost-bps", json_real(c->cost_bps));
+        json_object_set_new(o, "aum", json_real(c->aum));
     }
     return o;
 }
@@ -470,7 +478,7 @@ int kt_evalcfg_diff(const kt_evalcfg *recorded, const kt_evalcfg *now, char *key
     return differ;
 }
 
-const char *kt_evalcfg_help(void)
+static const char *help_main(void)
 {
     return _("Evaluation options (also accepted as keys of a JSON --config file):\n"
              "  --prices FILE          long-format CSV: date,ticker,open,high,low,close[,volume][,amount]\n"
@@ -504,6 +512,17 @@ const char *kt_evalcfg_help(void)
              "  --refresh SECS         console refresh interval (default 1)\n"
              "  --json, --progress=json  events as JSON lines on stdout (schema kronos-tui.events/1)\n"
              "  --help, --version\n");
+}
+
+const char *kt_evalcfg_help(void)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf, "%s%s", help_main(),
+             _("Cost overlays (the report only; a rerun with other values resumes):\n"
+               "  --cost-bps BPS         base cost per trade in basis points (default 10)\n"
+               "  --aum USD              capital behind the long-short portfolio, for the\n"
+               "                         square-root market impact (default 10000000)\n"));
+    return buf;
 }
 
 int kt_evalcfg_resolve_models(kt_evalcfg *c, int mode, const kt_hub_progress *prog, char *err,

@@ -36,6 +36,8 @@ typedef struct kt_evalcfg {
     char resume[1024];             /* --resume DIR: settings from DIR/config.json */
     char revision[256];            /* Hub revision of repo ids (default main; hub.h) */
     char tokenizer_id[200], model_id[200]; /* repo ids resolved into tokenizer/model (hub.c) */
+    double cost_bps;               /* cost overlays: base cost per trade, bps */
+    double aum;                    /* cost overlays: capital, USD */
     double heartbeat;              /* status.json heartbeat interval, seconds */
     int no_color, ascii;           /* console appearance */
     double refresh;                /* console refresh interval, seconds */

@@ -158,6 +158,12 @@ void kt_metrics_order(const kt_xrow *rows, int n, int *idx)
     sort_idx(idx, n, rows);
 }
 
+int kt_metrics_quintile_legs(const kt_xrow *rows, int n, int *idx)
+{
+    kt_metrics_order(rows, n, idx);
+    return n / 5;
+}
+
 double kt_metrics_quintile_spread(const kt_xrow *rows, int n)
 {
     if (n < 5)
@@ -165,8 +171,7 @@ double kt_metrics_quintile_spread(const kt_xrow *rows, int n)
     int *idx = malloc((size_t)n * sizeof *idx);
     if (!idx)
         return NAN;
-    kt_metrics_order(rows, n, idx);
-    int q = n / 5;
+    int q = kt_metrics_quintile_legs(rows, n, idx);
     double top = 0, bot = 0;
     for (int i = 0; i < q; i++) {
         top += rows[idx[i]].label;
@@ -297,6 +302,36 @@ void kt_metrics_run_stats(const double *x, int n, kt_run_stats *out)
         }
     }
     free(v);
+}
+
+double kt_metrics_nw_t(const double *x, int n, int h)
+{
+    double *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (!v)
+        return NAN;
+    int m = 0;
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(x[i])) {
+            v[m++] = x[i];
+            s += x[i];
+        }
+    double t = NAN;
+    if (m >= 2) {
+        double mean = s / m, var = 0;
+        int lags = h - 1 < m - 1 ? h - 1 : m - 1;
+        for (int j = 0; j <= (lags > 0 ? lags : 0); j++) {
+            double g = 0;
+            for (int i = j; i < m; i++)
+                g += (v[i] - mean) * (v[i - j] - mean);
+            g /= m;
+            var += j == 0 ? g : 2.0 * (1.0 - (double)j / (lags + 1)) * g;
+        }
+        if (var > 0)
+            t = mean / sqrt(var / m);
+    }
+    free(v);
+    return t;
 }
 
 double kt_metrics_retention(const char *const *a, const char *const *b, int k)

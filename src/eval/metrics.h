@@ -42,6 +42,9 @@ double kt_metrics_quantile(const double *x, int n, double q);
 double kt_metrics_median(const double *x, int n);
 /* Order: score descending, ties by ticker ascending. idx gets n indices. */
 void kt_metrics_order(const kt_xrow *rows, int n, int *idx);
+/* The quintile legs: idx gets the order of kt_metrics_order; returns q =
+ * n/5: the top leg is idx[0..q), the bottom leg idx[n-q..n). */
+int kt_metrics_quintile_legs(const kt_xrow *rows, int n, int *idx);
 /* Mean label of the top n/5 minus the bottom n/5 by score; NaN if n < 5. */
 double kt_metrics_quintile_spread(const kt_xrow *rows, int n);
 /* Top-K share of positive labels and mean label; NaN if n < k. */
@@ -56,6 +59,10 @@ int kt_metrics_ic_decay(const double *rankic, int n, kt_ic_decay *out);
 void kt_metrics_flags(const kt_ic_decay *d, char *buf, size_t n);
 /* mean, sample std, ICIR = mean/std, t = mean/(std/sqrt(n)), median. */
 void kt_metrics_run_stats(const double *x, int n, kt_run_stats *out);
+/* Newey-West t of the mean of x (NaN entries dropped, order kept) for
+ * labels of horizon h: Bartlett weights, lag L = min(h-1, n-1),
+ * autocovariances over n; NaN when n < 2 or the variance is <= 0. */
+double kt_metrics_nw_t(const double *x, int n, int h);
 /* |A ∩ B| / k for two top-k ticker lists. */
 double kt_metrics_retention(const char *const *a, const char *const *b, int k);
 

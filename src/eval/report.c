@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@
 
 #include "base/i18n.h"
 #include "base/rng.h"
+#include "eval/baselines.h"
+#include "eval/costs.h"
+#include "eval/scorecard.h"
 #include "model/blas.h"
 
 FILE *kt_atomic_open(const char *path, char *tmp, size_t tmplen)
@@ -72,6 +76,16 @@ static void put_num(FILE *f, double v)
         fprintf(f, ",%.10g", v);
     else
         fputc(',', f);
+}
+
+/* n doubles, each as put_num. */
+static void put_nums(FILE *f, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        put_num(f, va_arg(ap, double));
+    va_end(ap);
 }
 
 static void put_field(FILE *f, const char *s)
@@ -328,6 +342,61 @@ done:
     free(ric);
 }
 
+/* Baselines and the momentum correlation of every (date, horizon). */
+static int baselines_calc(const calc *c, kt_baseline_date *bd /* [nd][nh] */)
+{
+    const kt_report_input *in = c->in;
+    int cap = max_rows(in);
+    kt_xrow *xr = malloc((size_t)cap * sizeof *xr);
+    double *x = malloc((size_t)cap * 2 * sizeof *x);
+    if (!xr || !x) {
+        free(xr);
+        free(x);
+        return -1;
+    }
+    for (int d = 0; d < c->nd; d++)
+        for (int h = 0; h < c->nh; h++)
+            kt_baselines_date(&in->dates[d], h, in->prices, xr, x, x + cap, &bd[d * c->nh + h]);
+    free(xr);
+    free(x);
+    return 0;
+}
+
+/* Median over folds of the fold median of v[nd] (NaN skipped), as the
+ * Kronos headline; tmp holds nd + nf values. */
+static double fold_headline(const calc *c, const double *v, double *tmp)
+{
+    double *fm = tmp + c->nd;
+    int nfm = 0;
+    for (int k = 0; k < c->nf; k++) {
+        int m = 0;
+        for (int d = 0; d < c->nd; d++)
+            if (c->in->dates[d].fold == k && isfinite(v[d]))
+                tmp[m++] = v[d];
+        if (m)
+            fm[nfm++] = kt_metrics_median(tmp, m);
+    }
+    return kt_metrics_median(fm, nfm);
+}
+
+/* Momentum control of horizon h: |median| of the per-date Spearman
+ * correlation of the score with 12-1 momentum < 0.5 passes. */
+static void control_momentum(const calc *c, const kt_baseline_date *bd, int h, double *tmp,
+                             control *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int d = 0; d < c->nd; d++) {
+        const kt_baseline_date *b = &bd[d * c->nh + h];
+        if (isfinite(b->momentum_corr)) {
+            tmp[out->n_dates++] = b->momentum_corr;
+            out->n_rows += b->momentum_names;
+        }
+    }
+    out->run = out->n_dates > 0;
+    out->median = out->run ? kt_metrics_median(tmp, out->n_dates) : NAN;
+    out->passed = out->run && fabs(out->median) < 0.5;
+}
+
 /* ---- writers ------------------------------------------------------------ */
 
 typedef struct wctx {
@@ -364,6 +433,13 @@ static int wclose(wctx *w, FILE *f)
     "avg_er_10_median\n"
 #define H_DECAY "fold_id,horizon,early_median,late_median,decay,pct_positive,flags\n"
 #define H_CHURN "date,fold_id,horizon,k,retention,churn\n"
+#define H_SCORECARD                                                                          \
+    "horizon,rankic_headline,rankic_mean,nw_t,pct_positive,churn_median_20,cost_survival,"   \
+    "momentum_corr_median,best_baseline,best_baseline_rankic,gate_1,gate_2,gate_3\n"
+#define H_CHURN_DIAG "horizon,k,churn_median,churn_mean,churn_p90,pct_high_churn,flags\n"
+#define H_BASELINES "date,fold_id,horizon,signal,n_names,rankic,quintile_spread\n"
+#define H_COSTS                                                                                    \
+    "date,fold_id,horizon,scenario,gross_spread,turnover,cost,net_spread,impact_missing\n"
 
 static int write_scores(wctx *w)
 {
@@ -482,6 +558,7 @@ static int topk(const kt_report_input *in, const kt_date_result *d, int h, int k
 typedef struct churn_sum {
     int pairs;
     double retention_sum;
+    double *churn;  /* [pairs]: churn of each date pair, in date order */
 } churn_sum;
 
 static int write_churn(wctx *w, const calc *c, churn_sum *cs /* [nh][2] */)
@@ -515,6 +592,7 @@ static int write_churn(wctx *w, const calc *c, churn_sum *cs /* [nh][2] */)
                 put_num(f, ret);
                 put_num(f, 1.0 - ret);
                 fputc('\n', f);
+                cs[h * 2 + j].churn[cs[h * 2 + j].pairs] = 1.0 - ret;
                 cs[h * 2 + j].pairs++;
                 cs[h * 2 + j].retention_sum += ret;
             }
@@ -524,13 +602,184 @@ static int write_churn(wctx *w, const calc *c, churn_sum *cs /* [nh][2] */)
     return wclose(w, f);
 }
 
+/* The scorecard's numbers per horizon; costs, momentum and baselines are
+ * NaN until those are computed (their gates are then not_run). */
+typedef struct extra {
+    control mom[KT_MAX_HORIZONS];
+    double bl_head[KT_MAX_HORIZONS][KT_N_BASELINES]; /* baseline headlines */
+    kt_cost_date *cd;                                /* [nd][nh] cost overlays */
+    int cost_dates[KT_MAX_HORIZONS];                 /* dates with legs */
+    double gross_mean[KT_MAX_HORIZONS], turnover_mean[KT_MAX_HORIZONS];
+    double net_mean[KT_MAX_HORIZONS][KT_N_COST_SCENARIOS];
+    double survival[KT_MAX_HORIZONS][KT_N_COST_SCENARIOS];
+    long impact_missing[KT_MAX_HORIZONS];
+} extra;
+
+/* Means over the dates with legs and cost_survival = mean net / mean
+ * gross (NaN when the mean gross spread <= 0). */
+static void cost_summary(const calc *c, extra *ex)
+{
+    for (int h = 0; h < c->nh; h++) {
+        double g = 0, to = 0, net[KT_N_COST_SCENARIOS] = {0};
+        int n = 0;
+        ex->impact_missing[h] = 0;
+        for (int d = 0; d < c->nd; d++) {
+            const kt_cost_date *x = &ex->cd[d * c->nh + h];
+            if (!x->has_legs)
+                continue;
+            n++;
+            g += x->gross;
+            to += x->r.turnover;
+            ex->impact_missing[h] += x->r.impact_missing;
+            for (int sc = 0; sc < KT_N_COST_SCENARIOS; sc++)
+                net[sc] += x->gross - x->r.cost[sc];
+        }
+        ex->cost_dates[h] = n;
+        ex->gross_mean[h] = n ? g / n : NAN;
+        ex->turnover_mean[h] = n ? to / n : NAN;
+        for (int sc = 0; sc < KT_N_COST_SCENARIOS; sc++) {
+            ex->net_mean[h][sc] = n ? net[sc] / n : NAN;
+            ex->survival[h][sc] =
+                n && ex->gross_mean[h] > 0 ? ex->net_mean[h][sc] / ex->gross_mean[h] : NAN;
+        }
+    }
+}
+
+static void scorecard_rows(const calc *c, const kt_report_summary *sum, const churn_sum *cs,
+                           const extra *ex, double *buf, kt_scorecard_row *rows)
+{
+    for (int h = 0; h < c->nh; h++) {
+        kt_scorecard_row *r = &rows[h];
+        kt_churn_diag cd;
+        memset(r, 0, sizeof *r);
+        r->horizon = sum->h[h].horizon;
+        r->rankic_headline = sum->h[h].headline;
+        r->rankic_mean = sum->h[h].stats.mean;
+        r->nw_t = sum->h[h].nw_t;
+        for (int d = 0; d < c->nd; d++)
+            buf[d] = c->ric[d * c->nh + h];
+        r->pct_positive = kt_share_positive(buf, c->nd);
+        kt_churn_diagnostics(cs[h * 2 + 1].churn, cs[h * 2 + 1].pairs, &cd);
+        r->churn_median_20 = cd.median;
+        r->cost_survival = ex->survival[h][KT_COST_BASE_SLIPPAGE];
+        r->momentum_corr_median = ex->mom[h].run ? ex->mom[h].median : NAN;
+        r->best_baseline = "";
+        r->best_baseline_rankic = NAN;
+        for (int sig = 0; sig < KT_N_BASELINES; sig++)
+            if (isfinite(ex->bl_head[h][sig]) && (!isfinite(r->best_baseline_rankic) ||
+                                                  ex->bl_head[h][sig] > r->best_baseline_rankic)) {
+                r->best_baseline = kt_baseline_name(sig);
+                r->best_baseline_rankic = ex->bl_head[h][sig];
+            }
+    }
+}
+
+static int write_scorecard(wctx *w, int nh, const kt_scorecard_row *rows, const kt_gate *gates)
+{
+    FILE *f = wopen(w, "stability_scorecard.csv");
+    if (!f)
+        return -1;
+    fputs(H_SCORECARD, f);
+    for (int h = 0; h < nh; h++) {
+        const kt_scorecard_row *r = &rows[h];
+        fprintf(f, "%d", r->horizon);
+        put_nums(f, 7, r->rankic_headline, r->rankic_mean, r->nw_t, r->pct_positive,
+                 r->churn_median_20, r->cost_survival, r->momentum_corr_median);
+        fputc(',', f);
+        put_field(f, r->best_baseline ? r->best_baseline : "");
+        put_num(f, r->best_baseline_rankic);
+        for (int g = 0; g < KT_N_GATES; g++)
+            fprintf(f, ",%s", kt_gate_name(gates[g].state));
+        fputc('\n', f);
+    }
+    return wclose(w, f);
+}
+
+static int write_baselines(wctx *w, const calc *c, const kt_baseline_date *bd)
+{
+    const kt_report_input *in = w->in;
+    FILE *f = wopen(w, "baselines.csv");
+    if (!f)
+        return -1;
+    fputs(H_BASELINES, f);
+    for (int d = 0; d < c->nd; d++)
+        for (int h = 0; h < c->nh; h++)
+            for (int sig = 0; sig < KT_N_BASELINES; sig++) {
+                const kt_date_metrics *x = &bd[d * c->nh + h].m[sig];
+                fprintf(f, "%s,%s,%d,%s,%d", in->dates[d].date, in->plan->f[in->dates[d].fold].id,
+                        in->cfg->horizons[h], kt_baseline_name(sig), x->n_names);
+                put_nums(f, 2, x->rankic, x->quintile_spread);
+                fputc('\n', f);
+            }
+    return wclose(w, f);
+}
+
+static int write_costs(wctx *w, const calc *c, const kt_cost_date *cd)
+{
+    const kt_report_input *in = w->in;
+    FILE *f = wopen(w, "cost_overlays.csv");
+    if (!f)
+        return -1;
+    fputs(H_COSTS, f);
+    for (int d = 0; d < c->nd; d++)
+        for (int h = 0; h < c->nh; h++) {
+            const kt_cost_date *x = &cd[d * c->nh + h];
+            for (int sc = 0; x->has_legs && sc < KT_N_COST_SCENARIOS; sc++) {
+                fprintf(f, "%s,%s,%d,%s", in->dates[d].date, in->plan->f[in->dates[d].fold].id,
+                        in->cfg->horizons[h], kt_cost_scenario_name(sc));
+                put_nums(f, 4, x->gross, x->r.turnover, x->r.cost[sc], x->gross - x->r.cost[sc]);
+                fprintf(f, ",%d\n", x->r.impact_missing);
+            }
+        }
+    return wclose(w, f);
+}
+
+static int write_churn_diag(wctx *w, const calc *c, const churn_sum *cs)
+{
+    FILE *f = wopen(w, "churn_diagnostics.csv");
+    if (!f)
+        return -1;
+    fputs(H_CHURN_DIAG, f);
+    for (int h = 0; h < c->nh; h++)
+        for (int j = 0; j < 2; j++) {
+            kt_churn_diag cd;
+            kt_churn_diagnostics(cs[h * 2 + j].churn, cs[h * 2 + j].pairs, &cd);
+            if (cd.n == 0)
+                continue;
+            fprintf(f, "%d,%d", w->in->cfg->horizons[h], j ? 20 : 10);
+            put_nums(f, 4, cd.median, cd.mean, cd.p90, cd.pct_high);
+            fprintf(f, ",%s\n", cd.high_churn ? "HIGH_CHURN" : "");
+        }
+    return wclose(w, f);
+}
+
 static json_t *jnum(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* The momentum control's entry of leak_tripwires.json. */
+static json_t *momentum_json(int horizon, const control *x)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "control", json_string("momentum"));
+    json_object_set_new(o, "horizon", json_integer(horizon));
+    json_object_set_new(o, "status",
+                        json_string(!x->run     ? "not run"
+                                    : x->passed ? "passed"
+                                                : "failed"));
+    json_object_set_new(o, "passed", json_boolean(x->run && x->passed));
+    json_object_set_new(o, "n_dates", json_integer(x->n_dates));
+    json_object_set_new(o, "n_rows", json_integer(x->n_rows));
+    json_object_set_new(o, "median_spearman", jnum(x->median));
+    json_object_set_new(o, "rule",
+                        json_string("|median| < 0.5 (Spearman of the score with "
+                                    "12-1 momentum, tickers with 253 bars)"));
+    return o;
+}
+
 static int write_tripwires(wctx *w, const calc *c, const control *shuf, const control *lag,
-                           const kt_report_summary *sum)
+                           const control *mom, const kt_report_summary *sum)
 {
     const kt_report_input *in = w->in;
     json_t *root = json_object();
@@ -561,6 +810,8 @@ static int write_tripwires(wctx *w, const calc *c, const control *shuf, const co
                 json_object_set_new(o, "actual_median_rankic", jnum(sum->h[h].stats.median));
             }
             json_array_append_new(arr, o);
+            if (k == 1)
+                json_array_append_new(arr, momentum_json(in->cfg->horizons[h], &mom[h]));
         }
     json_object_set_new(root, "controls", arr);
     FILE *f = wopen(w, "leak_tripwires.json");
@@ -690,6 +941,8 @@ static int write_metadata(wctx *w, const kt_report_summary *sum, long score_rows
                                               jnum(sum->h[h].stats.icir), "tstat",
                                               jnum(sum->h[h].stats.tstat), "dates",
                                               sum->h[h].stats.n));
+    for (int h = 0; h < sum->n_horizons; h++)
+        json_object_set_new(json_array_get(head, (size_t)h), "nw_t", jnum(sum->h[h].nw_t));
     json_object_set_new(o, "headline", head);
     json_object_set_new(o, "empty", json_boolean(in->empty_reason != NULL));
     FILE *f = wopen(w, "experiment_metadata.json");
@@ -706,10 +959,12 @@ static int write_metadata(wctx *w, const kt_report_summary *sum, long score_rows
 static int write_empty(wctx *w)
 {
     const kt_report_input *in = w->in;
-    static const struct { const char *name, *header; } csvs[] = {
+    static const struct { const char *name, *header;
+    } csvs[] = {
         {"scores.csv", H_SCORES},        {"per_date_metrics.csv", H_PDM},
         {"fold_summaries.csv", H_FOLDS}, {"ic_decay_stats.csv", H_DECAY},
-        {"churn.csv", H_CHURN},
+        {"churn.csv", H_CHURN},          {"baselines.csv", H_BASELINES},
+        {"cost_overlays.csv", H_COSTS},
     };
     for (size_t i = 0; i < sizeof csvs / sizeof csvs[0]; i++) {
         FILE *f = wopen(w, csvs[i].name);
@@ -735,6 +990,8 @@ static int write_empty(wctx *w)
             in->cfg->prices);
     fprintf(f, "- %s\n", _("Every CSV of the run exists with its header only; "
                            "leak_tripwires.json reports each control as \"not run\"."));
+    fprintf(f, "- %s\n", _("stability_scorecard.csv has one row per horizon with empty "
+                           "numbers and every gate not_run."));
     return wclose(w, f);
 }
 
@@ -742,7 +999,6 @@ static int write_empty(wctx *w)
 static void md_settings(FILE *f, const kt_report_input *in, const calc *c)
 {
     const kt_evalcfg *cfg = in->cfg;
-    fprintf(f, "# %s: %s\n\n", _("Kronos walk-forward stability report"), cfg->name);
     fprintf(f, "- %s: %s, %s %s .. %s, ", _("mode"), cfg->mode, _("range"), in->range_start,
             in->range_end);
     fprintf(f, ngettext("%d fold", "%d folds", (unsigned long)in->plan->n), in->plan->n);
@@ -772,20 +1028,61 @@ static void md_settings(FILE *f, const kt_report_input *in, const calc *c)
             cfg->temperature, cfg->top_k, cfg->top_p, cfg->sample_count, cfg->seed);
 }
 
+/* REPORT.md, first: the verdict of the three gates and the scorecard. */
+static void md_verdict(FILE *f, int nh, const kt_scorecard_row *rows, const kt_gate *gates)
+{
+    char b[7][32];
+    fprintf(f, "## %s\n\n", _("Verdict"));
+    for (int g = 0; g < KT_N_GATES; g++)
+        fprintf(f, "- %s %d: **%s**: %s\n", _("Gate"), g + 1,
+                gates[g].state == KT_GATE_PASS   ? _("pass")
+                : gates[g].state == KT_GATE_FAIL ? _("fail")
+                                                 : _("not run"),
+                gates[g].detail);
+    fprintf(f, "\n%s\n\n", _("Gate 1: headline RankIC >= 0.02 on at least 2 horizons and "
+                             "|median momentum correlation| < 0.5 on every horizon. Gate 2: on "
+                             "some horizon, headline RankIC >= 0.05 or >= the best baseline - "
+                             "0.03. Gate 3: on the horizon with the highest headline, median "
+                             "top-20 churn <= 0.30 and cost survival (base_slippage) >= 0.30."));
+    fprintf(f, "| %s | RankIC | %s | t (NW) | %s | %s | %s | %s | %s |\n"
+               "|---|---|---|---|---|---|---|---|---|\n",
+            _("horizon"), _("mean"), /* xgettext:no-c-format */ _("% positive"), _("top-20 churn"), _("cost survival"),
+            _("momentum corr."), _("best baseline"));
+    for (int h = 0; h < nh; h++) {
+        const kt_scorecard_row *r = &rows[h];
+        char best[96];
+        if (r->best_baseline && r->best_baseline[0])
+            snprintf(best, sizeof best, "%s %s", r->best_baseline,
+                     md_num(r->best_baseline_rankic, b[0], 32, 4, 0));
+        else
+            snprintf(best, sizeof best, "%s", _("not run"));
+        fprintf(f, "| %dd | %s | %s | %s | %s | %s | %s | %s | %s |\n", r->horizon,
+                md_num(r->rankic_headline, b[0], 32, 4, 0), md_num(r->rankic_mean, b[1], 32, 4, 0),
+                md_num(r->nw_t, b[2], 32, 2, 0), md_num(100 * r->pct_positive, b[3], 32, 0, '%'),
+                md_num(r->churn_median_20, b[4], 32, 3, 0), md_num(r->cost_survival, b[5], 32, 3, 0),
+                md_num(r->momentum_corr_median, b[6], 32, 3, 0), best);
+    }
+    fputc('\n', f);
+}
+
 /* REPORT.md section 2: the headline RankIC per horizon. */
 static void md_headline(FILE *f, const calc *c, const kt_report_summary *sum)
 {
-    char b1[32], b2[32], b3[32], b4[32], b5[32];
+    char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32];
     fprintf(f, "## %s\n\n", _("Headline"));
-    fprintf(f, "| %s | %s | %s | %s | ICIR | t | %s |\n|---|---|---|---|---|---|---|\n",
-            _("horizon"), _("RankIC (median of fold medians)"), _("mean"), _("std"), _("dates"));
+    fprintf(f, "| %s | %s | %s | %s | ICIR | %s | %s | %s |\n|---|---|---|---|---|---|---|---|\n",
+            _("horizon"), _("RankIC (median of fold medians)"), _("mean"), _("std"),
+            _("t (Newey-West)"), _("t (naive)"), _("dates"));
     for (int h = 0; h < c->nh; h++) {
         const kt_report_headline *x = &sum->h[h];
-        fprintf(f, "| %dd | %s | %s | %s | %s | %s | %d |\n", x->horizon,
+        fprintf(f, "| %dd | %s | %s | %s | %s | %s | %s | %d |\n", x->horizon,
                 md_num(x->headline, b1, 32, 4, 0), md_num(x->stats.mean, b2, 32, 4, 0),
                 md_num(x->stats.std, b3, 32, 4, 0), md_num(x->stats.icir, b4, 32, 3, 0),
-                md_num(x->stats.tstat, b5, 32, 2, 0), x->stats.n);
+                md_num(x->nw_t, b6, 32, 2, 0), md_num(x->stats.tstat, b5, 32, 2, 0), x->stats.n);
     }
+    fprintf(f, "\n%s\n\n", _("t (Newey-West): the t of the mean per-date RankIC with Bartlett "
+                             "weights up to lag h-1, because labels of consecutive dates overlap; "
+                             "the naive t (mean/std\xc2\xb7\xe2\x88\x9an) overstates significance."));
 }
 
 /* REPORT.md section 3: a sparkline of the RankIC by date per fold and horizon. */
@@ -883,7 +1180,7 @@ static void md_churn(FILE *f, const kt_report_input *in, const calc *c, const ch
 
 /* REPORT.md section 7: the negative controls (leak tripwires). */
 static void md_controls(FILE *f, const kt_report_input *in, const calc *c, const control *shuf,
-                        const control *lag)
+                        const control *lag, const control *mom)
 {
     char b1[32];
     fprintf(f, "\n## %s\n\n", _("Negative controls (leak tripwires)"));
@@ -900,6 +1197,54 @@ static void md_controls(FILE *f, const kt_report_input *in, const calc *c, const
                                 : _("FAILED"),
                     md_num(x->median, b1, 32, 4, '+'), x->n_dates);
         }
+    for (int h = 0; h < c->nh; h++)
+        fprintf(f, "| %s | %dd | %s | %s | %d |\n", _("momentum (12-1), Spearman with the score"),
+                in->cfg->horizons[h],
+                !mom[h].run     ? _("not run (no ticker with 253 bars)")
+                : mom[h].passed ? _("passed")
+                                : _("FAILED"),
+                md_num(mom[h].median, b1, 32, 4, '+'), mom[h].n_dates);
+}
+
+/* REPORT.md: the quintile long-short spread net of costs per scenario. */
+static void md_costs(FILE *f, const kt_report_input *in, const calc *c, const extra *ex)
+{
+    char b[4][32];
+    fprintf(f, "\n## %s\n\n", _("Costs"));
+    fprintf(f, _("Quintile long-short portfolio, one of h overlapping tranches; base cost %g bps, "
+                 "AUM %.0f USD, square-root impact from 20-day volatility and ADV."),
+            in->cfg->cost_bps, in->cfg->aum);
+    fprintf(f, "\n\n| %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|\n", _("horizon"),
+            _("scenario"), _("mean gross spread"), _("mean turnover"), _("mean net spread"),
+            _("cost survival"));
+    for (int h = 0; h < c->nh; h++)
+        for (int sc = 0; sc < KT_N_COST_SCENARIOS; sc++)
+            fprintf(f, "| %dd | %s | %s | %s | %s | %s |\n", in->cfg->horizons[h],
+                    kt_cost_scenario_name(sc), md_num(ex->gross_mean[h], b[0], 32, 5, '+'),
+                    md_num(ex->turnover_mean[h], b[1], 32, 3, 0),
+                    md_num(ex->net_mean[h][sc], b[2], 32, 5, '+'),
+                    md_num(ex->survival[h][sc], b[3], 32, 3, 0));
+    for (int h = 0; h < c->nh; h++)
+        if (ex->impact_missing[h])
+            fprintf(f, "\n- %dd: %s: %ld\n", in->cfg->horizons[h],
+                    _("trades without volatility or volume (no impact charged)"),
+                    ex->impact_missing[h]);
+}
+
+/* REPORT.md: Kronos beside the baselines, scored on the same rows. */
+static void md_baselines(FILE *f, const calc *c, const kt_report_summary *sum, const extra *ex)
+{
+    char b[3][32];
+    fprintf(f, "\n## %s\n\n", _("Baselines"));
+    fprintf(f, "%s\n\n",
+            _("RankIC headline (median of fold medians) of simple signals scored "
+              "on exactly the rows Kronos scored."));
+    fprintf(f, "| %s | Kronos | momentum_12_1 | reversal_5d |\n|---|---|---|---|\n", _("horizon"));
+    for (int h = 0; h < c->nh; h++)
+        fprintf(f, "| %dd | %s | %s | %s |\n", sum->h[h].horizon,
+                md_num(sum->h[h].headline, b[0], 32, 4, '+'),
+                md_num(ex->bl_head[h][KT_SIG_MOMENTUM_12_1], b[1], 32, 4, '+'),
+                md_num(ex->bl_head[h][KT_SIG_REVERSAL_5D], b[2], 32, 4, '+'));
 }
 
 /* REPORT.md section 8: the run facts: dates, tickers, seconds, times. */
@@ -961,17 +1306,40 @@ static void md_prices(FILE *f, const kt_report_input *in)
 
 static void report_md(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs,
                       const churn_sum *cs, const control *shuf, const control *lag,
-                      const kt_report_summary *sum)
+                      const kt_report_summary *sum, const kt_scorecard_row *rows,
+                      const kt_gate *gates, const extra *ex)
 {
+    fprintf(f, "# %s: %s\n\n", _("Kronos walk-forward stability report"), in->cfg->name);
+    md_verdict(f, c->nh, rows, gates);
     md_settings(f, in, c);
     md_headline(f, c, sum);
     md_rankic_by_date(f, in, c, fs);
     md_folds(f, in, c, fs);
     md_decay(f, in, c, fs);
     md_churn(f, in, c, cs);
-    md_controls(f, in, c, shuf, lag);
+    md_costs(f, in, c, ex);
+    md_baselines(f, c, sum, ex);
+    md_controls(f, in, c, shuf, lag, ex->mom);
     md_run_facts(f, in, c);
     md_prices(f, in);
+}
+
+/* The baselines' headlines and the momentum control per horizon. */
+static int extras(const calc *c, const kt_baseline_date *bd, extra *ex)
+{
+    double *v = malloc((size_t)(2 * c->nd + c->nf + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    for (int h = 0; h < c->nh; h++) {
+        for (int sig = 0; sig < KT_N_BASELINES; sig++) {
+            for (int d = 0; d < c->nd; d++)
+                v[d] = bd[d * c->nh + h].m[sig].rankic;
+            ex->bl_head[h][sig] = fold_headline(c, v, v + c->nd);
+        }
+        control_momentum(c, bd, h, v, &ex->mom[h]);
+    }
+    free(v);
+    return 0;
 }
 
 int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err, size_t errlen)
@@ -984,18 +1352,32 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
     control shuf[KT_MAX_HORIZONS], lag[KT_MAX_HORIZONS];
     churn_sum cs[KT_MAX_HORIZONS * 2];
     memset(cs, 0, sizeof cs);
-    double *buf = NULL;
+    kt_scorecard_row rows[KT_MAX_HORIZONS];
+    kt_gate gates[KT_N_GATES];
+    double *buf = NULL, *churnv = NULL;
+    kt_baseline_date *bd = NULL;
+    extra ex;
+    ex.cd = NULL;
     if (calc_init(&c, in) != 0) {
         snprintf(err, errlen, _("out of memory"));
         goto out;
     }
     fs = calloc((size_t)(c.nf ? c.nf : 1) * (size_t)c.nh, sizeof *fs);
     buf = malloc((size_t)(c.nd > c.nf ? c.nd + 1 : c.nf + 1) * sizeof *buf);
-    if (!fs || !buf) {
+    churnv = malloc((size_t)(c.nd + 1) * (size_t)c.nh * 2 * sizeof *churnv);
+    bd = calloc((size_t)(c.nd ? c.nd : 1) * (size_t)c.nh, sizeof *bd);
+    ex.cd = calloc((size_t)(c.nd ? c.nd : 1) * (size_t)c.nh, sizeof *ex.cd);
+    if (!fs || !buf || !churnv || !bd || !ex.cd || baselines_calc(&c, bd) != 0 ||
+        extras(&c, bd, &ex) != 0 ||
+        kt_costs_run(in->dates, c.nd, c.nh, in->cfg->horizons, in->prices, in->cfg->cost_bps,
+                     in->cfg->aum, ex.cd) != 0) {
         snprintf(err, errlen, _("out of memory"));
         goto out;
     }
+    cost_summary(&c, &ex);
     sum->n_horizons = c.nh;
+    for (int i = 0; i < c.nh * 2; i++)
+        cs[i].churn = churnv + (size_t)i * (size_t)(c.nd + 1);
     for (int k = 0; k < c.nf; k++)
         for (int h = 0; h < c.nh; h++)
             fold_summary(&c, k, h, buf, &fs[k * c.nh + h]);
@@ -1010,6 +1392,7 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
         for (int d = 0; d < c.nd; d++)
             buf[m++] = c.ric[d * c.nh + h];
         kt_metrics_run_stats(buf, m, &sum->h[h].stats);
+        sum->h[h].nw_t = kt_metrics_nw_t(buf, m, in->cfg->horizons[h]);
         control_shuffle(&c, h, &shuf[h]);
         control_lag(&c, h, sum->h[h].stats.median, &lag[h]);
     }
@@ -1022,10 +1405,14 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
         snprintf(sum->report_path, sizeof sum->report_path, "%s/REPORT_EMPTY.md", in->run_dir);
     } else {
         if (write_scores(&w) != 0 || write_pdm(&w, &c, &sum->metric_rows) != 0 ||
-            write_folds_decay(&w, &c, fs) != 0 || write_churn(&w, &c, cs) != 0)
+            write_folds_decay(&w, &c, fs) != 0 || write_churn(&w, &c, cs) != 0 ||
+            write_baselines(&w, &c, bd) != 0 || write_costs(&w, &c, ex.cd) != 0)
             goto out;
     }
-    if (write_tripwires(&w, &c, shuf, lag, sum) != 0 ||
+    scorecard_rows(&c, sum, cs, &ex, buf, rows);
+    kt_scorecard_gates(rows, c.nh, gates);
+    if (write_scorecard(&w, c.nh, rows, gates) != 0 || write_churn_diag(&w, &c, cs) != 0 ||
+        write_tripwires(&w, &c, shuf, lag, ex.mom, sum) != 0 ||
         write_metadata(&w, sum, sum->score_rows) != 0)
         goto out;
     /* REPORT.md last: its presence means every other output is complete. */
@@ -1033,7 +1420,7 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
         FILE *f = wopen(&w, "REPORT.md");
         if (!f)
             goto out;
-        report_md(f, in, &c, fs, cs, shuf, lag, sum);
+        report_md(f, in, &c, fs, cs, shuf, lag, sum, rows, gates, &ex);
         if (wclose(&w, f) != 0)
             goto out;
         snprintf(sum->report_path, sizeof sum->report_path, "%s/REPORT.md", in->run_dir);
@@ -1043,5 +1430,8 @@ out:
     calc_free(&c);
     free(fs);
     free(buf);
+    free(churnv);
+    free(bd);
+    free(ex.cd);
     return rc;
 }

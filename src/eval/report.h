@@ -36,6 +36,7 @@ typedef struct kt_report_headline {
     int horizon;
     double headline;       /* median over folds of the fold RankIC median */
     kt_run_stats stats;    /* per-date RankIC over the run */
+    double nw_t;           /* Newey-West t of that series (evaluation.md) */
 } kt_report_headline;
 
 typedef struct kt_report_summary {

@@ -545,9 +545,9 @@ static void publish_headlines(run *r, const kt_report_summary *sum)
         if (isfinite(x->headline))
             snprintf(line, sizeof line,
                      _("Headline RankIC %dd: %+.4f (median of fold medians; mean %+.4f, "
-                       "ICIR %.3f, t %.2f, %d dates)"),
-                     x->horizon, x->headline, x->stats.mean, x->stats.icir, x->stats.tstat,
-                     x->stats.n);
+                       "ICIR %.3f, t %.2f Newey-West, naive t %.2f, %d dates)"),
+                     x->horizon, x->headline, x->stats.mean, x->stats.icir, x->nw_t,
+                     x->stats.tstat, x->stats.n);
         else
             snprintf(line, sizeof line, _("Headline RankIC %dd: n/a (no date with %d names "
                                           "and labels)"),
