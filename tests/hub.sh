@@ -206,6 +206,16 @@ grep -q "^kt/Kronos-tiny  *main  *$(echo $M1 | cut -c1-12)  *predictor .* yes$" 
 grep -q "^kt/Kronos-Tokenizer-tiny  *main .* tokenizer .* yes$" "$T/list.out" ||
     { cat "$T/list.out"; fail "models list: no tokenizer row"; }
 grep -q '^kt/other' "$T/list.out" && fail "models list: shows a model that is not Kronos"
+# a Kronos repo whose ref names no commit: listed as not loadable, and the
+# resolver refuses it offline (the same rule, kt_hub_read_ref)
+B=$P/models--kt--Kronos-badref
+mkdir -p "$B/refs" "$B/snapshots/abc123"
+printf 'abc123' > "$B/refs/main"
+run listb env HF_HUB_CACHE=$P $BIN models list; want 0 listb
+grep -q "^kt/Kronos-badref  *main  *-  .* no: the ref names no commit$" "$T/listb.out" ||
+    { cat "$T/listb.out"; fail "models list: no not-loadable row for a ref without a commit"; }
+run badref env HF_HUB_CACHE=$P HF_HUB_OFFLINE=1 $BIN device --tokenizer kt/Kronos-Tokenizer-tiny --model kt/Kronos-badref; want 8 badref
+rm -rf "$B"
 run lista env HF_HUB_CACHE=$P $BIN models list --all; want 0 lista
 grep -q "^kt/other  *main .* no: model.safetensors missing$" "$T/lista.out" ||
     { cat "$T/lista.out"; fail "models list --all: no kt/other row"; }

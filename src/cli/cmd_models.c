@@ -161,13 +161,13 @@ static int list_refs(const char *repo, const char *id, const char *refdir, const
             rows += list_refs(repo, id, path, sub, all);
             continue;
         }
-        FILE *f = fopen(path, "r");
-        if (f && fgets(commit, sizeof commit, f)) {
-            commit[strcspn(commit, "\r\n ")] = '\0';
+        if (kt_hub_read_ref(path, commit, sizeof commit) == 0) {
             rows += list_row(repo, id, name, commit, all);
+        } else if (all || strcasestr(id, "kronos")) { /* as kt_hub_resolve would see it */
+            printf("%-36s %-12s %-12s %-10s %10s %12s  %s\n", id, name, "-", "?", "-", "-",
+                   _("no: the ref names no commit"));
+            rows++;
         }
-        if (f)
-            fclose(f);
     }
     closedir(d);
     return rows;

@@ -746,7 +746,7 @@ static const char *missing_file(const char *snap)
     return NULL;
 }
 
-static int read_ref(const char *path, char *commit, size_t n)
+int kt_hub_read_ref(const char *path, char *commit, size_t n)
 {
     FILE *f = fopen(path, "r");
     char buf[128] = "";
@@ -813,7 +813,7 @@ int kt_hub_resolve_progress(const char *spec, const char *revision, int mode,
     snprintf(refpath, sizeof refpath, "%s/refs/%s", h->repo_dir, rev);
     if (is_commit_hash(rev))
         snprintf(commit, sizeof commit, "%s", rev);
-    else if (read_ref(refpath, commit, sizeof commit) != 0)
+    else if (kt_hub_read_ref(refpath, commit, sizeof commit) != 0)
         commit[0] = '\0';
     const char *missing = kt_hub_files[0];
     if (commit[0]) {

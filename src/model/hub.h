@@ -87,6 +87,10 @@ int kt_hub_resolve_field(char *field, size_t fn, char *idfield, size_t idn, cons
 int kt_hub_resolve_args(const char *prog, const char **tok, const char **model,
                         const char *revision, kt_hub_ref refs[2]);
 
+/* The commit a cache ref file (refs/REV) names: 0, or -1 when the file
+ * cannot be read or does not hold a 40-digit commit hash. */
+int kt_hub_read_ref(const char *path, char *commit, size_t n);
+
 /* "sha256:HEX" of a file's bytes; 0 ok, -1 (err). */
 int kt_hub_sha256_file(const char *path, char *out, size_t n, char *err, size_t errlen);
 
