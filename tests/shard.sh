@@ -73,6 +73,39 @@ $BIN merge "$T/part" > "$T/m4" 2>&1 || { cat "$T/m4"; fail "merge after the resu
 same "$T/part"
 if head -1 "$T/part/REPORT.md" | grep -q PARTIAL; then fail "complete merge still marked partial"; fi
 
+# 2b. four tasks starting at once on a fresh directory (the first
+# submission of --array=0-3): one creates the plan, all agree with it
+for i in 0 1 2 3; do
+  SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_COUNT=4 SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_MAX=3 \
+    $BIN $C --output-dir "$T/race" --shard auto 2> "$T/race$i.err" &
+  eval "pid$i=\$!"
+done
+for i in 0 1 2 3; do
+  eval "wait \$pid$i" || { cat "$T/race$i.err"; fail "concurrent task $i"; }
+done
+[ "$(ls -a "$T/race" | grep -c '^\.shard_plan')" = 0 ] || fail "a temporary plan file was left"
+$BIN merge "$T/race" > /dev/null 2>&1 || fail "merge of the concurrent tasks"
+same "$T/race"
+
+# 2c. merge while a shard runs: refused, the shard named as running
+SLOWBIN=./tests/kronos-tui-slow
+rm -f "$T/sh/shard-2/journal.ktj"
+KRONOS_TUI_TEST_DELAY_MS=500 $SLOWBIN $C --output-dir "$T/sh" --shard 2/4 2> "$T/run2.err" &
+rpid=$!
+n=0
+until grep -q '"dates_done": [1-9]' "$T/sh/shard-2/status.json" 2>/dev/null && grep -q '"state": "running"' "$T/sh/shard-2/status.json"; do
+  n=$((n + 1)); [ $n -lt 600 ] || { kill $rpid; fail "shard 2 never ran"; }
+  sleep 0.05
+done
+$BIN merge "$T/sh" > "$T/m5" 2>&1; rc=$?
+kill -INT $rpid; wait $rpid
+[ $rc -eq 9 ] || { cat "$T/m5"; fail "merge while shard 2 runs: exit $rc"; }
+grep -q '^  shard 2: running, [0-9]* of 11 dates journaled$' "$T/m5" || { cat "$T/m5"; fail "running shard named"; }
+same "$T/sh"
+$BIN $C --output-dir "$T/sh" --shard 2/4 2> /dev/null || fail "shard 2 resumed"
+$BIN merge "$T/sh" > /dev/null 2>&1 || fail "merge after shard 2 resumed"
+same "$T/sh"
+
 # 3. bad input: exit codes and messages naming the directory and the difference
 $BIN $C --output-dir "$T/sh" --shard 1/3 2> "$T/e1"; rc=$?
 [ $rc -eq 7 ] || fail "conflicting shard count: exit $rc"
