@@ -4,7 +4,9 @@
 # bytes as an unsharded run; a missing shard is refused by merge (exit 9,
 # named, with the sbatch --array list) and resumed with --shard auto as a
 # resubmitted `sbatch --array=2` sets the Slurm variables; conflicting
-# specs, other settings and foreign directories are refused (exit 7).
+# specs, other settings and foreign directories are refused (exit 7);
+# four tasks starting at once agree on one plan; merge refuses a shard that
+# is still running (tests/kronos-tui-slow holds its pace).
 set -u
 : "${srcdir:=.}"
 BIN=./kronos-tui
