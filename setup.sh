@@ -28,6 +28,7 @@ PACKAGES=(
   libncurses-dev libtorch-dev libopenblas0-pthread libcsv-dev check libjansson-dev
   libcurl4-openssl-dev libssl-dev
   tmux locales clang libclang-rt-14-dev valgrind python3 python3-jsonschema
+  slurm-wlm munge  # tests/slurm.sh: a private single-node Slurm cluster (issue 18)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

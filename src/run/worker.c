@@ -18,6 +18,7 @@
 #include "model/blas.h"
 #include "run/journal.h"
 #include "run/rundir.h"
+#include "run/shard.h"
 
 double kt_eval_label(const kt_prices *p, int s, int bar, int h, int bench)
 {
@@ -68,7 +69,8 @@ typedef struct run {
     double t0;
     int bench;
     int nh, maxh;
-    int total;          /* dates over the whole run */
+    int total;          /* dates over the whole run (this shard's when sharded) */
+    int g;              /* plan-order index of the next date (shards) */
     char rs[24], re[24]; /* the range */
     char started[32];
     kt_rundir_journal jr; /* the journal and the dates it already holds */
@@ -369,6 +371,25 @@ static int fail(run *r, int code, const char *msg)
     return code;
 }
 
+/* A shard: records the shard plan of the run, or checks this shard
+ * against it; r->total becomes the shard's share. */
+static int shard_plan_check(run *r)
+{
+    kt_shard_plan want = {.count = r->a->shard_count, .dates = r->total};
+    char msg[1400];
+    kt_evalcfg_fingerprint(r->cfg, kt_prices_hash(r->p), want.fingerprint,
+                           sizeof want.fingerprint);
+    if (r->plan.n > 0) {
+        kt_calendar_format(r->cal, r->plan.f[0].first, want.first, sizeof want.first);
+        kt_calendar_format(r->cal, r->plan.f[r->plan.n - 1].last, want.last, sizeof want.last);
+    }
+    int rc = kt_shard_plan_commit(r->a->shard_root, &want, msg, sizeof msg);
+    if (rc != 0)
+        return fail(r, rc > 0 ? KT_EXIT_MISMATCH : KT_EXIT_IO, msg);
+    r->total = kt_shard_size(r->total, r->a->shard_index, r->a->shard_count);
+    return KT_EXIT_OK;
+}
+
 /* Step 1: benchmark, range, fold plan, the run directory's journal. */
 static int run_open(run *r)
 {
@@ -394,6 +415,11 @@ static int run_open(run *r)
                       sizeof r->err) != 0)
         return fail(r, KT_EXIT_USAGE, r->err);
     r->total = kt_folds_dates(&r->plan);
+    if (r->a->shard_count > 0) {
+        int code = shard_plan_check(r);
+        if (code != KT_EXIT_OK)
+            return code;
+    }
     size_t cells = (size_t)(r->total ? r->total : 1);
     for (int h = 0; h < r->nh; h++) {
         r->ric[h] = calloc(cells, sizeof(double));
@@ -529,6 +555,9 @@ static int run_fold(run *r, int k)
     fold_event(r, &ev, KT_EV_FOLD_STARTED, k);
     publish(r, &ev);
     for (int ci = f->first; ci <= f->last; ci++) {
+        int g = r->g++;
+        if (r->a->shard_count > 0 && kt_shard_of(g, r->a->shard_count) != r->a->shard_index)
+            continue;
         int code = run_date(r, k, ci, &ev);
         if (code != KT_EXIT_OK)
             return code;
@@ -556,10 +585,30 @@ static void publish_headlines(run *r, const kt_report_summary *sum)
     }
 }
 
+/* A shard's end: no report (kronos-tui merge writes it); FINISHED. */
+static int shard_close(run *r)
+{
+    const kt_worker_args *a = r->a;
+    char line[1400];
+    snprintf(line, sizeof line,
+             ngettext("Shard %d/%d done: %d date; once every shard is done: kronos-tui merge %s",
+                      "Shard %d/%d done: %d dates; once every shard is done: kronos-tui merge %s",
+                      (unsigned long)r->nd),
+             a->shard_index, a->shard_count, r->nd, a->shard_root);
+    publish_text(r, KT_EV_LOG, line);
+    kt_event ev;
+    ev_init(r, &ev, KT_EV_FINISHED);
+    snprintf(ev.text, sizeof ev.text, "%.490s/REPORT.md", a->shard_root);
+    publish(r, &ev);
+    return KT_EXIT_OK;
+}
+
 /* Step 4: the reports, the headline lines, FINISHED or EMPTY. */
 static int run_close(run *r)
 {
     const kt_worker_args *a = r->a;
+    if (a->shard_count > 0)
+        return shard_close(r);
     long rows = 0;
     for (int d = 0; d < r->nd; d++)
         rows += r->dates[d].n_rows;
