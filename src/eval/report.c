@@ -18,6 +18,7 @@
 #include "base/rng.h"
 #include "eval/baselines.h"
 #include "eval/costs.h"
+#include "eval/probreport.h"
 #include "eval/scorecard.h"
 #include "model/blas.h"
 
@@ -1320,6 +1321,7 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     md_costs(f, in, c, ex);
     md_baselines(f, c, sum, ex);
     md_controls(f, in, c, shuf, lag, ex->mom);
+    kt_probreport_md(f, in); /* S >= 2 sampled paths (probreport.c) */
     md_run_facts(f, in, c);
     md_prices(f, in);
 }
@@ -1409,6 +1411,8 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
             write_baselines(&w, &c, bd) != 0 || write_costs(&w, &c, ex.cd) != 0)
             goto out;
     }
+    if (in->cfg->sample_count >= 2 && kt_probreport_csv(in, err, errlen) != 0)
+        goto out;
     scorecard_rows(&c, sum, cs, &ex, buf, rows);
     kt_scorecard_gates(rows, c.nh, gates);
     if (write_scorecard(&w, c.nh, rows, gates) != 0 || write_churn_diag(&w, &c, cs) != 0 ||

@@ -36,8 +36,10 @@ void kt_date_result_free(kt_date_result *r)
 {
     free(r->rows);
     free(r->dm);
+    free(r->pm);
     r->rows = NULL;
     r->dm = NULL;
+    r->pm = r->pm_hv = NULL; /* one allocation */
     r->n_rows = 0;
 }
 
