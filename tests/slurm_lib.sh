@@ -97,5 +97,12 @@ CONF
     SLURM_SKIP="the cluster did not come up (cgroups?): $(tail -2 "$T/slurmd.log" "$T/slurmd.out" 2>/dev/null | tr '\n' ' ')"
     return 77
   fi
+  # A node can show idle and still be unable to run a job (slurmd 22.05
+  # without a usable cgroup tree): a trivial job must finish first, else
+  # the machine cannot host the test cluster and the test skips.
+  if ! timeout 60 srun --quiet -N1 -n1 -t 1 /bin/true > "$T/probe.out" 2>&1; then
+    SLURM_SKIP="the cluster came up but cannot run a trivial job: $(tail -2 "$T/probe.out" "$T/slurmd.log" 2>/dev/null | tr '\n' ' ')"
+    return 77
+  fi
   return 0
 }
