@@ -170,23 +170,30 @@ static int max_rows(const kt_report_input *in)
 
 int kt_report_date_metrics(kt_date_result *d, const kt_prices *p, int nh)
 {
-    if (d->dm)
+    if (d->dm && d->bd)
         return 0;
-    kt_xrow *xr = malloc((size_t)(d->n_rows ? d->n_rows : 1) * sizeof *xr);
-    d->dm = calloc((size_t)nh, sizeof *d->dm);
-    if (!xr || !d->dm) {
-        free(xr);
-        free(d->dm);
-        d->dm = NULL;
+    size_t cap = (size_t)(d->n_rows ? d->n_rows : 1);
+    kt_xrow *xr = malloc(cap * sizeof *xr);
+    double *x = malloc(cap * 2 * sizeof *x);
+    kt_date_metrics *dm = calloc((size_t)nh, sizeof *dm);
+    kt_baseline_date *bd = calloc((size_t)nh, sizeof *bd);
+    if (!xr || !x || !dm || !bd) {
+        free(xr), free(x), free(dm), free(bd);
         return -1;
     }
-    for (int h = 0; h < nh; h++)
-        kt_metrics_date(xr, rows_for(d, h, p, xr), &d->dm[h]);
+    for (int h = 0; h < nh; h++) {
+        kt_metrics_date(xr, rows_for(d, h, p, xr), &dm[h]);
+        kt_baselines_date(d, h, p, xr, x, x + cap, &bd[h]);
+    }
     free(xr);
+    free(x);
+    free(d->dm);
+    free(d->bd);
+    d->dm = dm;
+    d->bd = bd;
     return 0;
 }
 
-static int baselines_calc(const calc *c, kt_baseline_date *bd /* [nd][nh] */);
 static int churn_calc(calc *c);
 
 /* The per-date computations of in->dates (every date's metrics must be
@@ -213,7 +220,14 @@ static int calc_init(calc *c, const kt_report_input *in)
             c->dm[d * c->nh + h] = x[h];
             c->ric[d * c->nh + h] = x[h].rankic;
         }
-    if (baselines_calc(c, c->bd) != 0 || churn_calc(c) != 0 ||
+    for (int d = 0; d < c->nd; d++)
+        for (int h = 0; h < c->nh; h++) {
+            const kt_baseline_date *b = in->dates[d].bd;
+            if (!b)
+                return -1; /* kt_report_date_metrics() was not called */
+            c->bd[d * c->nh + h] = b[h];
+        }
+    if (churn_calc(c) != 0 ||
         kt_costs_run(in->dates, c->nd, c->nh, in->cfg->horizons, in->prices, in->cfg->cost_bps,
                      in->cfg->aum, c->cd) != 0)
         return -1;
@@ -280,23 +294,33 @@ typedef struct control {
     int passed;
 } control;
 
+/* The shuffle control of horizon h. A permutation of the scores permutes
+ * their average ranks the same way, so each permutation's RankIC is the
+ * Pearson correlation of the permuted score ranks with the label ranks:
+ * the ranks are computed once per date, not once per permutation, and the
+ * numbers are those of kt_metrics_date on the permuted rows, bit for bit. */
 static void control_shuffle(const calc *c, int h, control *out)
 {
     const kt_report_input *in = c->in;
     memset(out, 0, sizeof *out);
     int cap = max_rows(in);
     kt_xrow *xr = malloc((size_t)cap * sizeof *xr);
-    kt_xrow *v = malloc((size_t)cap * sizeof *v);
+    double *xy = malloc((size_t)cap * 4 * sizeof *xy);
     double *ric = malloc((size_t)(c->nd ? c->nd : 1) * sizeof *ric);
-    if (!xr || !v || !ric)
+    if (!xr || !xy || !ric)
         goto done;
+    double *x = xy, *y = xy + cap, *rx = xy + 2 * (size_t)cap, *ry = xy + 3 * (size_t)cap;
     for (int d = 0; d < c->nd; d++) {
         int m = rows_for(&in->dates[d], h, in->prices, xr), k = 0;
         for (int i = 0; i < m; i++)
-            if (isfinite(xr[i].score) && isfinite(xr[i].label))
-                v[k++] = xr[i];
+            if (isfinite(xr[i].score) && isfinite(xr[i].label)) {
+                x[k] = xr[i].score;
+                y[k++] = xr[i].label;
+            }
         if (k < KT_MIN_NAMES)
             continue;
+        kt_metrics_ranks(x, k, rx);
+        kt_metrics_ranks(y, k, ry);
         uint64_t st = in->cfg->seed ^ (0x5851F42D4C957F2Dull * (uint64_t)(d + 1)) ^
                       ((uint64_t)in->cfg->horizons[h] << 32);
         double acc = 0;
@@ -304,14 +328,13 @@ static void control_shuffle(const calc *c, int h, control *out)
         for (int perm = 0; perm < KT_SHUFFLE_PERMS; perm++) {
             for (int i = k - 1; i > 0; i--) {
                 int j = (int)(kt_splitmix64(&st) % (uint64_t)(i + 1));
-                double t = v[i].score;
-                v[i].score = v[j].score;
-                v[j].score = t;
+                double t = rx[i];
+                rx[i] = rx[j];
+                rx[j] = t;
             }
-            kt_date_metrics dmx;
-            kt_metrics_date(v, k, &dmx);
-            if (isfinite(dmx.rankic)) {
-                acc += dmx.rankic;
+            double r = kt_metrics_pearson(rx, ry, k);
+            if (isfinite(r)) {
+                acc += r;
                 ok++;
             }
         }
@@ -325,7 +348,7 @@ static void control_shuffle(const calc *c, int h, control *out)
     out->passed = out->run && fabs(out->median) < 0.01;
 done:
     free(xr);
-    free(v);
+    free(xy);
     free(ric);
 }
 
@@ -382,25 +405,6 @@ done:
     free(ric);
 }
 
-/* Baselines and the momentum correlation of every (date, horizon). */
-static int baselines_calc(const calc *c, kt_baseline_date *bd /* [nd][nh] */)
-{
-    const kt_report_input *in = c->in;
-    int cap = max_rows(in);
-    kt_xrow *xr = malloc((size_t)cap * sizeof *xr);
-    double *x = malloc((size_t)cap * 2 * sizeof *x);
-    if (!xr || !x) {
-        free(xr);
-        free(x);
-        return -1;
-    }
-    for (int d = 0; d < c->nd; d++)
-        for (int h = 0; h < c->nh; h++)
-            kt_baselines_date(&in->dates[d], h, in->prices, xr, x, x + cap, &bd[d * c->nh + h]);
-    free(xr);
-    free(x);
-    return 0;
-}
 
 /* Median over folds of the fold median of v[d] for the dates d0 <= d <
  * d1 (NaN skipped), as the Kronos headline; tmp holds nd + nf values. */

@@ -71,9 +71,10 @@ int kt_report_scorecard(const kt_report_input *in, kt_report_card *out);
 int kt_report_cutoff_split(const kt_date_result *dates, int n, const char *cutoff);
 
 /* The per-date metrics of d, one per horizon (nh), computed from its rows
- * and stored in d->dm: once per date, by the worker; the fold summaries
- * and the reports read them. 0 ok (also when already there), -1 out of
- * memory. */
+ * and stored in d->dm, and the baselines and momentum correlation of its
+ * rows in d->bd: once per date, by the worker; the fold summaries, the
+ * scorecards after each fold and the reports read them. 0 ok (also when
+ * already there), -1 out of memory. */
 int kt_report_date_metrics(kt_date_result *d, const kt_prices *p, int nh);
 
 /* Writes every output (every date's metrics must be computed). 0 ok, -1 with err (I/O). */

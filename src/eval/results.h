@@ -31,6 +31,9 @@ typedef struct kt_date_result {
     int fold;          /* not stored: fold index in the plan */
     kt_date_metrics *dm; /* not stored: per-horizon metrics of the date, NULL
                           * until kt_report_date_metrics() computed them */
+    struct kt_baseline_date *bd; /* not stored: per-horizon baselines and
+                                  * momentum correlation (eval/baselines.h),
+                                  * computed with dm */
 } kt_date_result;
 
 #endif /* KT_RESULTS_H */

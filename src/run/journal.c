@@ -36,6 +36,8 @@ void kt_date_result_free(kt_date_result *r)
 {
     free(r->rows);
     free(r->dm);
+    free(r->bd);
+    r->bd = NULL;
     r->rows = NULL;
     r->dm = NULL;
     r->n_rows = 0;
