@@ -1,7 +1,8 @@
 /* gen_market.c: kronos-gen-market, the deterministic demo market generator.
  *
  * Writes a long-format price store (date,ticker,open,high,low,close,volume,amount)
- * for about 100 tickers over six years of trading days (US-style holidays).
+ * for 100 tickers (--tickers N: N, 10 sectors of N/10) over six years of
+ * trading days (US-style holidays).
  * Log prices are the sum of a market factor, a sector factor, an idiosyncratic
  * random walk and an optional per-ticker Ornstein-Uhlenbeck deviation (off by
  * default). The planted signal has two kinds of events, all visible in the
@@ -30,8 +31,7 @@
 #include "base/rng.h"
 
 #define N_SECTORS 10
-#define PER_SECTOR 10
-#define N_TICKERS (N_SECTORS * PER_SECTOR)
+#define MAX_TICKERS 100000
 #define MAX_DAYS 4000
 
 /* ---- calendar ---------------------------------------------------------- */
@@ -105,6 +105,7 @@ typedef struct params {
     double ov_jump;        /* an overreaction's own log return (times 1..1.5); its drift is reversed */
     double sec_vol;        /* daily vol of the sector factors */
     double beta_spread;    /* betas in 1 +- beta_spread */
+    int n_tickers;         /* a multiple of N_SECTORS (default 100) */
 } params;
 
 static const char *const sector_code[N_SECTORS] = {
@@ -116,8 +117,10 @@ static int usage(FILE *out, const char *prog)
     fprintf(out, _("Usage: %s [--seed N] [--years Y0-Y1] [--event-prob P] [--event-drift D]\n"
                    "       [--event-days N] [--event-jump J] [--overreaction-share P]\n"
                    "       [--overreaction-jump J] [--sector-vol V] [--beta-spread B]\n"
-                   "       [--halflife DAYS] [--signal SD] [-o FILE]\n"
-                   "Write the demo market (long CSV) to FILE or standard output.\n"),
+                   "       [--halflife DAYS] [--signal SD] [--tickers N] [-o FILE]\n"
+                   "Write the demo market (long CSV) to FILE or standard output.\n"
+                   "--tickers N: N tickers, a multiple of 10 (default 100; the first 100 are\n"
+                   "not those of the default market).\n"),
             prog);
     return out == stdout ? 0 : 2;
 }
@@ -165,12 +168,20 @@ static int generate(const params *p, FILE *out)
     kt_rng_seed(&r, p->seed);
 
     /* per-ticker static properties */
-    double beta[N_TICKERS], gsec[N_TICKERS], vol_idio[N_TICKERS], lp[N_TICKERS];
-    double base_vol[N_TICKERS], u[N_TICKERS], e[N_TICKERS], vnoise[N_TICKERS];
-    double prev_close[N_TICKERS], range_k[N_TICKERS];
-    int drift_left[N_TICKERS], drift_dir[N_TICKERS];
-    int first[N_TICKERS], last[N_TICKERS], gap0[N_TICKERS], gap1[N_TICKERS];
-    for (int i = 0; i < N_TICKERS; i++) {
+    const int nt = p->n_tickers, per_sector = nt / N_SECTORS;
+    double *dbl = calloc((size_t)nt * 10, sizeof *dbl);
+    int *ints = calloc((size_t)nt * 6, sizeof *ints);
+    if (!dbl || !ints) {
+        free(dbl);
+        free(ints);
+        return -2;
+    }
+    double *beta = dbl, *gsec = dbl + nt, *vol_idio = dbl + 2 * nt, *lp = dbl + 3 * nt;
+    double *base_vol = dbl + 4 * nt, *u = dbl + 5 * nt, *e = dbl + 6 * nt, *vnoise = dbl + 7 * nt;
+    double *prev_close = dbl + 8 * nt, *range_k = dbl + 9 * nt;
+    int *drift_left = ints, *drift_dir = ints + nt;
+    int *first = ints + 2 * nt, *last = ints + 3 * nt, *gap0 = ints + 4 * nt, *gap1 = ints + 5 * nt;
+    for (int i = 0; i < nt; i++) {
         beta[i] = 1.0 + p->beta_spread * (2.0 * kt_rng_uniform_open(&r) - 1.0);
         gsec[i] = 0.5 + 0.7 * kt_rng_uniform_open(&r);
         vol_idio[i] = 0.005 + 0.004 * kt_rng_uniform_open(&r);
@@ -185,20 +196,31 @@ static int generate(const params *p, FILE *out)
         drift_left[i] = 0;
         drift_dir[i] = 0;
     }
-    /* late listings, early delistings, trading halts (gaps) */
+    /* late listings, early delistings, trading halts (gaps); the draws are
+     * made whatever the ticker count, for the same sequence */
     const int late[4] = { 7, 33, 58, 91 }, early[3] = { 19, 46, 84 }, halted[4] = { 3, 27, 62, 75 };
-    for (int k = 0; k < 4; k++)
-        first[late[k]] = 250 + (int)(kt_rng_uniform_open(&r) * (n_days / 2.0));
-    for (int k = 0; k < 3; k++)
-        last[early[k]] = n_days / 2 + (int)(kt_rng_uniform_open(&r) * (n_days / 3.0));
     for (int k = 0; k < 4; k++) {
-        gap0[halted[k]] = 300 + (int)(kt_rng_uniform_open(&r) * (n_days - 600));
-        gap1[halted[k]] = gap0[halted[k]] + 3 + (int)(kt_rng_uniform_open(&r) * 8);
+        int v = 250 + (int)(kt_rng_uniform_open(&r) * (n_days / 2.0));
+        if (late[k] < nt)
+            first[late[k]] = v;
+    }
+    for (int k = 0; k < 3; k++) {
+        int v = n_days / 2 + (int)(kt_rng_uniform_open(&r) * (n_days / 3.0));
+        if (early[k] < nt)
+            last[early[k]] = v;
+    }
+    for (int k = 0; k < 4; k++) {
+        int g0 = 300 + (int)(kt_rng_uniform_open(&r) * (n_days - 600));
+        int g1 = g0 + 3 + (int)(kt_rng_uniform_open(&r) * 8);
+        if (halted[k] < nt) {
+            gap0[halted[k]] = g0;
+            gap1[halted[k]] = g1;
+        }
     }
 
     double phi = exp(-log(2.0) / p->ou_halflife);
     double ou_innov = p->ou_sd * sqrt(1.0 - phi * phi);
-    for (int i = 0; i < N_TICKERS; i++)
+    for (int i = 0; i < nt; i++)
         u[i] = p->ou_sd * kt_rng_normal(&r);
 
     double mkt = 0.0, sec[N_SECTORS] = { 0 };
@@ -216,7 +238,7 @@ static int generate(const params *p, FILE *out)
         }
         int y, m, d;
         kt_civil_from_days(cal[t], &y, &m, &d);
-        for (int i = 0; i < N_TICKERS; i++) {
+        for (int i = 0; i < nt; i++) {
             /* every ticker draws the same numbers each day, listed or not,
              * so the market does not depend on the listing schedule */
             double eps_e = kt_rng_normal(&r), eps_u = kt_rng_normal(&r), eps_g = kt_rng_normal(&r);
@@ -243,8 +265,8 @@ static int generate(const params *p, FILE *out)
             double du = u_new - u[i];
             u[i] = u_new;
             e[i] += de;
-            double ret = beta[i] * dm + gsec[i] * ds[i / PER_SECTOR] + de + du;
-            double lclose = lp[i] + beta[i] * mkt + gsec[i] * sec[i / PER_SECTOR] + e[i] + u[i];
+            double ret = beta[i] * dm + gsec[i] * ds[i / per_sector] + de + du;
+            double lclose = lp[i] + beta[i] * mkt + gsec[i] * sec[i / per_sector] + e[i] + u[i];
             double close = exp(lclose);
             double sig = sqrt(beta[i] * beta[i] * mkt_vol * mkt_vol + vol_idio[i] * vol_idio[i] + 0.0001);
             double open = t == 0 ? close * exp(-ret) : prev_close[i] * exp(0.25 * sig * eps_g);
@@ -287,15 +309,17 @@ static int generate(const params *p, FILE *out)
                 vol = 100;
             double amount = (double)vol * (o + h + l + c) / 4.0 * exp(0.002 * eps_a);
             fprintf(out, "%04d-%02d-%02d,%s%02d,%.2f,%.2f,%.2f,%.2f,%lld,%.2f\n", y, m, d,
-                    sector_code[i / PER_SECTOR], i % PER_SECTOR + 1, o, h, l, c, vol, amount);
+                    sector_code[i / per_sector], i % per_sector + 1, o, h, l, c, vol, amount);
         }
     }
+    free(dbl);
+    free(ints);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    params p = { 1ULL, 2018, 2023, 15.0, 0.0, 0.02, 0.007, 20, 0.03, 0.5, 0.10, 0.005, 0.2 };
+    params p = { 1ULL, 2018, 2023, 15.0, 0.0, 0.02, 0.007, 20, 0.03, 0.5, 0.10, 0.005, 0.2, 100 };
     const char *path = NULL;
     const double_option dopts[] = {
         { "--halflife", 0.5, 1000.0, &p.ou_halflife },   { "--signal", 0.0, 1.0, &p.ou_sd },
@@ -341,6 +365,15 @@ int main(int argc, char **argv)
                 return 2;
             }
             p.ev_days = (int)dd;
+        } else if (!strcmp(a, "--tickers")) {
+            double nt;
+            if (parse_double(v, N_SECTORS, MAX_TICKERS, &nt) || nt != (int)nt ||
+                (int)nt % N_SECTORS != 0) {
+                fprintf(stderr, _("%s: --tickers: expected a multiple of 10 from 10 to %d: %s\n"),
+                        argv[0], MAX_TICKERS, v);
+                return 2;
+            }
+            p.n_tickers = (int)nt;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             path = v;
         } else {
@@ -357,7 +390,9 @@ int main(int argc, char **argv)
         }
     }
     int rc = generate(&p, out);
-    if (rc)
+    if (rc == -2)
+        fprintf(stderr, "%s: %s\n", argv[0], _("out of memory"));
+    else if (rc)
         fprintf(stderr, _("%s: calendar too long\n"), argv[0]);
     if (fflush(out) || ferror(out) || (path && fclose(out))) {
         fprintf(stderr, _("%s: write error on %s\n"), argv[0], path ? path : "stdout");

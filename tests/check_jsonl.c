@@ -37,6 +37,7 @@ static const spec specs[] = {
     {"empty", "reason next_steps report"},
     {"paused", ""},
     {"resumed", ""},
+    {"scorecard", "fold_id dates gates horizons text"},
 };
 #define N_SPECS (sizeof specs / sizeof specs[0])
 

@@ -73,8 +73,12 @@ wait_for "batch 9/10" && {
         "⚠ BRK.B skipped on 2024-03-14: 3 missing bars in the lookback" \
         "Resuming from the journal: 42 dates already scored" \
         "?/F1 Help" "p Pause" "r Reports" "q Quit"
-    expect_re "^│  5d +51 +0\.0412 +0\.0387 +0\.52 +61\.2 +0\.0843 +— +[▁▂▃▄▅▆▇█]{20}"
-    expect_re "^│  20d +51 +0\.0250 +0\.0198 +0\.31 +55\.0 +0\.0616 +⚠1 "
+    # Net %: the worker's scorecard after fold_02 (net spread after costs)
+    expect_re "^│  5d +51 +0\.0412 +0\.0387 +0\.52 +61\.2 +0\.0843 +\+1\.23 +— +[▁▂▃▄▅▆▇█]{20}"
+    expect_re "^│  20d +51 +0\.0250 +0\.0198 +0\.31 +55\.0 +0\.0616 +-0\.45 +⚠1 "
+    expect "Latest  Net %   Flags" \
+        "└─ Gates after fold_02: 1 pass, 2 fail, 3 not run ─" \
+        "Evaluated: 2016-02-01..2018-12-31  ⚠ model saw 20 dates (to 2016-02-29)"
     expect_re "RSS [0-9.]+ (KiB|MiB|GiB)"
     borders_aligned 120
     [ "$(colour_codes)" -gt 0 ] || fail "no colour at all with colours enabled"
@@ -97,8 +101,12 @@ wait_for "batch 9/10" && {
         "ETA (average) 01:33:15" "ETA (last 5 dates) 01:36:59" "Median 2.50 s" \
         "✓ CPU verified (412 tensors)" "BLAS Haswell, OpenBLAS" "24.7M params, context 512, lookback 252" \
         "BRK.B skipped" "?/F1 Help" "q Quit"
-    expect_re "^│  5d +51 +0\.0412 +0\.0387 +0\.52 +61\.2"
-    expect_re "^│  20d +51 +0\.0250 .* ⚠1 "
+    expect_re "^│  5d +51 +0\.0412 +0\.0387 +0\.52 +61\.2 +0\.0843 +\+1\.23 +— "
+    expect_re "^│  20d +51 +0\.0250 .* -0\.45 +⚠1 "
+    # the verdict on the panel's border, whole, however small the panel
+    expect "└─ Gates after fold_02: 1 pass, 2 fail, 3 not run ─"
+    # no room for the overlap note on the header line: never half of it
+    expect_not "model saw"
     borders_aligned 80
 }
 
@@ -130,7 +138,8 @@ wait_gone "pause or resume the run"
 current="report paths"
 $TM send-keys -t kt r
 wait_for "Run directory: /tmp/kt-feeder-run" &&
-    expect "Report: written when the run finishes" "Status file: /tmp/kt-feeder-run/status.json"
+    expect "Report: written when the run finishes" "Status file: /tmp/kt-feeder-run/status.json" \
+        "(no files in the run directory yet)"
 $TM send-keys -t kt x
 wait_gone "Run directory:"
 
@@ -283,7 +292,10 @@ if "$FEEDER" normal --write-status "$TMP/status.json"; then
     start 120 40 LC_ALL=$UTF8 -- --attach "$TMP/status.json"
     wait_for "batch 9/10" && {
         expect "(attached, read-only)" "fold_03 (3/109)" "ETA (average) 01:33:15" \
-            "✓ CPU verified (412 tensors)"
+            "✓ CPU verified (412 tensors)" \
+            "Gates after fold_02: 1 pass, 2 fail, 3 not run" \
+            "⚠ model saw 20 dates (to 2016-02-29)"
+        expect_re "^│  5d +51 .* \+1\.23 +— "
         expect_not "p Pause" "STALE"
     }
     set_status "$(( $(date +%s) - 100 ))" 1

@@ -205,6 +205,72 @@ st=$("$BIN" --status "$RUN")
 printf '%s\n' "$st" | grep -q "^State:    interrupted; resume with --resume $RUN\$" ||
     { echo "$st"; fail "--status after quitting: not interrupted"; }
 
+# ---- the verdict and the net spread after a fold; the reports overlay -------
+# The worker's scorecard after fold_01 must be what a --batch run of that
+# one fold writes: its gates (stability_scorecard.csv) and, per horizon,
+# the mean net spread of the base_slippage scenario (cost_overlays.csv), in
+# percent with two decimals (the Net % column). Then, once finished, r
+# lists the run directory's files and Enter shows REPORT.md in the console.
+current="verdict after a fold"
+# shellcheck disable=SC2086
+"$BIN" $CFG --max-folds 1 --batch --output-dir "$TMP/ref1" 2> "$TMP/ref1.err" ||
+    { cat "$TMP/ref1.err"; fail "reference --batch run of one fold"; }
+want_gates=$(awk -F, 'NR == 2 { g = "1 " $11 ", 2 " $12 ", 3 " $13; gsub(/not_run/, "not run", g); print g }' \
+    "$TMP/ref1/stability_scorecard.csv")
+net_of() { # H: the mean net spread of base_slippage over the reference's dates, in %
+    awk -F, -v h="$1" '$3 == h && $4 == "base_slippage" { s += $8; n++ }
+        END { if (n) printf "%+.2f\n", 100 * s / n; else print "—" }' "$TMP/ref1/cost_overlays.csv"
+}
+# shellcheck disable=SC2086
+start 120 40 LC_ALL=$UTF8 $DELAY -- $CFG --model-cutoff 2019-03-15
+wait_for "Gates after fold_01" 120 && hold && {
+    expect "Gates after fold_01: $want_gates" \
+        "Evaluated: 2019-02-12..2019-09-30  ⚠ model saw 11 dates (to 2019-03-15)" \
+        "⚠ pretraining overlap: 11 of 66 evaluation dates are on or before the model's last training date 2019-03-15"
+    for h in 1 5; do
+        row=$(grep -E "^│ [ ▶]${h}d " "$TMP/screen" | head -1)
+        # shellcheck disable=SC2086
+        set -- $(printf '%s\n' "$row" | sed 's/[│▶]/ /g')
+        [ "$8" = "$(net_of $h)" ] ||
+            fail "Net % of ${h}d: \"$8\" on the screen, $(net_of $h) from the --batch run's cost_overlays.csv"
+    done
+    $TM send-keys -t kt p
+}
+wait_for "FINISHED" 300 && {
+    current="reports overlay"
+    $TM send-keys -t kt r
+    wait_for "stability_scorecard_by_period.csv" && {
+        expect "Run directory: $RUN" "Report: $RUN/REPORT.md" "▶ REPORT.md" "stability_scorecard.csv" \
+            "cost_overlays.csv" "baselines.csv" "churn_diagnostics.csv" "experiment_metadata.json"
+        expect_not "journal.ktj" ".tmp"
+        # the report first, then the scorecard
+        [ "$(grep -nE '(▶| ) (REPORT\.md|stability_scorecard\.csv) ' "$TMP/screen" | cut -d: -f1 | tr '\n' ' ')" != "" ] ||
+            fail "no REPORT.md / stability_scorecard.csv lines"
+        borders_aligned 120
+    }
+    current="report viewer"
+    $TM send-keys -t kt Enter
+    wait_for "REPORT.md: lines 1-35 of" && {
+        expect "# Kronos walk-forward stability report: console-real" "## Verdict" \
+            "Warning: pretraining overlap." "q/Esc: back"
+        $TM send-keys -t kt End
+        wait_for "## Run facts"
+        $TM send-keys -t kt q
+        wait_gone "REPORT.md: lines"
+        expect "▶ REPORT.md"
+        # the second file: the scorecard CSV with its header
+        $TM send-keys -t kt Down Enter
+        wait_for "stability_scorecard.csv: lines 1-3 of 3" &&
+            expect "horizon,rankic_headline,rankic_mean,nw_t,pct_positive"
+        $TM send-keys -t kt Escape
+        wait_gone "stability_scorecard.csv: lines"
+        $TM send-keys -t kt x
+        wait_gone "Run directory:"
+        expect "RankIC by horizon"
+    }
+}
+stop
+
 # ---- a fresh start at 80x24 ------------------------------------------------
 current="panels 80x24"
 start 80 24 LC_ALL=$UTF8 $DELAY -- $CFG

@@ -25,6 +25,9 @@ grep -q '^Fold fold_01, horizon 5d: [0-9]* total scores' "$T/err1" || fail "fold
 grep -q '^Headline RankIC 1d: .*, t -*[0-9.]* Newey-West, naive t -*[0-9.]*, [0-9]* dates)$' "$T/err1" ||
   { grep Headline "$T/err1"; fail "headline line"; }
 grep -q "^Finished in .*Report: $T/run/REPORT.md\$" "$T/err1" || fail "finished line"
+# the scorecard of the dates so far after each fold (the console's verdict)
+grep -q '^Scorecard after fold_01 (21 dates): gate 1 not run, gate 2 [a-z ]*, gate 3 [a-z ]*; net spread after costs (base_slippage): 1d [-+][0-9]*\.[0-9][0-9]%, 5d [-+][0-9]*\.[0-9][0-9]%$' "$T/err1" ||
+  { grep Scorecard "$T/err1"; fail "scorecard line"; }
 if grep -q "$(printf '\r')" "$T/err1"; then fail "carriage return in --batch output"; fi
 for f in scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv \
          leak_tripwires.json REPORT.md experiment_metadata.json stability_scorecard.csv \
@@ -106,4 +109,19 @@ awk -F, '$4 == "gross" && ($7 != 0 || $5 != $8) { bad = 1 } END { exit bad }' "$
 $BIN $COMMON --batch --max-folds 3 --cost-bps 25 --aum 5e7 --output-dir "$T/ref" 2> "$T/err6" || fail "rerun with other costs"
 grep -q 'Resumed from the journal' "$T/err6" || fail "other costs did not resume"
 grep -q 'base cost 25 bps, AUM 50000000 USD' "$T/ref/REPORT.md" || fail "REPORT.md cost settings"
+
+# 5. the model's training cutoff (report-only: the journal resumes): the
+# warning, the scorecard by period, both recomputed; a bad date exits 2
+python3 "$srcdir/tests/recompute_run.py" "$T/ref" --prices "$T/prices.csv" || fail "recomputed outputs with other costs disagree"
+[ -e "$T/ref/stability_scorecard_by_period.csv" ] && fail "a scorecard by period without a cutoff"
+$BIN $COMMON --batch --max-folds 3 --model-cutoff 2019-03-15 --output-dir "$T/ref" 2> "$T/err7" || fail "rerun with a cutoff"
+grep -q 'Resumed from the journal' "$T/err7" || fail "a cutoff did not resume"
+grep -qx "warning: pretraining overlap: 11 of 66 evaluation dates are on or before the model's last training date 2019-03-15 (--model-cutoff): the model has seen them, so their numbers overstate out-of-sample skill" "$T/err7" ||
+  { grep -i overlap "$T/err7"; fail "pretraining overlap warning"; }
+grep -q '^> \*\*Warning: pretraining overlap.\*\* 11 of 66 evaluation dates' "$T/ref/REPORT.md" || fail "REPORT.md overlap warning"
+python3 "$srcdir/tests/recompute_run.py" "$T/ref" --prices "$T/prices.csv" || fail "recomputed outputs by period disagree"
+$BIN $COMMON --batch --model-cutoff 2019-02-30 --output-dir "$T/bad" 2> "$T/err8"
+rc=$?; [ $rc -eq 2 ] || fail "--model-cutoff 2019-02-30: exit $rc, expected 2"
+grep -qF 'kronos-tui: --model-cutoff: expected a date YYYY-MM-DD or none, got "2019-02-30"' "$T/err8" ||
+  { cat "$T/err8"; fail "--model-cutoff message"; }
 echo "eval_batch.sh: ok"

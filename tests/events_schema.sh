@@ -5,7 +5,7 @@
 # constructed that reach every event kind the code can emit:
 #   a --batch --json run with a dropped price row: run_started, fold_started,
 #     date_started, batch_progress, date_done, metrics, fold_done, warning,
-#     log, finished;  its --resume: date_resumed;  a lookback longer than
+#     log, scorecard, finished;  its --resume: date_resumed;  a lookback longer than
 #     the data: empty;  a directory where scores.csv must go: failed;
 #   a console run in tmux, p, p, q, y: paused, resumed, cancelled.
 # The kinds in the schema must be exactly the names in src/run/batchlog.c's
@@ -41,7 +41,7 @@ export LC_ALL
 # ---- the kinds: code table = schema enum = schema definitions ----------------
 sed -n '/static const char \*ev_name/,/^}/p' "$srcdir/src/run/batchlog.c" | sed -n '/names\[\] = {/,/};/p' |
     grep -o '"[a-z_]*"' | tr -d '"' | sort > "$T/kinds.code"
-[ "$(wc -l < "$T/kinds.code")" -eq 16 ] || { cat "$T/kinds.code"; fail "expected 16 event names in src/run/batchlog.c"; }
+[ "$(wc -l < "$T/kinds.code")" -eq 17 ] || { cat "$T/kinds.code"; fail "expected 17 event names in src/run/batchlog.c"; }
 "$PY" -c 'import json, sys; s = json.load(open(sys.argv[1])); print("\n".join(sorted(s["properties"]["event"]["enum"])))' \
     "$SCHEMA" > "$T/kinds.enum" || fail "$SCHEMA: no event enum"
 "$PY" -c 'import json, sys; s = json.load(open(sys.argv[1])); print("\n".join(sorted(s["$defs"])))' \
@@ -132,7 +132,7 @@ bad extra "$(printf '%s' "$line" | sed 's/}$/,"extra":1}/')" \
 bad missing "$(printf '%s' "$line" | sed 's/,"tokens":[0-9]*//')" \
     "event date_done: at (the line): 'tokens' is a required property"
 bad kind "$(printf '%s' "$line" | sed 's/"event":"date_done"/"event":"date_skipped"/')" \
-    "event date_skipped: at event: 'date_skipped' is not one of ['run_started', 'fold_started', 'date_started', 'batch_progress', 'date_done', 'date_resumed', 'fold_done', 'metrics', 'warning', 'log', 'paused', 'resumed', 'finished', 'empty', 'failed', 'cancelled']"
+    "event date_skipped: at event: 'date_skipped' is not one of ['run_started', 'fold_started', 'date_started', 'batch_progress', 'date_done', 'date_resumed', 'fold_done', 'metrics', 'warning', 'log', 'paused', 'resumed', 'finished', 'empty', 'failed', 'cancelled', 'scorecard']"
 bad device '{"schema":"kronos-tui.events/1","event":"device","t":1.0,"device":"cpu","verified":true,"violation":""}' \
-    "event device: at event: 'device' is not one of ['run_started', 'fold_started', 'date_started', 'batch_progress', 'date_done', 'date_resumed', 'fold_done', 'metrics', 'warning', 'log', 'paused', 'resumed', 'finished', 'empty', 'failed', 'cancelled']"
+    "event device: at event: 'device' is not one of ['run_started', 'fold_started', 'date_started', 'batch_progress', 'date_done', 'date_resumed', 'fold_done', 'metrics', 'warning', 'log', 'paused', 'resumed', 'finished', 'empty', 'failed', 'cancelled', 'scorecard']"
 echo "events_schema.sh: ok ($(tr '\n' ' ' < "$T/seen"))"

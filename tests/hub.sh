@@ -250,6 +250,28 @@ grep -q '"revision": "v1"' "$T/run1/config.json" || fail "config.json lacks the 
 run pin2 $BIN --resume "$T/run1" --batch; want 0 pin2
 echo "ok: evaluation by id recorded (commit, sha256); moved revision refused by --resume"
 
+# ---- 7b. a released predictor's id: the model cutoff's default -----------
+# The tiny model in the cache under NeoQuasar/Kronos-small: its id (or a
+# path into its cache copy) gives --model-cutoff 2024-02-29, so every 2019
+# date is one the model has seen; none turns it off.
+cp -a "$R" "$CACHE/models--NeoQuasar--Kronos-small"
+NQ="--prices $T/prices.csv --tokenizer kt/Kronos-Tokenizer-tiny --lookback 30 --horizons 1,5 --max-context 128 --max-folds 1"
+run nq env HF_HUB_OFFLINE=1 $BIN $NQ --model NeoQuasar/Kronos-small --batch --output-dir "$T/nq"; want 0 nq
+has nq "warning: pretraining overlap: 21 of 21 evaluation dates are on or before the model's last training date 2024-02-29 (default for the released NeoQuasar/Kronos models)"
+grep -q '"source": "default"' "$T/nq/experiment_metadata.json" || fail "NeoQuasar id: metadata source"
+[ -s "$T/nq/stability_scorecard_by_period.csv" ] || fail "NeoQuasar id: no scorecard by period"
+grep -q "^- model training cutoff: 2024-02-29 (the released NeoQuasar/Kronos models)$" "$T/nq/REPORT.md" ||
+    fail "NeoQuasar id: REPORT.md cutoff line"
+NQDIR=$CACHE/models--NeoQuasar--Kronos-small/snapshots/$(cat "$CACHE/models--NeoQuasar--Kronos-small/refs/main")
+run nqdir env HF_HUB_OFFLINE=1 $BIN $NQ --model "$NQDIR" --batch --output-dir "$T/nqdir"; want 0 nqdir
+has nqdir "warning: pretraining overlap: 21 of 21 evaluation dates"
+run nqoff env HF_HUB_OFFLINE=1 $BIN $NQ --model NeoQuasar/Kronos-small --model-cutoff none --batch --output-dir "$T/nqoff"
+want 0 nqoff
+grep -q "pretraining overlap" "$T/nqoff.err" && fail "--model-cutoff none: still a warning"
+[ -e "$T/nqoff/stability_scorecard_by_period.csv" ] && fail "--model-cutoff none: a scorecard by period"
+rm -rf "$CACHE/models--NeoQuasar--Kronos-small"
+echo "ok: a released predictor's id (or its cache path) gives the default model cutoff; none turns it off"
+
 # ---- 8. a slow download: --batch lines, the console's bar ---------------
 # model.safetensors (139,616 bytes) at 12 kB/s: about 12 s
 state "$M1" ', "throttle": {"kt/Kronos-tiny/model.safetensors": 12000}'

@@ -127,7 +127,7 @@ for size in "120 40" "80 24"; do
     wait_for "批次 9/10" && {
         expect "进度" "总体" "已评分 78  跳过 11  批次 9/10" "每日期耗时" "设备（仅 CPU）" \
             "✓ 已验证 CPU（412 个张量）" "各预测期 RankIC" "预测期" "日志" "帮助" "退出" "运行中" \
-            "演示-标普100"
+            "演示-标普100" "净收益%" "fold_02 之后的门槛：1 通过，2 未通过，3 未运行"
         aligned "$W"
     }
     current="zh_CN help overlay ${size% *}x${size#* }"
@@ -171,7 +171,8 @@ wait_for "Batch 9/10" && {
         "Laufzeit" "ETA (Mittel) 01:33:15" "ETA (letzte 5 Tage) 01:36:59" \
         "Letzte 3.00 s  Median 2.50 s" "p90 3.00 s  Gemessene Tage 9" "Ticker/s 36.0  Tokens/s 4000" \
         "✓ CPU verifiziert (412 Tensoren)" "Threads 2   SIMD AVX2" "Modell 94.2 MiB" \
-        "Horizont Tage" "Mittel" "Letzter" "Marker" \
+        "Horizont Tage" "Mittel" "Letzter" "Netto %" "Marker" \
+        "└─ Schwellen nach fold_02: 1 bestanden, 2 nicht bestanden, 3 nicht gelaufen ─" \
         "?/F1 Hilfe" "p Pause" "r Berichte" "Tab Panels" "Auswahl" "q Beenden" "LÄUFT"
     aligned 80
 }

@@ -15,7 +15,24 @@ than the C code:
   churn.csv             top-K retention/churn of consecutive dates in a fold
   REPORT.md             headline table (median of fold medians, mean, std,
                         ICIR, Newey-West t, naive t, dates) and the churn table
-  experiment_metadata.json  the headline numbers again
+  experiment_metadata.json  the headline numbers again, the model cutoff's
+                        date counts
+  churn_diagnostics.csv median, mean, p90 (linear), share above 0.5 and the
+                        HIGH_CHURN flag of the top-K churn per (horizon, K)
+  with --prices (the price store's closes and volumes):
+  baselines.csv         momentum_12_1 and reversal_5d on the rows Kronos
+                        scored: n_names, RankIC, quintile spread
+  leak_tripwires.json   the momentum control (median Spearman of the score
+                        with 12-1 momentum, dates, rows, passed)
+  cost_overlays.csv     the quintile book, its tranche h dates earlier, the
+                        per-leg trades, turnover, the five scenarios' costs
+                        with square-root impact (20-bar sigma and ADV) and
+                        impact_missing, with config.json's cost-bps and aum
+  stability_scorecard.csv  every column, the three gates recomputed from
+                        their definitions (tolerance 1e-9)
+  stability_scorecard_by_period.csv  (when the run had a model cutoff) the
+                        same scorecard over the dates on or before the
+                        cutoff and over those after it
 
 Usage: recompute_run.py RUN_DIR [--prices PRICES.csv] [--expect-ties]
 (--expect-ties: also fail when no (date, horizon) has tied scores or
@@ -43,6 +60,9 @@ import sys
 ABS_TOL = 1e-8
 REL_TOL = 1e-8
 MIN_NAMES = 10          # per-date metrics need this many names
+GATE_TOL = 1e-9         # threshold comparisons of the gates
+SCENARIOS = (("gross", 0), ("base_only", 0.0), ("low_slippage", 0.5), ("base_slippage", 1.0),
+             ("high_slippage", 2.0))   # (name, impact coefficient Y); gross also has no base cost
 DECAY_MIN_DATES = 9     # IC decay needs this many dates
 NAN = float("nan")
 
@@ -364,7 +384,37 @@ def main():
                    "nw_t": newey_west_t(x, h)}
     check_report(P("REPORT.md"), head, want_churn, horizons)
     check_metadata(P("experiment_metadata.json"), head)
-    return report(len(scores), len(pdm), len(folds_f), len(decay_f), len(churn_f))
+
+    # --- the scorecard and what it is made of (evaluation.md, "Transaction
+    # costs", "Controls and baselines", "Scorecard and gates")
+    rr = Run(run_dates, fold_of, fold_ids, horizons, groups, mine, want_churn)
+    check_churn_diagnostics(P("churn_diagnostics.csv"), rr)
+    extra = 0
+    if prices:
+        with open(P("config.json")) as f:
+            cfg = json.load(f)
+        store = read_store(prices)
+        rr.baselines = recompute_baselines(rr, store)
+        rr.costs = recompute_costs(rr, store, float(cfg.get("cost-bps", 10)), float(cfg.get("aum", 1e7)))
+        extra += check_baselines(P("baselines.csv"), rr)
+        extra += check_costs(P("cost_overlays.csv"), rr)
+        check_momentum(P("leak_tripwires.json"), rr)
+        cut = cutoff_of(P("experiment_metadata.json"))
+        check_scorecard(P("stability_scorecard.csv"), None, [scorecard(rr, 0, len(run_dates))])
+        path = P("stability_scorecard_by_period.csv")
+        if cut is None:
+            if os.path.exists(path):
+                err("stability_scorecard_by_period.csv written without a model cutoff")
+        else:
+            k = sum(1 for d in run_dates if d[:10] <= cut)
+            if run_dates[:k] != [d for d in run_dates if d[:10] <= cut]:
+                err("the dates on or before the cutoff are not a prefix of the run's dates")
+            check_scorecard(path, ("before_cutoff", "after_cutoff"),
+                            [scorecard(rr, 0, k), scorecard(rr, k, len(run_dates))])
+            check_cutoff_counts(P("experiment_metadata.json"), k, len(run_dates) - k)
+    else:
+        print("recompute_run.py: no --prices: baselines, costs, momentum and the scorecard not recomputed")
+    return report(len(scores), len(pdm), len(folds_f), len(decay_f), len(churn_f), extra)
 
 
 def md_close(what, mine, cell, decimals):
@@ -449,6 +499,352 @@ def check_metadata(path, head):
             err("experiment_metadata.json %dd dates %s, recomputed %d" % (h, e.get("dates"), x["n"]))
 
 
+# ---- the scorecard and what it is made of ------------------------------------
+
+class Run:
+    """The run as recomputed so far: dates in order, folds, horizons, the
+    scored rows per (date, horizon), the per-date metrics, the churn pairs."""
+
+    def __init__(self, dates, fold_of, fold_ids, horizons, groups, mine, churn):
+        self.dates, self.fold_of, self.fold_ids = dates, fold_of, fold_ids
+        self.horizons, self.groups, self.mine = horizons, groups, mine
+        self.churn = churn          # (later date, h, K) -> retention
+        self.baselines = None       # (date, h) -> {signal: metrics, "momentum_corr", "momentum_names"}
+        self.costs = None           # (date, h) -> {"gross", "turnover", "cost": {scenario: c}, "missing"}
+
+    def ric(self, d, h):
+        m = self.mine.get((d, h))
+        return NAN if m is None else m["rankic"]
+
+
+def read_store(path):
+    """ticker -> [(date, close, volume)] in date order (the synthetic stores
+    of the tests: no dropped rows)."""
+    bars = {}
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            v = r.get("volume", "")
+            bars.setdefault(r["ticker"], []).append((r["date"], float(r["close"]), float(v) if v else 0.0))
+    store = {}
+    for t, b in bars.items():
+        b.sort()
+        store[t] = (b, {d: i for i, (d, _, _) in enumerate(b)})
+    return store
+
+
+def signal(store, ticker, date, name):
+    """evaluation.md: momentum_12_1 = close[t-21]/close[t-252] - 1 (253 bars),
+    reversal_5d = -(close[t]/close[t-5] - 1), the ticker's own bars."""
+    b, pos = store[ticker]
+    i = pos.get(date)
+    if i is None:
+        return NAN
+    c = lambda k: b[k][1]
+    if name == "momentum_12_1":
+        return c(i - 21) / c(i - 252) - 1 if i >= 252 else NAN
+    return -(c(i) / c(i - 5) - 1) if i >= 5 else NAN
+
+
+def recompute_baselines(run, store):
+    out = {}
+    for d in run.dates:
+        for h in run.horizons:
+            rows = [r for r in run.groups.get((d, h), []) if not isnan(r[1])]
+            e = {}
+            for sig in ("momentum_12_1", "reversal_5d"):
+                e[sig] = date_metrics([(t, signal(store, t, d, sig), lb) for t, _, lb in rows
+                                       if not isnan(lb)])
+            pairs = [(sc, signal(store, t, d, "momentum_12_1")) for t, sc, _ in rows]
+            pairs = [p for p in pairs if not isnan(p[1])]
+            e["momentum_names"] = len(pairs)
+            e["momentum_corr"] = spearman([p[0] for p in pairs], [p[1] for p in pairs]) \
+                if len(pairs) >= MIN_NAMES else NAN
+            out[(d, h)] = e
+    return out
+
+
+def liquidity(store, ticker, date):
+    """sigma (ddof 1) of the last 20 close-to-close returns up to the date and
+    ADV = mean close*volume of the last 20 bars; None when fewer than 21
+    bars or ADV <= 0 (no impact charged: impact_missing)."""
+    b, pos = store[ticker]
+    i = pos.get(date)
+    if i is None or i < 20:
+        return None
+    r = [b[k][1] / b[k - 1][1] - 1 for k in range(i - 19, i + 1)]
+    m = math.fsum(r) / 20
+    sigma = math.sqrt(math.fsum((x - m) ** 2 for x in r) / 19)
+    adv = math.fsum(b[k][1] * b[k][2] for k in range(i - 19, i + 1)) / 20
+    return (sigma, adv) if adv > 0 else None
+
+
+def book(rows):
+    """The quintile legs (long, short) of a date's rows with score and label:
+    ordered by score, ties by ticker; empty below MIN_NAMES names."""
+    v = [r for r in rows if not isnan(r[1]) and not isnan(r[2])]
+    if len(v) < MIN_NAMES:
+        return None
+    o = by_score(v)
+    q = len(o) // 5
+    return ([r[0] for r in o[:q]], [r[0] for r in o[len(o) - q:]])
+
+
+def recompute_costs(run, store, base_bps, aum):
+    """evaluation.md "Transaction costs": overlapping tranches h dates apart,
+    per-leg trades |w_t - w_prev| (an exit trades its whole weight), turnover
+    = sum |dw| / 4, one-way rate bps 1e-4 + Y sigma sqrt(|dw| AUM / h / ADV)."""
+    out = {}
+    for h in run.horizons:
+        books = [book(run.groups.get((d, h), [])) for d in run.dates]
+        for i, d in enumerate(run.dates):
+            gross = run.mine.get((d, h), date_metrics([]))["quintile_spread"]
+            cur = books[i]
+            if cur is None or isnan(gross):
+                continue
+            prev = books[i - h] if i >= h else None
+            trades = []          # (ticker, |dw|)
+            for L in (0, 1):
+                c = cur[L]
+                p = prev[L] if prev else []
+                wc = {t: 1.0 / len(c) for t in c}
+                wp = {t: 1.0 / len(p) for t in p}
+                trades += [(t, abs(wc[t] - wp.get(t, 0.0))) for t in c]
+                trades += [(t, wp[t]) for t in p if t not in wc]
+            trades = [x for x in trades if x[1] > 0]
+            cost = {}
+            missing = 0
+            for t, dw in trades:
+                missing += liquidity(store, t, d) is None
+            for name, y in SCENARIOS:
+                bps = 0.0 if name == "gross" else base_bps
+                total = 0.0
+                for t, dw in trades:
+                    lq = liquidity(store, t, d)
+                    impact = y * lq[0] * math.sqrt(dw * aum / h / lq[1]) if lq else 0.0
+                    total += dw * (bps * 1e-4 + impact)
+                cost[name] = total
+            out[(d, h)] = {"gross": gross, "turnover": sum(dw for _, dw in trades) / 4, "cost": cost,
+                           "missing": missing}
+    return out
+
+
+def check_baselines(path, run):
+    rows = read_csv(path, ["date", "fold_id", "horizon", "signal", "n_names", "rankic", "quintile_spread"])
+    seen = set()
+    for r in rows:
+        key = (r["date"], int(r["horizon"]), r["signal"])
+        seen.add(key)
+        e = run.baselines.get(key[:2])
+        if e is None or key[2] not in e:
+            err("baselines.csv has %s %dd %s" % key)
+            continue
+        m = e[key[2]]
+        if r["fold_id"] != run.fold_of[key[0]]:
+            err("baselines.csv %s: fold %s" % (key[0], r["fold_id"]))
+        if int(r["n_names"]) != m["n_names"]:
+            err("baselines.csv %s %dd %s: n_names %s, recomputed %d" % (key + (r["n_names"], m["n_names"])))
+        check_num("baselines.csv %s %dd %s rankic" % key, m["rankic"], num(r["rankic"]))
+        check_num("baselines.csv %s %dd %s quintile_spread" % key, m["quintile_spread"], num(r["quintile_spread"]))
+    for d in run.dates:
+        for h in run.horizons:
+            for sig in ("momentum_12_1", "reversal_5d"):
+                if (d, h, sig) not in seen:
+                    err("baselines.csv lacks %s %dd %s" % (d, h, sig))
+    return len(rows)
+
+
+def check_costs(path, run):
+    rows = read_csv(path, ["date", "fold_id", "horizon", "scenario", "gross_spread", "turnover", "cost",
+                           "net_spread", "impact_missing"])
+    seen = []
+    for r in rows:
+        key = (r["date"], int(r["horizon"]), r["scenario"])
+        seen.append(key)
+        e = run.costs.get(key[:2])
+        if e is None or key[2] not in e["cost"]:
+            err("cost_overlays.csv has %s %dd %s (no portfolio that date)" % key)
+            continue
+        check_num("cost_overlays.csv %s %dd %s gross_spread" % key, e["gross"], num(r["gross_spread"]))
+        check_num("cost_overlays.csv %s %dd %s turnover" % key, e["turnover"], num(r["turnover"]))
+        check_num("cost_overlays.csv %s %dd %s cost" % key, e["cost"][key[2]], num(r["cost"]))
+        check_num("cost_overlays.csv %s %dd %s net_spread" % key, e["gross"] - e["cost"][key[2]],
+                  num(r["net_spread"]))
+        if int(r["impact_missing"]) != e["missing"]:
+            err("cost_overlays.csv %s %dd %s: impact_missing %s, recomputed %d" % (key + (r["impact_missing"],
+                                                                                        e["missing"])))
+    want = [(d, h, sc) for d in run.dates for h in run.horizons if (d, h) in run.costs for sc, _ in SCENARIOS]
+    if seen != want:
+        err("cost_overlays.csv: %d rows, recomputed %d (or not in date, horizon, scenario order)"
+            % (len(seen), len(want)))
+    return len(rows)
+
+
+def check_momentum(path, run):
+    with open(path) as f:
+        controls = json.load(f).get("controls", [])
+    for h in run.horizons:
+        x = [run.baselines[(d, h)] for d in run.dates]
+        v = [e["momentum_corr"] for e in x if not isnan(e["momentum_corr"])]
+        nrows = sum(e["momentum_names"] for e in x if not isnan(e["momentum_corr"]))
+        c = [e for e in controls if e.get("control") == "momentum" and e.get("horizon") == h]
+        if len(c) != 1:
+            err("leak_tripwires.json: %d momentum entries for %dd" % (len(c), h))
+            continue
+        c = c[0]
+        med = median(v)
+        status = "not run" if not v else "passed" if abs(med) < 0.5 else "failed"
+        if c.get("status") != status or c.get("n_dates") != len(v) or c.get("n_rows") != nrows:
+            err("leak_tripwires.json momentum %dd: status %s, %s dates, %s rows; recomputed %s, %d, %d"
+                % (h, c.get("status"), c.get("n_dates"), c.get("n_rows"), status, len(v), nrows))
+        got = c.get("median_spearman")
+        check_num("leak_tripwires.json momentum %dd median" % h, med, NAN if got is None else float(got))
+
+
+def churn_values(run, h, k, d0=None, d1=None):
+    """The churn of (h, K) over the date pairs whose later date is in
+    dates[d0:d1] (all by default), in date order."""
+    keep = set(run.dates[d0:d1])
+    return [1 - run.churn[key] for key in sorted(run.churn, key=lambda x: run.dates.index(x[0]))
+            if key[1] == h and key[2] == k and key[0] in keep]
+
+
+def check_churn_diagnostics(path, run):
+    rows = read_csv(path, ["horizon", "k", "churn_median", "churn_mean", "churn_p90", "pct_high_churn", "flags"])
+    got = {(int(r["horizon"]), int(r["k"])): r for r in rows}
+    for h in run.horizons:
+        for k in (10, 20):
+            c = churn_values(run, h, k)
+            r = got.pop((h, k), None)
+            if not c:
+                if r is not None:
+                    err("churn_diagnostics.csv has %dd K=%d without date pairs" % (h, k))
+                continue
+            if r is None:
+                err("churn_diagnostics.csv lacks %dd K=%d" % (h, k))
+                continue
+            med = median(c)
+            for name, v in (("churn_median", med), ("churn_mean", math.fsum(c) / len(c)),
+                            ("churn_p90", quantile(c, 0.9)),
+                            ("pct_high_churn", sum(1 for x in c if x > 0.5 + GATE_TOL) / len(c))):
+                check_num("churn_diagnostics.csv %dd K=%d %s" % (h, k, name), v, num(r[name]))
+            flags = "HIGH_CHURN" if med > 0.5 + GATE_TOL else ""
+            if r["flags"] != flags:
+                err("churn_diagnostics.csv %dd K=%d flags %r, recomputed %r" % (h, k, r["flags"], flags))
+    for key in got:
+        err("churn_diagnostics.csv has %dd K=%d" % key)
+
+
+def fold_headline(run, values, d0, d1):
+    """Median over folds of the fold medians of values[date] (NaN skipped),
+    over the dates d0 <= i < d1."""
+    fm = []
+    for f in run.fold_ids:
+        v = [values[d] for d in run.dates[d0:d1] if run.fold_of[d] == f and not isnan(values[d])]
+        if v:
+            fm.append(median(v))
+    return median(fm)
+
+
+def gates(rows):
+    """evaluation.md "Scorecard and gates", with the tolerance 1e-9."""
+    ge = lambda v, t: v >= t - GATE_TOL
+    known = lambda key: rows and all(not isnan(r["rankic_headline"]) and not isnan(r[key]) for r in rows)
+    g1 = "not_run"
+    if known("momentum_corr_median"):
+        strong = sum(1 for r in rows if ge(r["rankic_headline"], 0.02))
+        g1 = "pass" if strong >= 2 and all(abs(r["momentum_corr_median"]) < 0.5 - GATE_TOL for r in rows) \
+            else "fail"
+    g2 = "not_run"
+    if known("best_baseline_rankic"):
+        g2 = "pass" if any(ge(r["rankic_headline"], 0.05) or
+                           ge(r["rankic_headline"], r["best_baseline_rankic"] - 0.03) for r in rows) else "fail"
+    g3 = "not_run"
+    fin = [r for r in rows if not isnan(r["rankic_headline"])]
+    if fin:
+        best = max(fin, key=lambda r: r["rankic_headline"])   # the first of equal ones
+        if not isnan(best["churn_median_20"]) and not isnan(best["cost_survival"]):
+            g3 = "pass" if best["churn_median_20"] <= 0.30 + GATE_TOL and ge(best["cost_survival"], 0.30) \
+                else "fail"
+    return [g1, g2, g3]
+
+
+def scorecard(run, d0, d1):
+    """The scorecard of the dates d0 <= i < d1: one row per horizon and the
+    gates (a churn pair belongs to its later date; a cost overlay keeps the
+    tranches of the whole run)."""
+    rows = []
+    for h in run.horizons:
+        dates = run.dates[d0:d1]
+        ric = {d: run.ric(d, h) for d in run.dates}
+        x = [ric[d] for d in dates if not isnan(ric[d])]
+        c20 = churn_values(run, h, 20, d0, d1)
+        cd = [run.costs[(d, h)] for d in dates if (d, h) in run.costs]
+        g = math.fsum(e["gross"] for e in cd) / len(cd) if cd else NAN
+        net = math.fsum(e["gross"] - e["cost"]["base_slippage"] for e in cd) / len(cd) if cd else NAN
+        mom = [run.baselines[(d, h)]["momentum_corr"] for d in dates]
+        mom = [v for v in mom if not isnan(v)]
+        best, best_v = "", NAN
+        for sig in ("momentum_12_1", "reversal_5d"):
+            v = fold_headline(run, {d: run.baselines[(d, h)][sig]["rankic"] for d in run.dates}, d0, d1)
+            if not isnan(v) and (isnan(best_v) or v > best_v):
+                best, best_v = sig, v
+        rows.append({
+            "horizon": h,
+            "rankic_headline": fold_headline(run, ric, d0, d1),
+            "rankic_mean": math.fsum(x) / len(x) if x else NAN,
+            "nw_t": newey_west_t(x, h),
+            "pct_positive": sum(1 for v in x if v > 0) / len(x) if x else NAN,
+            "churn_median_20": median(c20),
+            "cost_survival": net / g if cd and g > 0 else NAN,
+            "momentum_corr_median": median(mom),
+            "best_baseline": best,
+            "best_baseline_rankic": best_v,
+        })
+    return rows, gates(rows)
+
+
+def check_scorecard(path, periods, cards):
+    header = ["horizon", "rankic_headline", "rankic_mean", "nw_t", "pct_positive", "churn_median_20",
+              "cost_survival", "momentum_corr_median", "best_baseline", "best_baseline_rankic",
+              "gate_1", "gate_2", "gate_3"]
+    name = os.path.basename(path)
+    got = read_csv(path, (["period"] if periods else []) + header)
+    want = []
+    for i, (rows, g) in enumerate(cards):
+        for r in rows:
+            want.append((periods[i] if periods else None, r, g))
+    if len(got) != len(want):
+        err("%s: %d rows, recomputed %d" % (name, len(got), len(want)))
+        return
+    for r, (period, w, g) in zip(got, want):
+        what = "%s %s%dd" % (name, period + " " if period else "", w["horizon"])
+        if (periods and r["period"] != period) or int(r["horizon"]) != w["horizon"]:
+            err("%s: row %s %s, recomputed %s %d" % (name, r.get("period", ""), r["horizon"], period, w["horizon"]))
+            continue
+        for k in header[1:8] + ["best_baseline_rankic"]:
+            check_num("%s %s" % (what, k), w[k], num(r[k]))
+        if r["best_baseline"] != w["best_baseline"]:
+            err("%s best_baseline %r, recomputed %r" % (what, r["best_baseline"], w["best_baseline"]))
+        if [r["gate_1"], r["gate_2"], r["gate_3"]] != g:
+            err("%s gates %s, recomputed %s" % (what, [r["gate_1"], r["gate_2"], r["gate_3"]], g))
+
+
+def cutoff_of(path):
+    with open(path) as f:
+        c = json.load(f).get("model_cutoff")
+    if not isinstance(c, dict):
+        err("experiment_metadata.json: no model_cutoff object")
+        return None
+    return c.get("date")
+
+
+def check_cutoff_counts(path, before, after):
+    with open(path) as f:
+        c = json.load(f)["model_cutoff"]
+    if c.get("dates_on_or_before") != before or c.get("dates_after") != after or c.get("overlap") != (before > 0):
+        err("experiment_metadata.json model_cutoff %s: recomputed %d on or before, %d after" % (c, before, after))
+
+
 def check_labels(scores, prices_path):
     """spot_close = the ticker's close on the date; label = close of its own
     h-th next bar / spot - 1 (no benchmark), empty past the end of data."""
@@ -473,8 +869,8 @@ def report(*counts):
     if errors:
         print("recompute_run.py: %d mismatches" % len(errors))
         return 1
-    print("recompute_run.py: ok (%d score rows, %d per-date rows, %d fold rows, %d decay rows, %d churn rows "
-          "recomputed; tolerance %g + %g relative)" % (counts + (ABS_TOL, REL_TOL)))
+    print("recompute_run.py: ok (%d score rows, %d per-date rows, %d fold rows, %d decay rows, %d churn rows, "
+          "%d baseline and cost rows recomputed; tolerance %g + %g relative)" % (counts + (ABS_TOL, REL_TOL)))
     return 0
 
 

@@ -357,6 +357,46 @@ START_TEST(test_queue_overflow)
 }
 END_TEST
 
+/* A publisher of 40 LOG events into a queue of 4. */
+static void *publish_40(void *arg)
+{
+    kt_channel *ch = arg;
+    for (int i = 0; i < 40; i++) {
+        kt_event e = ev_of(KT_EV_LOG, i);
+        kt_channel_publish(ch, &e);
+    }
+    return NULL;
+}
+
+/* With a wait set, a full queue makes the publisher wait for the drain:
+ * nothing is lost, in order; a cancel lets a waiting publisher go on
+ * (dropping, as without a wait). */
+START_TEST(test_queue_wait)
+{
+    kt_channel *ch = kt_channel_new_capacity(4);
+    kt_channel_set_wait(ch, 30.0);
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, publish_40, ch), 0);
+    kt_event out[4];
+    int got = 0;
+    while (got < 40) {
+        usleep(2000); /* a slow front end */
+        size_t n = kt_channel_drain(ch, out, 4);
+        for (size_t i = 0; i < n; i++, got++)
+            ck_assert(out[i].t == got);
+    }
+    pthread_join(th, NULL);
+    ck_assert_uint_eq(kt_channel_dropped(ch), 0);
+    /* nobody drains: cancel releases the publisher */
+    ck_assert_int_eq(pthread_create(&th, NULL, publish_40, ch), 0);
+    usleep(50000);
+    kt_channel_cancel(ch);
+    pthread_join(th, NULL);
+    ck_assert_uint_eq(kt_channel_dropped(ch), 36);
+    kt_channel_free(ch);
+}
+END_TEST
+
 struct pause_ctx {
     kt_channel *ch;
     int result;
@@ -480,6 +520,7 @@ static Suite *channel_suite(void)
     tcase_add_test(tc, test_log_ring);
     tcase_add_test(tc, test_metrics_and_flags);
     tcase_add_test(tc, test_queue_overflow);
+    tcase_add_test(tc, test_queue_wait);
     tcase_add_test(tc, test_pause_cancel);
     tcase_add_test(tc, test_two_threads);
     suite_add_tcase(s, tc);

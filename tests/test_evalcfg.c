@@ -112,6 +112,62 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* --model-cutoff: a day or none; a default for the released predictors
+ * only; outside the fingerprint (a rerun with another cutoff resumes);
+ * recorded as given in config.json. */
+START_TEST(test_model_cutoff)
+{
+    kt_evalcfg c;
+    char err[512];
+    const char *src = "?";
+    const char *a0[] = {"k", "--model", "/ckpt/my-model"};
+    ck_assert_int_eq(parse(&c, err, 3, a0), 0);
+    ck_assert_ptr_null(kt_evalcfg_model_cutoff(&c, &src));
+    ck_assert_str_eq(src, "none");
+    /* a released predictor by id, or from a Hugging Face cache path */
+    const char *a1[] = {"k", "--model", "NeoQuasar/Kronos-small"};
+    ck_assert_int_eq(parse(&c, err, 3, a1), 0);
+    ck_assert_str_eq(kt_evalcfg_model_cutoff(&c, &src), "2024-02-29");
+    ck_assert_str_eq(src, "default");
+    snprintf(c.model, sizeof c.model, "/root/.cache/huggingface/hub/models--NeoQuasar--Kronos-base/"
+                                      "snapshots/0123abc");
+    ck_assert_str_eq(kt_evalcfg_model_cutoff(&c, NULL), KT_RELEASED_CUTOFF);
+    snprintf(c.model, sizeof c.model, "/x/models--NeoQuasar--Kronos-Tokenizer-base/snapshots/1");
+    ck_assert_ptr_null(kt_evalcfg_model_cutoff(&c, NULL)); /* a tokenizer is no predictor */
+    /* resolved ids move to model_id (hub.c): the default follows them */
+    snprintf(c.model, sizeof c.model, "/cache/snapshots/abc");
+    snprintf(c.model_id, sizeof c.model_id, "NeoQuasar/Kronos-mini");
+    ck_assert_str_eq(kt_evalcfg_model_cutoff(&c, NULL), "2024-02-29");
+    /* the option wins; none turns the default off */
+    const char *a2[] = {"k", "--model", "NeoQuasar/Kronos-small", "--model-cutoff", "2024-05-31"};
+    ck_assert_int_eq(parse(&c, err, 5, a2), 0);
+    ck_assert_str_eq(kt_evalcfg_model_cutoff(&c, &src), "2024-05-31");
+    ck_assert_str_eq(src, "option");
+    char fp1[80], fp2[80];
+    kt_evalcfg_fingerprint(&c, 1, fp1, sizeof fp1);
+    char *json = kt_evalcfg_json(&c);
+    ck_assert_ptr_nonnull(strstr(json, "\"model-cutoff\": \"2024-05-31\""));
+    free(json);
+    const char *a3[] = {"k", "--model", "NeoQuasar/Kronos-small", "--model-cutoff=none"};
+    ck_assert_int_eq(parse(&c, err, 4, a3), 0);
+    ck_assert_ptr_null(kt_evalcfg_model_cutoff(&c, &src));
+    ck_assert_str_eq(src, "none");
+    kt_evalcfg_fingerprint(&c, 1, fp2, sizeof fp2);
+    ck_assert_str_eq(fp1, fp2);
+    /* bad dates name the option (exit status 2 in main) */
+    const char *b1[] = {"k", "--model-cutoff", "2024-02-30"};
+    bad(3, b1, "--model-cutoff: expected a date YYYY-MM-DD or none, got \"2024-02-30\"");
+    const char *b2[] = {"k", "--model-cutoff", "2024-02-29 10:00"};
+    bad(3, b2, "--model-cutoff: expected a date YYYY-MM-DD or none, got \"2024-02-29 10:00\"");
+    const char *b3[] = {"k", "--model-cutoff", "Feb 2024"};
+    bad(3, b3, "--model-cutoff: expected a date YYYY-MM-DD or none, got \"Feb 2024\"");
+    /* on or before: the day of an intraday bar counts */
+    ck_assert_int_eq(kt_evalcfg_on_or_before("2024-02-29", "2024-02-29"), 1);
+    ck_assert_int_eq(kt_evalcfg_on_or_before("2024-02-29 15:30", "2024-02-29"), 1);
+    ck_assert_int_eq(kt_evalcfg_on_or_before("2024-03-01", "2024-02-29"), 0);
+}
+END_TEST
+
 int main(void)
 {
     snprintf(cfgpath, sizeof cfgpath, "/tmp/kt-test-evalcfg-%ld.json", (long)getpid());
@@ -120,6 +176,7 @@ int main(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_precedence);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_model_cutoff);
     suite_add_tcase(s, tc);
     int nf = kt_check_failures(s, CK_FORK_GETENV);
     remove(cfgpath);

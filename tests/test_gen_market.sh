@@ -81,5 +81,11 @@ if $gen --halflife 0 > /dev/null 2>&1; then fail "--halflife 0 accepted"; fi
 if $gen --event-jump 0.5 > /dev/null 2>&1; then fail "--event-jump 0.5 accepted"; fi
 if $gen --event-days 2.5 > /dev/null 2>&1; then fail "--event-days 2.5 accepted"; fi
 if $gen --overreaction-share 1.5 > /dev/null 2>&1; then fail "--overreaction-share 1.5 accepted"; fi
+# --tickers N: N tickers in 10 sectors (the 2,000-ticker store of README's
+# Performance section); not a multiple of 10 is refused
+n=$($gen --tickers 30 --years 2019-2021 | sed 1d | cut -d, -f2 | sort -u | wc -l)
+[ "$n" -eq 30 ] || fail "--tickers 30 gave $n tickers"
+$gen --tickers 30 --years 2020-2020 | grep -q '^2020-01-02,REA03,' || fail "--tickers 30: no REA03"
+if $gen --tickers 15 > /dev/null 2>&1; then fail "--tickers 15 accepted"; fi
 rm -rf "$d"
 echo "PASS: gen_market"

@@ -26,6 +26,8 @@ static void fill(kt_snapshot *s)
     e.header.params = 24700000;
     e.header.heartbeat_interval = 2.5;
     snprintf(e.header.run_dir, sizeof e.header.run_dir, "/tmp/r");
+    snprintf(e.header.model_cutoff, sizeof e.header.model_cutoff, "2024-02-29");
+    e.header.dates_seen = 17;
     e.device.verified = 1;
     e.device.tensors_checked = 412;
     snprintf(e.device.blas, sizeof e.device.blas, "OpenBLAS");
@@ -61,6 +63,21 @@ static void fill(kt_snapshot *s)
     e.flag.horizon = 5;
     snprintf(e.flag.flags, sizeof e.flag.flags, "NOISY");
     snprintf(e.text, sizeof e.text, "Fold fold_01 done");
+    kt_snapshot_apply(s, &e);
+    memset(&e, 0, sizeof e);
+    e.kind = KT_EV_SCORECARD;
+    snprintf(e.verdict.fold_id, sizeof e.verdict.fold_id, "fold_01");
+    e.verdict.n_dates = 3;
+    e.verdict.gate[0] = KT_GATE_PASS;
+    e.verdict.gate[1] = KT_GATE_FAIL;
+    e.verdict.gate[2] = KT_GATE_NOT_RUN;
+    e.verdict.n_horizons = 2;
+    e.verdict.horizon[0] = 5;
+    e.verdict.horizon[1] = 20;
+    e.verdict.net_spread[0] = 0.0125;
+    e.verdict.net_spread[1] = NAN;
+    e.verdict.cost_survival[0] = 0.5;
+    e.verdict.cost_survival[1] = NAN;
     kt_snapshot_apply(s, &e);
     memset(&e, 0, sizeof e);
     e.kind = KT_EV_WARNING;
@@ -111,6 +128,19 @@ START_TEST(test_round_trip)
     ck_assert_str_eq(b.log[0], "IFold fold_01 done");
     ck_assert_str_eq(b.log[1], "Wcareful");
     ck_assert_str_eq(b.run_dir, "/tmp/r");
+    ck_assert_str_eq(b.model_cutoff, "2024-02-29");
+    ck_assert_int_eq(b.dates_seen, 17);
+    /* the verdict of the scorecard so far */
+    ck_assert_str_eq(b.verdict.fold_id, "fold_01");
+    ck_assert_int_eq(b.verdict.n_dates, 3);
+    ck_assert_int_eq(b.verdict.gate[0], KT_GATE_PASS);
+    ck_assert_int_eq(b.verdict.gate[1], KT_GATE_FAIL);
+    ck_assert_int_eq(b.verdict.gate[2], KT_GATE_NOT_RUN);
+    ck_assert_int_eq(b.verdict.n_horizons, 2);
+    ck_assert_int_eq(b.verdict.horizon[1], 20);
+    ck_assert(b.verdict.net_spread[0] == 0.0125);
+    ck_assert(isnan(b.verdict.net_spread[1]));
+    ck_assert(b.verdict.cost_survival[0] == 0.5);
     /* the derived figures agree */
     ck_assert(kt_snapshot_eta_avg(&a) == kt_snapshot_eta_avg(&b));
     ck_assert(kt_snapshot_secs_median(&b) == 2.5);

@@ -670,6 +670,191 @@ START_TEST(test_progress_only_on_change)
 }
 END_TEST
 
+/* The mean net spread of base_slippage per horizon in a run's
+ * cost_overlays.csv (NaN without a row). */
+static double csv_net_mean(const char *sub, int horizon)
+{
+    size_t n;
+    char *s = slurp(sub, "cost_overlays.csv", &n);
+    ck_assert_ptr_nonnull(s);
+    double sum = 0;
+    int k = 0;
+    for (char *line = strchr(s, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        char date[32], fold[32], sc[32];
+        int h;
+        double g, to, c, net;
+        if (sscanf(line + 1, "%31[^,],%31[^,],%d,%31[^,],%lf,%lf,%lf,%lf", date, fold, &h, sc, &g, &to,
+                   &c, &net) == 8 &&
+            h == horizon && strcmp(sc, "base_slippage") == 0) {
+            sum += net;
+            k++;
+        }
+    }
+    free(s);
+    return k ? sum / k : NAN;
+}
+
+/* Runs the fixture with a model cutoff; returns the drained events. */
+static kt_event *run_cutoff(fixture *fx, const char *sub, const char *cutoff, size_t *n_ev)
+{
+    snprintf(fx->cfg.model_cutoff, sizeof fx->cfg.model_cutoff, "%s", cutoff);
+    kt_scorer *sc = kt_test_scorer_new(4, 0);
+    kt_channel *ch = kt_channel_new_capacity(100000);
+    char err[512] = "";
+    ck_assert_int_eq(run_in(fx, sub, sc, ch, err), KT_EXIT_OK);
+    kt_event *evs = malloc(100000 * sizeof *evs);
+    *n_ev = kt_channel_drain(ch, evs, 100000);
+    ck_assert_int_eq(kt_channel_dropped(ch), 0);
+    kt_channel_free(ch);
+    sc->destroy(sc);
+    return evs;
+}
+
+static int count_warnings(const kt_event *evs, size_t n, const char *text)
+{
+    int k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += evs[i].kind == KT_EV_WARNING && strstr(evs[i].text, text) != NULL;
+    return k;
+}
+
+/* After every fold the worker publishes the scorecard of the dates so far
+ * (the console's verdict and net spread); after the last fold it is the
+ * run's stability_scorecard.csv and cost overlays. A model cutoff inside
+ * the range: a warning, the scorecard by period, REPORT.md's split and
+ * the metadata's counts. */
+START_TEST(test_cutoff_and_verdict)
+{
+    fixture fx;
+    fx_init(&fx);
+    size_t n;
+    /* folds February..June; 2019-03-15 is inside fold_02 */
+    kt_event *evs = run_cutoff(&fx, "cut", "2019-03-15", &n);
+    int folds = 0, last_dates = 0;
+    const kt_verdict *last = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (evs[i].kind != KT_EV_SCORECARD)
+            continue;
+        folds++;
+        const kt_verdict *v = &evs[i].verdict;
+        char want[16];
+        snprintf(want, sizeof want, "fold_%02d", folds);
+        ck_assert_str_eq(v->fold_id, want);
+        ck_assert_str_eq(evs[i].fold_id, want);
+        ck_assert_int_gt(v->n_dates, last_dates); /* the dates so far */
+        ck_assert_int_eq(v->n_horizons, 2);
+        ck_assert_int_eq(v->horizon[1], 5);
+        ck_assert_ptr_nonnull(strstr(evs[i].text, "Scorecard after fold_"));
+        ck_assert(i > 0 && evs[i - 1].kind == KT_EV_FOLD_DONE);
+        last_dates = v->n_dates;
+        last = v;
+    }
+    ck_assert_int_eq(folds, 5);
+    size_t len;
+    char *s = slurp("cut", "per_date_metrics.csv", &len);
+    ck_assert_int_eq(count_lines(s), 1 + last_dates * 2);
+    free(s);
+    /* the last verdict is the run's scorecard */
+    s = slurp("cut", "stability_scorecard.csv", &len);
+    char line[400];
+    snprintf(line, sizeof line, ",%s,%s,%s\n", kt_gate_name(last->gate[0]),
+             kt_gate_name(last->gate[1]), kt_gate_name(last->gate[2]));
+    ck_assert_msg(strstr(s, line), "gates %s not in %s", line, s);
+    free(s);
+    for (int h = 0; h < 2; h++) {
+        double want = csv_net_mean("cut", last->horizon[h]);
+        ck_assert_msg(fabs(last->net_spread[h] - want) <= 1e-8 * (1 + fabs(want)),
+                      "net spread %dd: %g, cost_overlays.csv %g", last->horizon[h],
+                      last->net_spread[h], want);
+    }
+    /* 2019-02-01 .. 2019-03-15: 31 weekdays */
+    ck_assert_int_eq(count_warnings(evs, n, "pretraining overlap: 31 of "), 1);
+    ck_assert_int_eq(evs[0].kind, KT_EV_RUN_STARTED);
+    ck_assert_str_eq(evs[0].header.model_cutoff, "2019-03-15");
+    ck_assert_int_eq(evs[0].header.dates_seen, 31);
+    free(evs);
+    s = slurp("cut", "stability_scorecard_by_period.csv", &len);
+    ck_assert_ptr_nonnull(s);
+    ck_assert(starts_with(s, "period,horizon,rankic_headline,rankic_mean,nw_t,pct_positive,"
+                             "churn_median_20,cost_survival,momentum_corr_median,best_baseline,"
+                             "best_baseline_rankic,gate_1,gate_2,gate_3\n"));
+    ck_assert_int_eq(count_lines(s), 5);
+    ck_assert_ptr_nonnull(strstr(s, "\nbefore_cutoff,1,"));
+    ck_assert_ptr_nonnull(strstr(s, "\nafter_cutoff,5,"));
+    free(s);
+    s = slurp("cut", "REPORT.md", &len);
+    ck_assert_ptr_nonnull(strstr(s, "> **Warning: pretraining overlap.** 31 of "));
+    ck_assert_ptr_nonnull(strstr(s, "## Before and after the model's training cutoff"));
+    ck_assert_ptr_nonnull(strstr(s, "| RankIC \xe2\x89\xa4 2019-03-15 | t (NW) | dates |"));
+    ck_assert_ptr_nonnull(strstr(s, "- model training cutoff: 2019-03-15 (--model-cutoff)"));
+    ck_assert_ptr_null(strstr(s, "no dates"));
+    free(s);
+    s = slurp("cut", "experiment_metadata.json", &len);
+    ck_assert_ptr_nonnull(strstr(s, "\"model_cutoff\": {\n    \"date\": \"2019-03-15\",\n    "
+                                    "\"source\": \"option\",\n    \"dates_on_or_before\": 31,"));
+    free(s);
+
+    /* every date on or before the cutoff: the after side has no dates */
+    evs = run_cutoff(&fx, "cut_all", "2030-01-01", &n);
+    free(evs);
+    s = slurp("cut_all", "stability_scorecard_by_period.csv", &len);
+    ck_assert_ptr_nonnull(strstr(s, "\nafter_cutoff,1,,,,,,,,,,not_run,not_run,not_run\n"));
+    ck_assert_ptr_nonnull(strstr(s, "\nafter_cutoff,5,,,,,,,,,,not_run,not_run,not_run\n"));
+    free(s);
+    s = slurp("cut_all", "REPORT.md", &len);
+    ck_assert_ptr_nonnull(strstr(s, " | no dates | | 0 |\n| 5d | "));
+    ck_assert_ptr_nonnull(strstr(s, "- Gates after the cutoff: no dates"));
+    free(s);
+
+    /* every date after it: no warning, the before side has no dates */
+    evs = run_cutoff(&fx, "cut_none", "2000-01-01", &n);
+    ck_assert_int_eq(count_warnings(evs, n, "pretraining overlap"), 0);
+    ck_assert_int_eq(evs[0].header.dates_seen, 0);
+    free(evs);
+    s = slurp("cut_none", "REPORT.md", &len);
+    ck_assert_ptr_null(strstr(s, "Warning: pretraining overlap"));
+    ck_assert_ptr_nonnull(strstr(s, "- Gates on or before the cutoff: no dates"));
+    free(s);
+    s = slurp("cut_none", "stability_scorecard_by_period.csv", &len);
+    ck_assert_ptr_nonnull(strstr(s, "\nbefore_cutoff,1,,,,,,,,,,not_run,not_run,not_run\n"));
+    free(s);
+
+    /* no cutoff: no file by period; the metadata says none */
+    evs = run_cutoff(&fx, "cut_off", "none", &n);
+    free(evs);
+    s = slurp("cut_off", "stability_scorecard_by_period.csv", &len);
+    ck_assert_ptr_null(s);
+    s = slurp("cut_off", "experiment_metadata.json", &len);
+    ck_assert_ptr_nonnull(strstr(s, "\"model_cutoff\": {\n    \"date\": null,\n    \"source\": \"none\""));
+    free(s);
+
+    /* an empty run with a cutoff: both sides without numbers, not_run */
+    fx.cfg.lookback = 1000;
+    snprintf(fx.cfg.start, sizeof fx.cfg.start, "2019-01-01");
+    evs = run_cutoff(&fx, "cut_empty", "2019-03-15", &n);
+    int verdicts = 0;
+    for (size_t i = 0; i < n; i++)
+        if (evs[i].kind == KT_EV_SCORECARD) {
+            verdicts++;
+            for (int g = 0; g < KT_N_GATES; g++)
+                ck_assert_int_eq(evs[i].verdict.gate[g], KT_GATE_NOT_RUN);
+            ck_assert(isnan(evs[i].verdict.net_spread[0]));
+        }
+    ck_assert_int_gt(verdicts, 0);
+    free(evs);
+    s = slurp("cut_empty", "stability_scorecard_by_period.csv", &len);
+    ck_assert_str_eq(s, "period,horizon,rankic_headline,rankic_mean,nw_t,pct_positive,churn_median_20,"
+                        "cost_survival,momentum_corr_median,best_baseline,best_baseline_rankic,"
+                        "gate_1,gate_2,gate_3\n"
+                        "before_cutoff,1,,,,,,,,,,not_run,not_run,not_run\n"
+                        "before_cutoff,5,,,,,,,,,,not_run,not_run,not_run\n"
+                        "after_cutoff,1,,,,,,,,,,not_run,not_run,not_run\n"
+                        "after_cutoff,5,,,,,,,,,,not_run,not_run,not_run\n");
+    free(s);
+    fx_free(&fx);
+}
+END_TEST
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/kt-test-worker-XXXXXX");
@@ -687,6 +872,7 @@ int main(void)
     tcase_add_test(tc, test_torn_record_and_foreign_journal);
     tcase_add_test(tc, test_thread_with_batch_log);
     tcase_add_test(tc, test_progress_only_on_change);
+    tcase_add_test(tc, test_cutoff_and_verdict);
     suite_add_tcase(s, tc);
     int nf = kt_check_failures(s, CK_NOFORK);
     if (nf == 0) {

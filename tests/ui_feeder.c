@@ -75,6 +75,8 @@ static void run_started(feeder *f, int dates_total, int folds, int blas)
     h->lookback = 252;
     h->dates_total = dates_total;
     h->heartbeat_interval = 1.0;
+    snprintf(h->model_cutoff, sizeof h->model_cutoff, "2016-02-29");
+    h->dates_seen = 20;
     snprintf(h->run_dir, sizeof h->run_dir, "/tmp/kt-feeder-run");
     e.fold_total = folds;
     kronos_device_status *d = &e.device;
@@ -155,6 +157,23 @@ static void script_normal(feeder *f, int blas)
         }
         emit(f, &e);
     }
+    /* the worker's scorecard after fold_02: gate 1 pass, gate 2 fail, gate
+     * 3 not run; net spread +1.23 % (5d) and -0.45 % (20d) */
+    e = blank(KT_EV_SCORECARD);
+    kt_verdict *v = &e.verdict;
+    snprintf(v->fold_id, sizeof v->fold_id, "fold_02");
+    v->n_dates = 42;
+    v->gate[0] = KT_GATE_PASS;
+    v->gate[1] = KT_GATE_FAIL;
+    v->gate[2] = KT_GATE_NOT_RUN;
+    v->n_horizons = 2;
+    v->horizon[0] = 5;
+    v->horizon[1] = 20;
+    v->net_spread[0] = 0.0123;
+    v->net_spread[1] = -0.0045;
+    v->cost_survival[0] = 0.61;
+    v->cost_survival[1] = NAN;
+    emit(f, &e);
     fold_started(f, 3, 109, 21);
     static const double secs[9] = {2.0, 2.5, 3.0, 2.0, 2.5, 3.0, 2.0, 2.5, 3.0};
     for (int d = 1; d <= 9; d++) {

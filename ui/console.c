@@ -296,6 +296,8 @@ static void console_dispatch_key(kt_ui *ui, console_loop *lp, int key)
         push(ui, &kt_screen_help), lp->dirty = 1;
     if (f & KT_KEY_REPORTS)
         push(ui, &kt_screen_reports), lp->dirty = 1;
+    if (f & KT_KEY_VIEW)
+        push(ui, &kt_screen_viewer), lp->dirty = 1;
     if (f & (KT_KEY_FASTER | KT_KEY_SLOWER)) {
         double nr = (f & KT_KEY_FASTER) ? ui->refresh / 2 : ui->refresh * 2;
         if (nr < 0.25)
@@ -413,6 +415,7 @@ int kt_console_run(const kt_console_options *opt)
     code = lp.hangup ? KT_CONSOLE_HANGUP : exit_code(ui, lp.interrupted);
     kt_crt_close(ui->crt);
     free(lp.evbuf);
+    kt_reports_free(ui);
     free(ui);
     return code;
 }

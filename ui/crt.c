@@ -244,6 +244,9 @@ int kt_crt_getkey(void)
     case KEY_BTAB: return KT_K_BTAB;
     case KEY_PPAGE: return KT_K_PGUP;
     case KEY_NPAGE: return KT_K_PGDN;
+    case KEY_HOME: return KT_K_HOME;
+    case KEY_END: return KT_K_END;
+    case KEY_ENTER: return KT_K_ENTER;
     default: return KT_K_OTHER;
     }
 }

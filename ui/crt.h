@@ -76,6 +76,9 @@ enum {
     KT_K_BTAB,
     KT_K_PGUP,
     KT_K_PGDN,
+    KT_K_HOME,
+    KT_K_END,
+    KT_K_ENTER,     /* the keypad's Enter; the main Enter key is '\r' */
     KT_K_OTHER
 };
 /* Reads one key without blocking; KT_K_NONE when none is pending. */

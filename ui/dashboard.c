@@ -116,7 +116,17 @@ static void draw_header(const kt_ui *ui, const layout *L)
     int used = kt_widget_pair(ui, 1, x, w, _("Data:"), KT_ROLE_VALUE, buf);
     snprintf(buf, sizeof buf, "%s..%s", s->range_start[0] ? s->range_start : g->dash,
              s->range_end[0] ? s->range_end : g->dash);
-    kt_widget_pair(ui, 1, x + used + 2, w - used - 2, _("Evaluated:"), KT_ROLE_VALUE, buf);
+    used += 2 + kt_widget_pair(ui, 1, x + used + 2, w - used - 2, _("Evaluated:"), KT_ROLE_VALUE, buf);
+    if (s->model_cutoff[0] && s->dates_seen > 0) {
+        /* TRANSLATORS: a warning glyph, dates on or before the model's
+         * last training date, that date */
+        snprintf(buf, sizeof buf, ngettext("%s model saw %d date (to %s)",
+                                           "%s model saw %d dates (to %s)",
+                                           (unsigned long)s->dates_seen),
+                 g->warn, s->dates_seen, s->model_cutoff);
+        if (kt_crt_width(buf) <= w - used - 2) /* whole or not at all: the log has it too */
+            kt_crt_text(ui->crt, 1, x + used + 2, w - used - 2, KT_ROLE_WARN, buf);
+    }
 
     /* Model line: the description gives way (cut with an ellipsis) so that
      * the sizes always show. */
@@ -334,6 +344,45 @@ static int count_flags(const kt_snapshot *s, int horizon)
     return n;
 }
 
+/* The net-of-cost spread of a horizon from the latest verdict (NaN before
+ * the first fold has finished). */
+static double verdict_net(const kt_snapshot *s, int horizon)
+{
+    for (int i = 0; i < s->verdict.n_horizons && i < KT_MAX_HORIZONS; i++)
+        if (s->verdict.horizon[i] == horizon)
+            return s->verdict.net_spread[i];
+    return NAN;
+}
+
+/* The verdict of the scorecard so far (the worker's SCORECARD event) on
+ * the metrics panel's bottom border, so that it shows at every size. */
+static void draw_verdict(const kt_ui *ui, int y, int x, int w)
+{
+    const kt_verdict *v = &ui->snap.verdict;
+    if (!v->fold_id[0] || w < 10)
+        return;
+    char buf[160];
+    int end = x + w, cx = x;
+    /* TRANSLATORS: the verdict of the three gates after a fold ("fold_02"),
+     * then " 1 pass, 2 fail, 3 not run"; at most 74 columns in all */
+    snprintf(buf, sizeof buf, _(" Gates after %s: "), v->fold_id);
+    cx += kt_crt_text(ui->crt, y, cx, end - cx, KT_ROLE_LABEL, buf);
+    for (int g = 0; g < KT_N_GATES && cx < end; g++) {
+        /* TRANSLATORS: the separator before the 2nd and 3rd gate's number */
+        snprintf(buf, sizeof buf, g ? _(", %d ") : "%d ", g + 1);
+        cx += kt_crt_text(ui->crt, y, cx, end - cx, KT_ROLE_NORMAL, buf);
+        kt_role role = v->gate[g] == KT_GATE_PASS   ? KT_ROLE_OK
+                       : v->gate[g] == KT_GATE_FAIL ? KT_ROLE_DANGER
+                                                    : KT_ROLE_DIM;
+        const char *st = v->gate[g] == KT_GATE_PASS   ? _("pass")
+                         : v->gate[g] == KT_GATE_FAIL ? _("fail")
+                                                      : _("not run");
+        cx += kt_crt_text(ui->crt, y, cx, end - cx, role, st);
+    }
+    if (cx < end)
+        kt_crt_text(ui->crt, y, cx, end - cx, KT_ROLE_NORMAL, " ");
+}
+
 static void draw_metrics(const kt_ui *ui, const layout *L)
 {
     const kt_snapshot *s = &ui->snap;
@@ -341,6 +390,8 @@ static void draw_metrics(const kt_ui *ui, const layout *L)
     int y = L->met_y, h = L->met_h, w = L->cols;
     panel_box(ui, KT_PANEL_METRICS, y, 0, h, w, _("RankIC by horizon"));
     int x = 2, iw = w - 4, inner = h - 2;
+    if (h >= 2)
+        draw_verdict(ui, y + h - 1, x, iw);
     if (inner < 1)
         return;
     if (s->n_horizons == 0) {
@@ -348,11 +399,15 @@ static void draw_metrics(const kt_ui *ui, const layout *L)
                        _("No metrics yet: they appear after the first scored date."));
         return;
     }
-    static const int colw[] = {9, 7, 9, 9, 7, 7, 9, 7};
-    const char *heads[] = {_("Horizon"), _("Dates"), _("Median"), _("Mean"), _("ICIR"),
-                           /* xgettext:no-c-format */ _("% pos"), _("Latest"), _("Flags")};
+    /* Net: the mean long-short quintile spread after costs (base_slippage)
+     * of the dates so far, in percent, known once a fold has finished */
+    enum { NCOL = 9 };
+    static const int colw[NCOL] = {9, 7, 8, 8, 7, 7, 8, 8, 7};
+    const char *heads[NCOL] = {_("Horizon"), _("Dates"), _("Median"), _("Mean"), _("ICIR"),
+                               /* xgettext:no-c-format */ _("% pos"), _("Latest"),
+                               /* xgettext:no-c-format */ _("Net %"), _("Flags")};
     int cx = x;
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < NCOL; i++) {
         kt_crt_text(ui->crt, y + 1, cx, colw[i] - 1, KT_ROLE_LABEL, heads[i]);
         cx += colw[i];
     }
@@ -371,7 +426,7 @@ static void draw_metrics(const kt_ui *ui, const layout *L)
         const kt_horizon_stats *hs = &s->h[i];
         int yy = y + 2 + r;
         int sel = ui->focus == KT_PANEL_METRICS && i == ui->sel_horizon;
-        char cell[8][48];
+        char cell[NCOL][48];
         snprintf(cell[0], sizeof cell[0], "%s%dd", sel ? g->focus : " ", hs->horizon);
         snprintf(cell[1], sizeof cell[1], "%d", hs->dates_scored);
         kt_fmt_num(ui, cell[2], sizeof cell[2], hs->median, 4);
@@ -380,18 +435,25 @@ static void draw_metrics(const kt_ui *ui, const layout *L)
         /* pct_positive is a share (0..1, evaluation.md); the column is in % */
         kt_fmt_num(ui, cell[5], sizeof cell[5], 100 * hs->pct_positive, 1);
         kt_fmt_num(ui, cell[6], sizeof cell[6], hs->latest, 4);
-        int nf = count_flags(s, hs->horizon);
-        if (nf > 0)
-            snprintf(cell[7], sizeof cell[7], "%s%d", g->warn, nf);
+        double net = verdict_net(s, hs->horizon);
+        if (isfinite(net))
+            snprintf(cell[7], sizeof cell[7], "%+.2f", 100 * net);
         else
             snprintf(cell[7], sizeof cell[7], "%s", g->dash);
+        int nf = count_flags(s, hs->horizon);
+        if (nf > 0)
+            snprintf(cell[8], sizeof cell[8], "%s%d", g->warn, nf);
+        else
+            snprintf(cell[8], sizeof cell[8], "%s", g->dash);
         cx = x;
         if (sel)
             kt_crt_fill(ui->crt, yy, x, iw, KT_ROLE_SELECTED, " ");
-        for (int c = 0; c < 8; c++) {
+        for (int c = 0; c < NCOL; c++) {
             kt_role role = sel ? KT_ROLE_SELECTED : (c == 0 ? KT_ROLE_LABEL : KT_ROLE_VALUE);
-            if (c == 7 && nf > 0 && !sel)
+            if (c == 8 && nf > 0 && !sel)
                 role = KT_ROLE_WARN;
+            if (c == 7 && isfinite(net) && !sel)
+                role = net > 0 ? KT_ROLE_OK : KT_ROLE_DANGER;
             kt_crt_text(ui->crt, yy, cx, colw[c] - 1, role, cell[c]);
             cx += colw[c];
         }

@@ -1,5 +1,5 @@
-/* overlays.c: the help overlay, the report-paths overlay and the quit
- * confirmation, drawn over the dashboard. */
+/* overlays.c: the help overlay and the quit confirmation, drawn over the
+ * dashboard (the reports overlay is ui/reports.c). */
 #include "config.h"
 
 #include <stdio.h>
@@ -18,7 +18,7 @@ static void help_draw(kt_ui *ui)
     static const struct { const char *key, *what; } rows[] = {
         {"? / F1 / h", N_("this help (any key closes it)")},
         {"p / Space", N_("pause or resume the run (between micro-batches)")},
-        {"r", N_("report paths")},
+        {"r", N_("the run directory's reports: list and view them")},
         {"Tab / Right", N_("next panel")},
         {"Shift-Tab / Left", N_("previous panel")},
         {"Up / Down / j / k", N_("select a horizon, or scroll the log")},
@@ -60,40 +60,6 @@ static int help_key(kt_ui *ui, int key)
 
 const kt_screen kt_screen_help = {
     .name = "help", .init = no_init, .draw = help_draw, .key = help_key, .resize = no_resize,
-};
-
-/* ---- report paths -------------------------------------------------- */
-
-static void reports_draw(kt_ui *ui)
-{
-    const kt_snapshot *s = &ui->snap;
-    const char *dash = kt_crt_glyphs(ui->crt)->dash;
-    int iy, ix, ih, iw;
-    kt_widget_overlay(ui, 12, 100, _("Report paths"), &iy, &ix, &ih, &iw);
-    char buf[1200];
-    int y = iy;
-    snprintf(buf, sizeof buf, _("Run directory: %s"), s->run_dir[0] ? s->run_dir : dash);
-    y += kt_widget_wrap(ui, y, ix, iw, iy + ih - y, KT_ROLE_NORMAL, buf);
-    if (s->report_path[0])
-        snprintf(buf, sizeof buf, _("Report: %s"), s->report_path);
-    else if (kt_run_active(s))
-        snprintf(buf, sizeof buf, "%s", _("Report: written when the run finishes"));
-    else
-        snprintf(buf, sizeof buf, _("Report: %s"), dash);
-    y += kt_widget_wrap(ui, y, ix, iw, iy + ih - y, KT_ROLE_VALUE, buf);
-    if (ui->opt->status_path) {
-        snprintf(buf, sizeof buf, _("Status file: %s"), ui->opt->status_path);
-        y += kt_widget_wrap(ui, y, ix, iw, iy + ih - y, KT_ROLE_NORMAL, buf);
-    } else if (s->run_dir[0]) {
-        snprintf(buf, sizeof buf, _("Status file: %s/status.json"), s->run_dir);
-        y += kt_widget_wrap(ui, y, ix, iw, iy + ih - y, KT_ROLE_NORMAL, buf);
-    }
-    kt_widget_wrap(ui, y + 1, ix, iw, iy + ih - y - 1, KT_ROLE_DIM, _("Press any key to close."));
-}
-
-const kt_screen kt_screen_reports = {
-    .name = "reports", .init = no_init, .draw = reports_draw, .key = help_key,
-    .resize = no_resize,
 };
 
 /* ---- quit confirmation -------------------------------------------- */

@@ -3,7 +3,8 @@
  *
  * Contract
  *  - The loop in console.c owns a stack of screens: the dashboard at the
- *    bottom, overlays (help, report paths, quit confirmation) above it.
+ *    bottom, overlays (help, reports and the file viewer, quit
+ *    confirmation) above it.
  *    Keys go to the top screen; every screen of the stack is drawn,
  *    bottom first.
  *  - Key handlers never draw and never act on the run: they return
@@ -29,7 +30,8 @@ enum kt_key_result {
     KT_KEY_HELP = 1 << 6,       /* open the help overlay */
     KT_KEY_REPORTS = 1 << 7,    /* open the report-paths overlay */
     KT_KEY_FASTER = 1 << 8,     /* refresh interval down */
-    KT_KEY_SLOWER = 1 << 9      /* refresh interval up */
+    KT_KEY_SLOWER = 1 << 9,     /* refresh interval up */
+    KT_KEY_VIEW = 1 << 10       /* open the selected report in the viewer */
 };
 
 /* Panels of the dashboard, in Tab order. */
@@ -47,6 +49,7 @@ enum kt_panel {
 #define KT_SCREEN_STACK 4
 
 typedef struct kt_ui kt_ui;
+typedef struct kt_reports kt_reports; /* ui/reports.c */
 
 typedef struct kt_screen {
     const char *name;
@@ -77,11 +80,15 @@ struct kt_ui {
     int log_scroll;           /* lines scrolled back from the newest */
     const kt_screen *stack[KT_SCREEN_STACK];
     int depth;
+    kt_reports *reports;      /* the reports overlay and viewer; NULL until r */
 };
 
 extern const kt_screen kt_screen_dashboard;
 extern const kt_screen kt_screen_help;
 extern const kt_screen kt_screen_reports;
+extern const kt_screen kt_screen_viewer;
+/* Frees ui->reports (ui/reports.c). */
+void kt_reports_free(kt_ui *ui);
 extern const kt_screen kt_screen_confirm;
 
 /* Shared formatting helpers (ui/format.c). */

@@ -132,6 +132,11 @@ typedef struct front {
     int final_seen; /* front-end thread only: a final event was drained */
 } front;
 
+/* Seconds the worker waits for the front end to drain a full channel
+ * before an event is dropped: every front end here drains, but writing
+ * status.json at each event is slower than a resumed date. */
+#define KT_FRONT_WAIT 5.0
+
 static kt_batchlog *front_log(front *f)
 {
     pthread_mutex_lock(&f->mu);
@@ -410,6 +415,7 @@ static int run_worker(const kt_evalcfg *cfg, eval_inputs *in, kt_rundir *rd, int
     kt_channel *ch = kt_channel_new();
     if (!ch)
         return KT_EXIT_FAILURE;
+    kt_channel_set_wait(ch, KT_FRONT_WAIT);
     char werr[1024] = "";
     kt_worker_args wa = worker_args(cfg, in, ch, werr, sizeof werr);
     kt_worker *w = NULL;
@@ -504,6 +510,7 @@ static int run_downloading(kt_evalcfg *cfg, eval_inputs *in, kt_rundir **rd, int
     pthread_t th;
     if (!d.ch)
         return KT_EXIT_FAILURE;
+    kt_channel_set_wait(d.ch, KT_FRONT_WAIT);
     signal(SIGHUP, SIG_IGN); /* as run_worker */
     if (pthread_create(&th, NULL, download_main, &d) != 0) {
         fprintf(stderr, "%s: %s\n", PACKAGE, _("cannot start the worker thread"));

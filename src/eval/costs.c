@@ -161,13 +161,15 @@ int kt_costs_run(const kt_date_result *dates, int nd, int nh, const int *horizon
     int cap = 1, rc = -1;
     for (int d = 0; d < nd; d++)
         cap = dates[d].n_rows > cap ? dates[d].n_rows : cap;
+    /* a leg holds a fifth of a date's names (kt_metrics_quintile_legs) */
+    size_t leg_cap = (size_t)cap / 5 + 1;
     kt_book *books = calloc((size_t)(nd ? nd : 1), sizeof *books);
-    int *pool = malloc((size_t)(nd ? nd : 1) * 2 * (size_t)cap * sizeof *pool);
+    int *pool = malloc((size_t)(nd ? nd : 1) * 2 * leg_cap * sizeof *pool);
     kt_liq *liq = calloc((size_t)(p->n_series ? p->n_series : 1), sizeof *liq);
     if (books && pool && liq) {
         for (int d = 0; d < nd; d++)
             for (int L = 0; L < 2; L++)
-                books[d].leg[L].series = pool + ((size_t)d * 2 + (size_t)L) * (size_t)cap;
+                books[d].leg[L].series = pool + ((size_t)d * 2 + (size_t)L) * leg_cap;
         rc = 0;
         for (int h = 0; h < nh && rc == 0; h++)
             rc = run_horizon(dates, nd, nh, h, horizons[h], p, base_bps, aum, books, cap, liq, out);

@@ -44,7 +44,7 @@ void kt_evalcfg_defaults(kt_evalcfg *c)
     snprintf(c->revision, sizeof c->revision, "main");
 }
 
-typedef enum { T_STR, T_INT, T_DBL, T_U64, T_HOR, T_MODE, T_DATE, T_BOOL } vtype;
+typedef enum { T_STR, T_INT, T_DBL, T_U64, T_HOR, T_MODE, T_DATE, T_BOOL, T_CUTOFF } vtype;
 
 typedef struct opt {
     const char *name;
@@ -75,6 +75,7 @@ static const opt opts[] = {
     {"memory-budget", T_INT, N(memory_budget_mb), 1, 1e7},
     {"mode", T_MODE, S(mode), 0, 0},
     {"model", T_STR, S(model), 0, 0},
+    {"model-cutoff", T_CUTOFF, S(model_cutoff), 0, 0},
     {"name", T_STR, S(name), 0, 0},
     {"no-color", T_BOOL, N(no_color), 0, 0},
     {"output-dir", T_STR, S(output_dir), 0, 0},
@@ -136,6 +137,18 @@ static int set_value(kt_evalcfg *c, const opt *o, const char *v, const char *whe
         }
         if (kt_time_parse(v, &t) != 0 || strlen(v) >= o->size) {
             snprintf(err, errlen, _("%s: expected a date YYYY-MM-DD, got \"%s\""), where, v);
+            return -1;
+        }
+        snprintf(base, o->size, "%s", v);
+        return 0;
+    }
+    case T_CUTOFF: {
+        /* a day only: the cutoff is a training date, not a bar */
+        kt_time t;
+        if (v[0] && strcmp(v, "none") != 0 &&
+            (strlen(v) != 10 || kt_time_parse(v, &t) != 0)) {
+            snprintf(err, errlen, _("%s: expected a date YYYY-MM-DD or none, got \"%s\""), where,
+                     v);
             return -1;
         }
         snprintf(base, o->size, "%s", v);
@@ -435,6 +448,9 @@ static json_t *settings_json(const kt_evalcfg *c, int all)
          * costs resumes the journal and rewrites the reports */
         json_object_set_new(o, "cost-bps", json_real(c->cost_bps));
         json_object_set_new(o, "aum", json_real(c->aum));
+        /* as given ("" = the default of a released id, applied again on
+         * --resume) */
+        json_object_set_new(o, "model-cutoff", json_string(c->model_cutoff));
     }
     return o;
 }
@@ -534,7 +550,7 @@ static const char *help_main(void)
 const char *kt_evalcfg_help(void)
 {
     static char buf[8192];
-    snprintf(buf, sizeof buf, "%s%s%s", help_main(),
+    snprintf(buf, sizeof buf, "%s%s%s%s", help_main(),
              _("Cost overlays (the report only; a rerun with other values resumes):\n"
                "  --cost-bps BPS         base cost per trade in basis points (default 10)\n"
                "  --aum USD              capital behind the long-short portfolio, for the\n"
@@ -542,8 +558,49 @@ const char *kt_evalcfg_help(void)
              _("Sampled paths (--sample-count S >= 2: paths.csv, prob_metrics.csv):\n"
                "  --score mean|median|p_up  ranking score: the averaged forecast's return, the\n"
                "                         paths' median return or the share of paths above\n"
-               "                         the spot close (default mean)\n"));
+               "                         the spot close (default mean)\n"),
+             _("Pretraining overlap (the report only; a rerun with another value resumes):\n"
+               "  --model-cutoff DATE    the model's last training date: dates on or before it\n"
+               "                         are reported apart (the model has seen them); default\n"
+               "                         2024-02-29 for NeoQuasar/Kronos-* models, none for\n"
+               "                         others; none turns it off\n"));
     return buf;
+}
+
+/* A released predictor: NeoQuasar/Kronos-<size> by id, or a path inside a
+ * Hugging Face cache copy of one (models--NeoQuasar--Kronos-<size>). The
+ * tokenizers (Kronos-Tokenizer-*) are not predictors. */
+static int released_id(const char *s)
+{
+    static const char *const pre[] = {"NeoQuasar/Kronos-", "models--NeoQuasar--Kronos-"};
+    for (size_t k = 0; k < sizeof pre / sizeof pre[0]; k++) {
+        const char *p = strstr(s, pre[k]);
+        if (p && strncmp(p + strlen(pre[k]), "Tokenizer", 9) != 0)
+            return 1;
+    }
+    return 0;
+}
+
+const char *kt_evalcfg_model_cutoff(const kt_evalcfg *c, const char **source)
+{
+    const char *src = "none", *date = NULL;
+    if (strcmp(c->model_cutoff, "none") == 0) {
+        src = "none";
+    } else if (c->model_cutoff[0]) {
+        src = "option";
+        date = c->model_cutoff;
+    } else if (released_id(c->model_id[0] ? c->model_id : c->model)) {
+        src = "default";
+        date = KT_RELEASED_CUTOFF;
+    }
+    if (source)
+        *source = src;
+    return date;
+}
+
+int kt_evalcfg_on_or_before(const char *date, const char *cutoff)
+{
+    return strncmp(date, cutoff, 10) <= 0;
 }
 
 int kt_evalcfg_resolve_models(kt_evalcfg *c, int mode, const kt_hub_progress *prog, char *err,

@@ -40,6 +40,9 @@ typedef struct kt_evalcfg {
     char tokenizer_id[200], model_id[200]; /* repo ids resolved into tokenizer/model (hub.c) */
     double cost_bps;               /* cost overlays: base cost per trade, bps */
     double aum;                    /* cost overlays: capital, USD */
+    char model_cutoff[24];         /* the model's last training date: "" = not
+                                    * given (a default for a released id, see
+                                    * kt_evalcfg_model_cutoff), "none" = none */
     double heartbeat;              /* status.json heartbeat interval, seconds */
     int no_color, ascii;           /* console appearance */
     double refresh;                /* console refresh interval, seconds */
@@ -65,6 +68,16 @@ void kt_evalcfg_fingerprint(const kt_evalcfg *c, uint64_t data_hash, char *buf, 
  * (JSON text) when not. */
 int kt_evalcfg_diff(const kt_evalcfg *recorded, const kt_evalcfg *now, char *key, size_t keylen,
                     char *was, char *is, size_t vallen);
+/* The model's last training date in effect (YYYY-MM-DD), or NULL when
+ * there is none: --model-cutoff when given ("none" turns it off), else
+ * KT_RELEASED_CUTOFF for the released NeoQuasar/Kronos-* predictors (by
+ * repo id, or a Hugging Face cache path of one). *source (optional) gets
+ * "option", "default" or "none". A report-only setting: outside the
+ * fingerprint, so a rerun with another cutoff resumes. */
+#define KT_RELEASED_CUTOFF "2024-02-29"
+const char *kt_evalcfg_model_cutoff(const kt_evalcfg *c, const char **source);
+/* 1 when date (YYYY-MM-DD[ HH:MM...]) is on or before the cutoff day. */
+int kt_evalcfg_on_or_before(const char *date, const char *cutoff);
 /* Help text for the evaluation flags (translated). */
 const char *kt_evalcfg_help(void);
 

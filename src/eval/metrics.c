@@ -202,6 +202,25 @@ void kt_metrics_topk(const kt_xrow *rows, int n, int k, double *hit_rate, double
     *avg_er = sum / k;
 }
 
+/* Top-K share of positive labels and mean label, rows already ordered
+ * (idx from kt_metrics_order); NaN when n < k. */
+static void ordered_topk(const kt_xrow *rows, const int *idx, int n, int k, double *hit_rate,
+                         double *avg_er)
+{
+    *hit_rate = *avg_er = NAN;
+    if (n < k || k < 1)
+        return;
+    int pos = 0;
+    double sum = 0;
+    for (int i = 0; i < k; i++) {
+        double l = rows[idx[i]].label;
+        pos += l > 0;
+        sum += l;
+    }
+    *hit_rate = (double)pos / k;
+    *avg_er = sum / k;
+}
+
 void kt_metrics_date(const kt_xrow *rows, int n, kt_date_metrics *out)
 {
     out->n_names = 0;
@@ -226,9 +245,23 @@ void kt_metrics_date(const kt_xrow *rows, int n, kt_date_metrics *out)
         }
         out->rankic = kt_metrics_spearman(x, y, m);
         out->ic = kt_metrics_pearson(x, y, m);
-        out->quintile_spread = kt_metrics_quintile_spread(v, m);
-        kt_metrics_topk(v, m, 10, &out->hit_rate_10, &out->avg_er_10);
-        kt_metrics_topk(v, m, 20, &out->hit_rate_20, &out->avg_er_20);
+        /* one ordering serves the quintiles and both top-K sets: the sums
+         * run over the same rows in the same order as
+         * kt_metrics_quintile_spread and kt_metrics_topk, bit for bit */
+        int *idx = malloc((size_t)m * sizeof *idx);
+        if (idx) {
+            kt_metrics_order(v, m, idx);
+            int q = m / 5;
+            double top = 0, bot = 0;
+            for (int i = 0; i < q; i++) {
+                top += v[idx[i]].label;
+                bot += v[idx[m - 1 - i]].label;
+            }
+            out->quintile_spread = top / q - bot / q;
+            ordered_topk(v, idx, m, 10, &out->hit_rate_10, &out->avg_er_10);
+            ordered_topk(v, idx, m, 20, &out->hit_rate_20, &out->avg_er_20);
+            free(idx);
+        }
     }
     free(v);
     free(x);

@@ -113,12 +113,37 @@ static const char *md_num(double v, char *buf, size_t n, int prec, char flag)
 
 /* ---- computation -------------------------------------------------------- */
 
+/* The churn of one (horizon, K) over the run's date pairs (consecutive
+ * dates of one fold), in date order. */
+typedef struct churn_sum {
+    int pairs;
+    double retention_sum;
+    double *churn;  /* [pairs] */
+    double *ret;    /* [pairs] retention */
+    int *date;      /* [pairs] index of the pair's later date */
+} churn_sum;
+
+/* Everything computed per date of the run, once; the summaries of the
+ * whole run and of a part of it (a period, the dates so far) read it. */
 typedef struct calc {
     const kt_report_input *in;
     int nh, nd, nf;
     kt_date_metrics *dm;   /* [nd][nh] */
     double *ric;           /* [nd][nh] */
+    kt_baseline_date *bd;  /* [nd][nh] baselines and momentum correlation */
+    kt_cost_date *cd;      /* [nd][nh] cost overlays */
+    churn_sum cs[KT_MAX_HORIZONS * 2]; /* [nh][K = 10, 20] */
+    double *pool;          /* the churn_sum arrays */
+    int *dpool;
 } calc;
+
+/* The model's training cutoff and the scorecards on each side of it. */
+typedef struct cutoff_split {
+    const char *date;      /* YYYY-MM-DD; NULL: no cutoff */
+    const char *source;    /* "option", "default" or "none" */
+    int k;                 /* dates on or before it: dates[0..k) */
+    kt_report_card before, after;
+} cutoff_split;
 
 static int rows_for(const kt_date_result *d, int h, const kt_prices *p, kt_xrow *out)
 {
@@ -146,22 +171,34 @@ static int max_rows(const kt_report_input *in)
 
 int kt_report_date_metrics(kt_date_result *d, const kt_prices *p, int nh)
 {
-    if (d->dm)
+    if (d->dm && d->bd)
         return 0;
-    kt_xrow *xr = malloc((size_t)(d->n_rows ? d->n_rows : 1) * sizeof *xr);
-    d->dm = calloc((size_t)nh, sizeof *d->dm);
-    if (!xr || !d->dm) {
-        free(xr);
-        free(d->dm);
-        d->dm = NULL;
+    size_t cap = (size_t)(d->n_rows ? d->n_rows : 1);
+    kt_xrow *xr = malloc(cap * sizeof *xr);
+    double *x = malloc(cap * 2 * sizeof *x);
+    kt_date_metrics *dm = calloc((size_t)nh, sizeof *dm);
+    kt_baseline_date *bd = calloc((size_t)nh, sizeof *bd);
+    if (!xr || !x || !dm || !bd) {
+        free(xr), free(x), free(dm), free(bd);
         return -1;
     }
-    for (int h = 0; h < nh; h++)
-        kt_metrics_date(xr, rows_for(d, h, p, xr), &d->dm[h]);
+    for (int h = 0; h < nh; h++) {
+        kt_metrics_date(xr, rows_for(d, h, p, xr), &dm[h]);
+        kt_baselines_date(d, h, p, xr, x, x + cap, &bd[h]);
+    }
     free(xr);
+    free(x);
+    free(d->dm);
+    free(d->bd);
+    d->dm = dm;
+    d->bd = bd;
     return 0;
 }
 
+static int churn_calc(calc *c);
+
+/* The per-date computations of in->dates (every date's metrics must be
+ * there). 0 ok, -1 out of memory (calc_free in both cases). */
 static int calc_init(calc *c, const kt_report_input *in)
 {
     memset(c, 0, sizeof *c);
@@ -172,7 +209,9 @@ static int calc_init(calc *c, const kt_report_input *in)
     size_t cells = (size_t)(c->nd ? c->nd : 1) * (size_t)c->nh;
     c->dm = calloc(cells, sizeof *c->dm);
     c->ric = calloc(cells, sizeof *c->ric);
-    if (!c->dm || !c->ric)
+    c->bd = calloc(cells, sizeof *c->bd);
+    c->cd = calloc(cells, sizeof *c->cd);
+    if (!c->dm || !c->ric || !c->bd || !c->cd)
         return -1;
     for (int d = 0; d < c->nd; d++)
         for (int h = 0; h < c->nh; h++) {
@@ -182,6 +221,17 @@ static int calc_init(calc *c, const kt_report_input *in)
             c->dm[d * c->nh + h] = x[h];
             c->ric[d * c->nh + h] = x[h].rankic;
         }
+    for (int d = 0; d < c->nd; d++)
+        for (int h = 0; h < c->nh; h++) {
+            const kt_baseline_date *b = in->dates[d].bd;
+            if (!b)
+                return -1; /* kt_report_date_metrics() was not called */
+            c->bd[d * c->nh + h] = b[h];
+        }
+    if (churn_calc(c) != 0 ||
+        kt_costs_run(in->dates, c->nd, c->nh, in->cfg->horizons, in->prices, in->cfg->cost_bps,
+                     in->cfg->aum, c->cd) != 0)
+        return -1;
     return 0;
 }
 
@@ -189,6 +239,10 @@ static void calc_free(calc *c)
 {
     free(c->dm);
     free(c->ric);
+    free(c->bd);
+    free(c->cd);
+    free(c->pool);
+    free(c->dpool);
 }
 
 /* Per-date values of one (fold, horizon) in date order; returns count. */
@@ -241,23 +295,33 @@ typedef struct control {
     int passed;
 } control;
 
+/* The shuffle control of horizon h. A permutation of the scores permutes
+ * their average ranks the same way, so each permutation's RankIC is the
+ * Pearson correlation of the permuted score ranks with the label ranks:
+ * the ranks are computed once per date, not once per permutation, and the
+ * numbers are those of kt_metrics_date on the permuted rows, bit for bit. */
 static void control_shuffle(const calc *c, int h, control *out)
 {
     const kt_report_input *in = c->in;
     memset(out, 0, sizeof *out);
     int cap = max_rows(in);
     kt_xrow *xr = malloc((size_t)cap * sizeof *xr);
-    kt_xrow *v = malloc((size_t)cap * sizeof *v);
+    double *xy = malloc((size_t)cap * 4 * sizeof *xy);
     double *ric = malloc((size_t)(c->nd ? c->nd : 1) * sizeof *ric);
-    if (!xr || !v || !ric)
+    if (!xr || !xy || !ric)
         goto done;
+    double *x = xy, *y = xy + cap, *rx = xy + 2 * (size_t)cap, *ry = xy + 3 * (size_t)cap;
     for (int d = 0; d < c->nd; d++) {
         int m = rows_for(&in->dates[d], h, in->prices, xr), k = 0;
         for (int i = 0; i < m; i++)
-            if (isfinite(xr[i].score) && isfinite(xr[i].label))
-                v[k++] = xr[i];
+            if (isfinite(xr[i].score) && isfinite(xr[i].label)) {
+                x[k] = xr[i].score;
+                y[k++] = xr[i].label;
+            }
         if (k < KT_MIN_NAMES)
             continue;
+        kt_metrics_ranks(x, k, rx);
+        kt_metrics_ranks(y, k, ry);
         uint64_t st = in->cfg->seed ^ (0x5851F42D4C957F2Dull * (uint64_t)(d + 1)) ^
                       ((uint64_t)in->cfg->horizons[h] << 32);
         double acc = 0;
@@ -265,14 +329,13 @@ static void control_shuffle(const calc *c, int h, control *out)
         for (int perm = 0; perm < KT_SHUFFLE_PERMS; perm++) {
             for (int i = k - 1; i > 0; i--) {
                 int j = (int)(kt_splitmix64(&st) % (uint64_t)(i + 1));
-                double t = v[i].score;
-                v[i].score = v[j].score;
-                v[j].score = t;
+                double t = rx[i];
+                rx[i] = rx[j];
+                rx[j] = t;
             }
-            kt_date_metrics dmx;
-            kt_metrics_date(v, k, &dmx);
-            if (isfinite(dmx.rankic)) {
-                acc += dmx.rankic;
+            double r = kt_metrics_pearson(rx, ry, k);
+            if (isfinite(r)) {
+                acc += r;
                 ok++;
             }
         }
@@ -286,7 +349,7 @@ static void control_shuffle(const calc *c, int h, control *out)
     out->passed = out->run && fabs(out->median) < 0.01;
 done:
     free(xr);
-    free(v);
+    free(xy);
     free(ric);
 }
 
@@ -343,35 +406,16 @@ done:
     free(ric);
 }
 
-/* Baselines and the momentum correlation of every (date, horizon). */
-static int baselines_calc(const calc *c, kt_baseline_date *bd /* [nd][nh] */)
-{
-    const kt_report_input *in = c->in;
-    int cap = max_rows(in);
-    kt_xrow *xr = malloc((size_t)cap * sizeof *xr);
-    double *x = malloc((size_t)cap * 2 * sizeof *x);
-    if (!xr || !x) {
-        free(xr);
-        free(x);
-        return -1;
-    }
-    for (int d = 0; d < c->nd; d++)
-        for (int h = 0; h < c->nh; h++)
-            kt_baselines_date(&in->dates[d], h, in->prices, xr, x, x + cap, &bd[d * c->nh + h]);
-    free(xr);
-    free(x);
-    return 0;
-}
 
-/* Median over folds of the fold median of v[nd] (NaN skipped), as the
- * Kronos headline; tmp holds nd + nf values. */
-static double fold_headline(const calc *c, const double *v, double *tmp)
+/* Median over folds of the fold median of v[d] for the dates d0 <= d <
+ * d1 (NaN skipped), as the Kronos headline; tmp holds nd + nf values. */
+static double fold_headline(const calc *c, const double *v, int d0, int d1, double *tmp)
 {
     double *fm = tmp + c->nd;
     int nfm = 0;
     for (int k = 0; k < c->nf; k++) {
         int m = 0;
-        for (int d = 0; d < c->nd; d++)
+        for (int d = d0; d < d1; d++)
             if (c->in->dates[d].fold == k && isfinite(v[d]))
                 tmp[m++] = v[d];
         if (m)
@@ -380,13 +424,14 @@ static double fold_headline(const calc *c, const double *v, double *tmp)
     return kt_metrics_median(fm, nfm);
 }
 
-/* Momentum control of horizon h: |median| of the per-date Spearman
- * correlation of the score with 12-1 momentum < 0.5 passes. */
-static void control_momentum(const calc *c, const kt_baseline_date *bd, int h, double *tmp,
-                             control *out)
+/* Momentum control of horizon h over the dates d0 <= d < d1: |median| of
+ * the per-date Spearman correlation of the score with 12-1 momentum < 0.5
+ * passes. */
+static void control_momentum(const calc *c, const kt_baseline_date *bd, int h, int d0, int d1,
+                             double *tmp, control *out)
 {
     memset(out, 0, sizeof *out);
-    for (int d = 0; d < c->nd; d++) {
+    for (int d = d0; d < d1; d++) {
         const kt_baseline_date *b = &bd[d * c->nh + h];
         if (isfinite(b->momentum_corr)) {
             tmp[out->n_dates++] = b->momentum_corr;
@@ -534,7 +579,8 @@ static int write_folds_decay(wctx *w, const calc *c, fold_sum *fs)
     return wclose(w, f);
 }
 
-/* Top-K tickers of a date and horizon (all scored rows). */
+/* The top k tickers of a date and horizon by score (all scored rows):
+ * out gets min(k, names) of them; returns the number of names. */
 static int topk(const kt_report_input *in, const kt_date_result *d, int h, int k, kt_xrow *xr,
                 int *idx, const char **out)
 {
@@ -548,67 +594,104 @@ static int topk(const kt_report_input *in, const kt_date_result *d, int h, int k
             m++;
         }
     }
-    if (m < k)
-        return 0;
     kt_metrics_order(xr, m, idx);
-    for (int i = 0; i < k; i++)
+    for (int i = 0; i < k && i < m; i++)
         out[i] = xr[idx[i]].ticker;
-    return 1;
+    return m;
 }
 
-typedef struct churn_sum {
-    int pairs;
-    double retention_sum;
-    double *churn;  /* [pairs]: churn of each date pair, in date order */
-} churn_sum;
+static const int churn_ks[2] = {10, 20};
 
-static int write_churn(wctx *w, const calc *c, churn_sum *cs /* [nh][2] */)
+/* The top-K churn of every date pair, horizon and K into c->cs. The top K
+ * of each date is ranked once: two sorts per (date, horizon), not four. */
+static int churn_calc(calc *c)
+{
+    const kt_report_input *in = c->in;
+    size_t per = (size_t)(c->nd + 1);
+    c->pool = malloc(per * (size_t)c->nh * 2 * 2 * sizeof *c->pool);
+    c->dpool = malloc(per * (size_t)c->nh * 2 * sizeof *c->dpool);
+    int cap = max_rows(in);
+    kt_xrow *xr = malloc((size_t)cap * sizeof *xr);
+    int *idx = malloc((size_t)cap * sizeof *idx);
+    const char **top = malloc((size_t)(c->nd ? c->nd : 1) * 20 * sizeof *top);
+    char *ok = calloc((size_t)(c->nd ? c->nd : 1), 2);
+    int rc = -1;
+    if (!c->pool || !c->dpool || !xr || !idx || !top || !ok)
+        goto done;
+    for (int i = 0; i < c->nh * 2; i++) {
+        churn_sum *x = &c->cs[i];
+        memset(x, 0, sizeof *x);
+        x->churn = c->pool + (size_t)i * 2 * per;
+        x->ret = x->churn + per;
+        x->date = c->dpool + (size_t)i * per;
+    }
+    for (int h = 0; h < c->nh; h++) {
+        /* the top 20 of every date (its first 10 are the top 10) */
+        for (int d = 0; d < c->nd; d++) {
+            int m = topk(in, &in->dates[d], h, 20, xr, idx, top + (size_t)d * 20);
+            for (int j = 0; j < 2; j++)
+                ok[d * 2 + j] = m >= churn_ks[j];
+        }
+        for (int d = 1; d < c->nd; d++) {
+            if (in->dates[d - 1].fold != in->dates[d].fold)
+                continue;
+            for (int j = 0; j < 2; j++) {
+                if (!ok[(d - 1) * 2 + j] || !ok[d * 2 + j])
+                    continue;
+                double ret = kt_metrics_retention(top + (size_t)(d - 1) * 20, top + (size_t)d * 20,
+                                                  churn_ks[j]);
+                churn_sum *x = &c->cs[h * 2 + j];
+                x->churn[x->pairs] = 1.0 - ret;
+                x->ret[x->pairs] = ret;
+                x->date[x->pairs] = d;
+                x->pairs++;
+                x->retention_sum += ret;
+            }
+        }
+    }
+    rc = 0;
+done:
+    free(xr);
+    free(idx);
+    free(top);
+    free(ok);
+    return rc;
+}
+
+static int write_churn(wctx *w, const calc *c)
 {
     const kt_report_input *in = w->in;
-    static const int ks[2] = {10, 20};
     FILE *f = wopen(w, "churn.csv");
     if (!f)
         return -1;
     fputs(H_CHURN, f);
-    int cap = max_rows(in);
-    kt_xrow *xr = malloc((size_t)cap * sizeof *xr);
-    int *idx = malloc((size_t)cap * sizeof *idx);
-    const char *a[20], *b[20];
-    if (!xr || !idx) {
-        free(xr), free(idx), fclose(f), remove(w->tmp);
-        snprintf(w->err, w->errlen, _("out of memory"));
-        return -1;
-    }
+    int next[KT_MAX_HORIZONS * 2] = {0};
     for (int d = 1; d < c->nd; d++) {
-        const kt_date_result *p = &in->dates[d - 1], *q = &in->dates[d];
-        if (p->fold != q->fold)
-            continue;
+        const kt_date_result *q = &in->dates[d];
         for (int h = 0; h < c->nh; h++)
             for (int j = 0; j < 2; j++) {
-                if (!topk(in, p, h, ks[j], xr, idx, a) || !topk(in, q, h, ks[j], xr, idx, b))
+                const churn_sum *x = &c->cs[h * 2 + j];
+                int *k = &next[h * 2 + j];
+                if (*k >= x->pairs || x->date[*k] != d)
                     continue;
-                double ret = kt_metrics_retention(a, b, ks[j]);
                 fprintf(f, "%s,%s,%d,%d", q->date, in->plan->f[q->fold].id, in->cfg->horizons[h],
-                        ks[j]);
-                put_num(f, ret);
-                put_num(f, 1.0 - ret);
+                        churn_ks[j]);
+                put_num(f, x->ret[*k]);
+                put_num(f, x->churn[*k]);
                 fputc('\n', f);
-                cs[h * 2 + j].churn[cs[h * 2 + j].pairs] = 1.0 - ret;
-                cs[h * 2 + j].pairs++;
-                cs[h * 2 + j].retention_sum += ret;
+                (*k)++;
             }
     }
-    free(xr);
-    free(idx);
     return wclose(w, f);
 }
 
-/* The scorecard's numbers per horizon; costs, momentum and baselines are
- * NaN until those are computed (their gates are then not_run). */
+/* The summaries of the dates d0 <= d < d1 per horizon behind the
+ * scorecard: the momentum control, the baselines' headlines and the cost
+ * overlays' means (NaN where nothing was computed: their gates are then
+ * not_run). */
 typedef struct extra {
     control mom[KT_MAX_HORIZONS];
     double bl_head[KT_MAX_HORIZONS][KT_N_BASELINES]; /* baseline headlines */
-    kt_cost_date *cd;                                /* [nd][nh] cost overlays */
     int cost_dates[KT_MAX_HORIZONS];                 /* dates with legs */
     double gross_mean[KT_MAX_HORIZONS], turnover_mean[KT_MAX_HORIZONS];
     double net_mean[KT_MAX_HORIZONS][KT_N_COST_SCENARIOS];
@@ -616,16 +699,16 @@ typedef struct extra {
     long impact_missing[KT_MAX_HORIZONS];
 } extra;
 
-/* Means over the dates with legs and cost_survival = mean net / mean
- * gross (NaN when the mean gross spread <= 0). */
-static void cost_summary(const calc *c, extra *ex)
+/* Means over the dates with legs (d0 <= d < d1) and cost_survival = mean
+ * net / mean gross (NaN when the mean gross spread <= 0). */
+static void cost_summary(const calc *c, int d0, int d1, extra *ex)
 {
     for (int h = 0; h < c->nh; h++) {
         double g = 0, to = 0, net[KT_N_COST_SCENARIOS] = {0};
         int n = 0;
         ex->impact_missing[h] = 0;
-        for (int d = 0; d < c->nd; d++) {
-            const kt_cost_date *x = &ex->cd[d * c->nh + h];
+        for (int d = d0; d < d1; d++) {
+            const kt_cost_date *x = &c->cd[d * c->nh + h];
             if (!x->has_legs)
                 continue;
             n++;
@@ -646,43 +729,105 @@ static void cost_summary(const calc *c, extra *ex)
     }
 }
 
-static void scorecard_rows(const calc *c, const kt_report_summary *sum, const churn_sum *cs,
-                           const extra *ex, double *buf, kt_scorecard_row *rows)
+/* The baselines' headlines, the momentum control and the cost means of
+ * the dates d0 <= d < d1. 0 ok, -1 out of memory. */
+static int extras(const calc *c, int d0, int d1, extra *ex)
 {
+    double *v = malloc((size_t)(2 * c->nd + c->nf + 1) * sizeof *v);
+    if (!v)
+        return -1;
     for (int h = 0; h < c->nh; h++) {
-        kt_scorecard_row *r = &rows[h];
-        kt_churn_diag cd;
-        memset(r, 0, sizeof *r);
-        r->horizon = sum->h[h].horizon;
-        r->rankic_headline = sum->h[h].headline;
-        r->rankic_mean = sum->h[h].stats.mean;
-        r->nw_t = sum->h[h].nw_t;
+        for (int sig = 0; sig < KT_N_BASELINES; sig++) {
+            for (int d = 0; d < c->nd; d++)
+                v[d] = c->bd[d * c->nh + h].m[sig].rankic;
+            ex->bl_head[h][sig] = fold_headline(c, v, d0, d1, v + c->nd);
+        }
+        control_momentum(c, c->bd, h, d0, d1, v, &ex->mom[h]);
+    }
+    cost_summary(c, d0, d1, ex);
+    free(v);
+    return 0;
+}
+
+/* The scorecard of the dates d0 <= d < d1 (evaluation.md, "Scorecard and
+ * gates"): each number over those dates only; a churn pair belongs to its
+ * later date and a cost overlay keeps the tranches of the whole run. 0 ok,
+ * -1 out of memory. */
+static int card_range(const calc *c, int d0, int d1, kt_report_card *out)
+{
+    extra ex;
+    double *buf = malloc((size_t)(2 * c->nd + c->nf + 1) * sizeof *buf);
+    if (!buf || extras(c, d0, d1, &ex) != 0) {
+        free(buf);
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    out->n_horizons = c->nh;
+    out->n_dates = d1 - d0;
+    for (int h = 0; h < c->nh; h++) {
+        kt_scorecard_row *r = &out->rows[h];
+        r->horizon = c->in->cfg->horizons[h];
         for (int d = 0; d < c->nd; d++)
             buf[d] = c->ric[d * c->nh + h];
-        r->pct_positive = kt_share_positive(buf, c->nd);
-        kt_churn_diagnostics(cs[h * 2 + 1].churn, cs[h * 2 + 1].pairs, &cd);
+        r->rankic_headline = fold_headline(c, buf, d0, d1, buf + c->nd);
+        for (int d = d0; d < d1; d++) /* buf[d0..d1) still holds the RankIC */
+            buf[d - d0] = c->ric[d * c->nh + h];
+        kt_run_stats st;
+        kt_metrics_run_stats(buf, d1 - d0, &st);
+        out->dates[h] = st.n;
+        r->rankic_mean = st.mean;
+        r->nw_t = kt_metrics_nw_t(buf, d1 - d0, r->horizon);
+        r->pct_positive = kt_share_positive(buf, d1 - d0);
+        const churn_sum *cs = &c->cs[h * 2 + 1];
+        int m = 0;
+        for (int i = 0; i < cs->pairs; i++)
+            if (cs->date[i] >= d0 && cs->date[i] < d1)
+                buf[m++] = cs->churn[i];
+        kt_churn_diag cd;
+        kt_churn_diagnostics(buf, m, &cd);
         r->churn_median_20 = cd.median;
-        r->cost_survival = ex->survival[h][KT_COST_BASE_SLIPPAGE];
-        r->momentum_corr_median = ex->mom[h].run ? ex->mom[h].median : NAN;
+        r->cost_survival = ex.survival[h][KT_COST_BASE_SLIPPAGE];
+        out->net_spread[h] = ex.net_mean[h][KT_COST_BASE_SLIPPAGE];
+        r->momentum_corr_median = ex.mom[h].run ? ex.mom[h].median : NAN;
         r->best_baseline = "";
         r->best_baseline_rankic = NAN;
         for (int sig = 0; sig < KT_N_BASELINES; sig++)
-            if (isfinite(ex->bl_head[h][sig]) && (!isfinite(r->best_baseline_rankic) ||
-                                                  ex->bl_head[h][sig] > r->best_baseline_rankic)) {
+            if (isfinite(ex.bl_head[h][sig]) && (!isfinite(r->best_baseline_rankic) ||
+                                                 ex.bl_head[h][sig] > r->best_baseline_rankic)) {
                 r->best_baseline = kt_baseline_name(sig);
-                r->best_baseline_rankic = ex->bl_head[h][sig];
+                r->best_baseline_rankic = ex.bl_head[h][sig];
             }
     }
+    kt_scorecard_gates(out->rows, c->nh, out->gates);
+    free(buf);
+    return 0;
 }
 
-static int write_scorecard(wctx *w, int nh, const kt_scorecard_row *rows, const kt_gate *gates)
+int kt_report_scorecard(const kt_report_input *in, kt_report_card *out)
 {
-    FILE *f = wopen(w, "stability_scorecard.csv");
-    if (!f)
-        return -1;
-    fputs(H_SCORECARD, f);
-    for (int h = 0; h < nh; h++) {
+    calc c;
+    int rc = calc_init(&c, in) == 0 ? card_range(&c, 0, c.nd, out) : -1;
+    calc_free(&c);
+    return rc;
+}
+
+int kt_report_cutoff_split(const kt_date_result *dates, int n, const char *cutoff)
+{
+    int k = 0;
+    while (cutoff && k < n && kt_evalcfg_on_or_before(dates[k].date, cutoff))
+        k++;
+    return k;
+}
+
+/* The rows of a scorecard, each led by "period," when period is set. */
+static void scorecard_csv_rows(FILE *f, const char *period, const kt_report_card *card)
+{
+    const kt_scorecard_row *rows = card->rows;
+    const kt_gate *gates = card->gates;
+    for (int h = 0; h < card->n_horizons; h++) {
         const kt_scorecard_row *r = &rows[h];
+        if (period)
+            fprintf(f, "%s,", period);
         fprintf(f, "%d", r->horizon);
         put_nums(f, 7, r->rankic_headline, r->rankic_mean, r->nw_t, r->pct_positive,
                  r->churn_median_20, r->cost_survival, r->momentum_corr_median);
@@ -693,11 +838,35 @@ static int write_scorecard(wctx *w, int nh, const kt_scorecard_row *rows, const 
             fprintf(f, ",%s", kt_gate_name(gates[g].state));
         fputc('\n', f);
     }
+}
+
+static int write_scorecard(wctx *w, const kt_report_card *card)
+{
+    FILE *f = wopen(w, "stability_scorecard.csv");
+    if (!f)
+        return -1;
+    fputs(H_SCORECARD, f);
+    scorecard_csv_rows(f, NULL, card);
     return wclose(w, f);
 }
 
-static int write_baselines(wctx *w, const calc *c, const kt_baseline_date *bd)
+/* With a model cutoff: the scorecard of the dates on or before it and of
+ * the dates after it (an empty period: no numbers, every gate not_run). */
+static int write_scorecard_periods(wctx *w, const kt_report_card *before,
+                                   const kt_report_card *after)
 {
+    FILE *f = wopen(w, "stability_scorecard_by_period.csv");
+    if (!f)
+        return -1;
+    fputs("period," H_SCORECARD, f);
+    scorecard_csv_rows(f, "before_cutoff", before);
+    scorecard_csv_rows(f, "after_cutoff", after);
+    return wclose(w, f);
+}
+
+static int write_baselines(wctx *w, const calc *c)
+{
+    const kt_baseline_date *bd = c->bd;
     const kt_report_input *in = w->in;
     FILE *f = wopen(w, "baselines.csv");
     if (!f)
@@ -715,8 +884,9 @@ static int write_baselines(wctx *w, const calc *c, const kt_baseline_date *bd)
     return wclose(w, f);
 }
 
-static int write_costs(wctx *w, const calc *c, const kt_cost_date *cd)
+static int write_costs(wctx *w, const calc *c)
 {
+    const kt_cost_date *cd = c->cd;
     const kt_report_input *in = w->in;
     FILE *f = wopen(w, "cost_overlays.csv");
     if (!f)
@@ -735,8 +905,9 @@ static int write_costs(wctx *w, const calc *c, const kt_cost_date *cd)
     return wclose(w, f);
 }
 
-static int write_churn_diag(wctx *w, const calc *c, const churn_sum *cs)
+static int write_churn_diag(wctx *w, const calc *c)
 {
+    const churn_sum *cs = c->cs;
     FILE *f = wopen(w, "churn_diagnostics.csv");
     if (!f)
         return -1;
@@ -845,7 +1016,21 @@ static void file_hash(const char *dir, const char *name, char *out, size_t n)
     snprintf(out, n, "fnv1a64:%016" PRIx64, h);
 }
 
-static int write_metadata(wctx *w, const kt_report_summary *sum, long score_rows)
+/* experiment_metadata.json's "model_cutoff": the date, where it came
+ * from and how many evaluation dates fall on each side. */
+static json_t *cutoff_json(const cutoff_split *cut, int nd)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "date", cut->date ? json_string(cut->date) : json_null());
+    json_object_set_new(o, "source", json_string(cut->source ? cut->source : "none"));
+    json_object_set_new(o, "dates_on_or_before", json_integer(cut->date ? cut->k : 0));
+    json_object_set_new(o, "dates_after", json_integer(cut->date ? nd - cut->k : nd));
+    json_object_set_new(o, "overlap", json_boolean(cut->date && cut->k > 0));
+    return o;
+}
+
+static int write_metadata(wctx *w, const kt_report_summary *sum, long score_rows,
+                          const cutoff_split *cut)
 {
     const kt_report_input *in = w->in;
     const kt_evalcfg *cfg = in->cfg;
@@ -945,6 +1130,7 @@ static int write_metadata(wctx *w, const kt_report_summary *sum, long score_rows
     for (int h = 0; h < sum->n_horizons; h++)
         json_object_set_new(json_array_get(head, (size_t)h), "nw_t", jnum(sum->h[h].nw_t));
     json_object_set_new(o, "headline", head);
+    json_object_set_new(o, "model_cutoff", cutoff_json(cut, in->n_dates));
     json_object_set_new(o, "empty", json_boolean(in->empty_reason != NULL));
     FILE *f = wopen(w, "experiment_metadata.json");
     if (!f) {
@@ -996,8 +1182,72 @@ static int write_empty(wctx *w)
     return wclose(w, f);
 }
 
+/* REPORT.md, above everything: the evaluation range overlaps the
+ * model's training data. */
+static void md_overlap_warning(FILE *f, const calc *c, const cutoff_split *cut)
+{
+    if (!cut->date || cut->k == 0)
+        return;
+    fputs("> **", f);
+    fputs(_("Warning: pretraining overlap."), f);
+    fputs("** ", f);
+    fprintf(f,
+            ngettext("%d of %d evaluation date is on or before the model's last training date "
+                     "%s: the model has seen it, so its numbers overstate out-of-sample skill.",
+                     "%d of %d evaluation dates are on or before the model's last training date "
+                     "%s: the model has seen them, so their numbers overstate out-of-sample skill.",
+                     (unsigned long)c->nd),
+            cut->k, c->nd, cut->date);
+    fputs("\n\n", f);
+}
+
+/* REPORT.md, after the headline: the headline and the gates on each side
+ * of the model's training cutoff. */
+static void md_periods(FILE *f, const calc *c, const cutoff_split *cut)
+{
+    char b[4][32];
+    if (!cut->date)
+        return;
+    fprintf(f, "## %s\n\n", _("Before and after the model's training cutoff"));
+    fprintf(f, _("The model was trained on data up to %s: on dates up to then it has seen the "
+                 "prices it is scored on, so only the dates after it measure out-of-sample "
+                 "skill. stability_scorecard_by_period.csv has the scorecard of each side."),
+            cut->date);
+    fprintf(f, "\n\n| %s | RankIC \xe2\x89\xa4 %s | t (NW) | %s | RankIC > %s | t (NW) | %s |\n"
+               "|---|---|---|---|---|---|---|\n",
+            _("horizon"), cut->date, _("dates"), cut->date, _("dates"));
+    const kt_report_card *side[2] = {&cut->before, &cut->after};
+    for (int h = 0; h < c->nh; h++) {
+        fprintf(f, "| %dd |", c->in->cfg->horizons[h]);
+        for (int i = 0; i < 2; i++) {
+            const kt_report_card *x = side[i];
+            if (x->n_dates == 0)
+                fprintf(f, " %s | | 0 |", _("no dates"));
+            else
+                fprintf(f, " %s | %s | %d |", md_num(x->rows[h].rankic_headline, b[2 * i], 32, 4, '+'),
+                        md_num(x->rows[h].nw_t, b[2 * i + 1], 32, 2, 0), x->dates[h]);
+        }
+        fputc('\n', f);
+    }
+    fputc('\n', f);
+    for (int i = 0; i < 2; i++) {
+        const kt_report_card *x = side[i];
+        fprintf(f, "- %s: ", i ? _("Gates after the cutoff") : _("Gates on or before the cutoff"));
+        if (x->n_dates == 0) {
+            fprintf(f, "%s\n", _("no dates"));
+            continue;
+        }
+        for (int g = 0; g < KT_N_GATES; g++)
+            fprintf(f, "%s%s %d %s", g ? ", " : "", _("gate"), g + 1,
+                    x->gates[g].state == KT_GATE_PASS   ? _("pass")
+                    : x->gates[g].state == KT_GATE_FAIL ? _("fail")
+                                                        : _("not run"));
+        fputc('\n', f);
+    }
+}
+
 /* REPORT.md section 1: the title and the run's settings. */
-static void md_settings(FILE *f, const kt_report_input *in, const calc *c)
+static void md_settings(FILE *f, const kt_report_input *in, const calc *c, const cutoff_split *cut)
 {
     const kt_evalcfg *cfg = in->cfg;
     fprintf(f, "- %s: %s, %s %s .. %s, ", _("mode"), cfg->mode, _("range"), in->range_start,
@@ -1025,8 +1275,15 @@ static void md_settings(FILE *f, const kt_report_input *in, const calc *c)
         if (kt_blas_warning(in->device, warn, sizeof warn))
             fprintf(f, "- **%s**: %s\n", _("warning"), warn);
     }
-    fprintf(f, "- %s: T=%g top_k=%d top_p=%g samples=%d seed=%" PRIu64 "\n\n", _("sampling"),
+    fprintf(f, "- %s: T=%g top_k=%d top_p=%g samples=%d seed=%" PRIu64 "\n", _("sampling"),
             cfg->temperature, cfg->top_k, cfg->top_p, cfg->sample_count, cfg->seed);
+    if (!cut->date)
+        fprintf(f, "- %s: %s\n\n", _("model training cutoff"),
+                _("none given (--model-cutoff DATE reports the dates the model has seen apart)"));
+    else
+        fprintf(f, "- %s: %s (%s)\n\n", _("model training cutoff"), cut->date,
+                strcmp(cut->source, "default") == 0 ? _("the released NeoQuasar/Kronos models")
+                                                    : "--model-cutoff");
 }
 
 /* REPORT.md, first: the verdict of the three gates and the scorecard. */
@@ -1164,8 +1421,9 @@ static void md_decay(FILE *f, const kt_report_input *in, const calc *c, const fo
 }
 
 /* REPORT.md section 6: the churn of the top 10 and top 20. */
-static void md_churn(FILE *f, const kt_report_input *in, const calc *c, const churn_sum *cs)
+static void md_churn(FILE *f, const kt_report_input *in, const calc *c)
 {
+    const churn_sum *cs = c->cs;
     char b1[32], b2[32];
     fprintf(f, "\n## %s\n\n", _("Churn of the top K"));
     fprintf(f, "| %s | K | %s | %s | %s |\n|---|---|---|---|---|\n", _("horizon"),
@@ -1306,42 +1564,25 @@ static void md_prices(FILE *f, const kt_report_input *in)
 }
 
 static void report_md(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs,
-                      const churn_sum *cs, const control *shuf, const control *lag,
-                      const kt_report_summary *sum, const kt_scorecard_row *rows,
-                      const kt_gate *gates, const extra *ex)
+                      const control *shuf, const control *lag, const kt_report_summary *sum,
+                      const kt_report_card *card, const extra *ex, const cutoff_split *cut)
 {
     fprintf(f, "# %s: %s\n\n", _("Kronos walk-forward stability report"), in->cfg->name);
-    md_verdict(f, c->nh, rows, gates);
-    md_settings(f, in, c);
+    md_overlap_warning(f, c, cut);
+    md_verdict(f, c->nh, card->rows, card->gates);
+    md_settings(f, in, c, cut);
     md_headline(f, c, sum);
+    md_periods(f, c, cut);
     md_rankic_by_date(f, in, c, fs);
     md_folds(f, in, c, fs);
     md_decay(f, in, c, fs);
-    md_churn(f, in, c, cs);
+    md_churn(f, in, c);
     md_costs(f, in, c, ex);
     md_baselines(f, c, sum, ex);
     md_controls(f, in, c, shuf, lag, ex->mom);
     kt_probreport_md(f, in); /* S >= 2 sampled paths (probreport.c) */
     md_run_facts(f, in, c);
     md_prices(f, in);
-}
-
-/* The baselines' headlines and the momentum control per horizon. */
-static int extras(const calc *c, const kt_baseline_date *bd, extra *ex)
-{
-    double *v = malloc((size_t)(2 * c->nd + c->nf + 1) * sizeof *v);
-    if (!v)
-        return -1;
-    for (int h = 0; h < c->nh; h++) {
-        for (int sig = 0; sig < KT_N_BASELINES; sig++) {
-            for (int d = 0; d < c->nd; d++)
-                v[d] = bd[d * c->nh + h].m[sig].rankic;
-            ex->bl_head[h][sig] = fold_headline(c, v, v + c->nd);
-        }
-        control_momentum(c, bd, h, v, &ex->mom[h]);
-    }
-    free(v);
-    return 0;
 }
 
 int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err, size_t errlen)
@@ -1352,34 +1593,26 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
     int rc = -1;
     fold_sum *fs = NULL;
     control shuf[KT_MAX_HORIZONS], lag[KT_MAX_HORIZONS];
-    churn_sum cs[KT_MAX_HORIZONS * 2];
-    memset(cs, 0, sizeof cs);
-    kt_scorecard_row rows[KT_MAX_HORIZONS];
-    kt_gate gates[KT_N_GATES];
-    double *buf = NULL, *churnv = NULL;
-    kt_baseline_date *bd = NULL;
+    double *buf = NULL;
     extra ex;
-    ex.cd = NULL;
+    kt_report_card card;
+    cutoff_split cut;
+    memset(&cut, 0, sizeof cut);
+    cut.date = kt_evalcfg_model_cutoff(in->cfg, &cut.source);
     if (calc_init(&c, in) != 0) {
         snprintf(err, errlen, _("out of memory"));
         goto out;
     }
     fs = calloc((size_t)(c.nf ? c.nf : 1) * (size_t)c.nh, sizeof *fs);
     buf = malloc((size_t)(c.nd > c.nf ? c.nd + 1 : c.nf + 1) * sizeof *buf);
-    churnv = malloc((size_t)(c.nd + 1) * (size_t)c.nh * 2 * sizeof *churnv);
-    bd = calloc((size_t)(c.nd ? c.nd : 1) * (size_t)c.nh, sizeof *bd);
-    ex.cd = calloc((size_t)(c.nd ? c.nd : 1) * (size_t)c.nh, sizeof *ex.cd);
-    if (!fs || !buf || !churnv || !bd || !ex.cd || baselines_calc(&c, bd) != 0 ||
-        extras(&c, bd, &ex) != 0 ||
-        kt_costs_run(in->dates, c.nd, c.nh, in->cfg->horizons, in->prices, in->cfg->cost_bps,
-                     in->cfg->aum, ex.cd) != 0) {
+    cut.k = kt_report_cutoff_split(in->dates, c.nd, cut.date);
+    if (!fs || !buf || extras(&c, 0, c.nd, &ex) != 0 || card_range(&c, 0, c.nd, &card) != 0 ||
+        (cut.date && (card_range(&c, 0, cut.k, &cut.before) != 0 ||
+                      card_range(&c, cut.k, c.nd, &cut.after) != 0))) {
         snprintf(err, errlen, _("out of memory"));
         goto out;
     }
-    cost_summary(&c, &ex);
     sum->n_horizons = c.nh;
-    for (int i = 0; i < c.nh * 2; i++)
-        cs[i].churn = churnv + (size_t)i * (size_t)(c.nd + 1);
     for (int k = 0; k < c.nf; k++)
         for (int h = 0; h < c.nh; h++)
             fold_summary(&c, k, h, buf, &fs[k * c.nh + h]);
@@ -1407,24 +1640,23 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
         snprintf(sum->report_path, sizeof sum->report_path, "%s/REPORT_EMPTY.md", in->run_dir);
     } else {
         if (write_scores(&w) != 0 || write_pdm(&w, &c, &sum->metric_rows) != 0 ||
-            write_folds_decay(&w, &c, fs) != 0 || write_churn(&w, &c, cs) != 0 ||
-            write_baselines(&w, &c, bd) != 0 || write_costs(&w, &c, ex.cd) != 0)
+            write_folds_decay(&w, &c, fs) != 0 || write_churn(&w, &c) != 0 ||
+            write_baselines(&w, &c) != 0 || write_costs(&w, &c) != 0)
             goto out;
     }
     if (in->cfg->sample_count >= 2 && kt_probreport_csv(in, err, errlen) != 0)
         goto out;
-    scorecard_rows(&c, sum, cs, &ex, buf, rows);
-    kt_scorecard_gates(rows, c.nh, gates);
-    if (write_scorecard(&w, c.nh, rows, gates) != 0 || write_churn_diag(&w, &c, cs) != 0 ||
-        write_tripwires(&w, &c, shuf, lag, ex.mom, sum) != 0 ||
-        write_metadata(&w, sum, sum->score_rows) != 0)
+    if (write_scorecard(&w, &card) != 0 ||
+        (cut.date && write_scorecard_periods(&w, &cut.before, &cut.after) != 0) ||
+        write_churn_diag(&w, &c) != 0 || write_tripwires(&w, &c, shuf, lag, ex.mom, sum) != 0 ||
+        write_metadata(&w, sum, sum->score_rows, &cut) != 0)
         goto out;
     /* REPORT.md last: its presence means every other output is complete. */
     if (!in->empty_reason) {
         FILE *f = wopen(&w, "REPORT.md");
         if (!f)
             goto out;
-        report_md(f, in, &c, fs, cs, shuf, lag, sum, rows, gates, &ex);
+        report_md(f, in, &c, fs, shuf, lag, sum, &card, &ex, &cut);
         if (wclose(&w, f) != 0)
             goto out;
         snprintf(sum->report_path, sizeof sum->report_path, "%s/REPORT.md", in->run_dir);
@@ -1434,8 +1666,5 @@ out:
     calc_free(&c);
     free(fs);
     free(buf);
-    free(churnv);
-    free(bd);
-    free(ex.cd);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include "eval/metrics.h"
 #include "eval/prices.h"
 #include "eval/results.h"
+#include "eval/scorecard.h"
 
 typedef struct kt_report_input {
     const kt_evalcfg *cfg;
@@ -46,10 +47,34 @@ typedef struct kt_report_summary {
     char report_path[1100];
 } kt_report_summary;
 
-/* The per-date metrics of d, one per horizon (nh), computed from its rows
- * and stored in d->dm: once per date, by the worker; the fold summaries
- * and the reports read them. 0 ok (also when already there), -1 out of
+/* The stability scorecard of a run's dates, or of a part of them: the
+ * contract's rows (evaluation.md, "Scorecard and gates"), the three
+ * gates, and per horizon the mean net spread of the base_slippage cost
+ * scenario (what the console shows after each fold). */
+typedef struct kt_report_card {
+    int n_horizons;
+    int n_dates;                          /* evaluation dates it covers */
+    int dates[KT_MAX_HORIZONS];           /* of which with a RankIC */
+    kt_scorecard_row rows[KT_MAX_HORIZONS];
+    kt_gate gates[KT_N_GATES];
+    double net_spread[KT_MAX_HORIZONS];   /* NaN: no date with legs */
+} kt_report_card;
+
+/* The scorecard of in->dates (every date's metrics computed; only cfg,
+ * prices, plan, dates and n_dates are read), computed as kt_report_write
+ * computes stability_scorecard.csv, writing nothing. 0 ok, -1 out of
  * memory. */
+int kt_report_scorecard(const kt_report_input *in, kt_report_card *out);
+
+/* How many of dates[0..n) (in date order) are on or before cutoff (a day,
+ * YYYY-MM-DD); 0 when cutoff is NULL. */
+int kt_report_cutoff_split(const kt_date_result *dates, int n, const char *cutoff);
+
+/* The per-date metrics of d, one per horizon (nh), computed from its rows
+ * and stored in d->dm, and the baselines and momentum correlation of its
+ * rows in d->bd: once per date, by the worker; the fold summaries, the
+ * scorecards after each fold and the reports read them. 0 ok (also when
+ * already there), -1 out of memory. */
 int kt_report_date_metrics(kt_date_result *d, const kt_prices *p, int nh);
 
 /* Writes every output (every date's metrics must be computed). 0 ok, -1 with err (I/O). */

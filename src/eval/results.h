@@ -42,6 +42,9 @@ typedef struct kt_date_result {
                           * until kt_report_date_metrics() computed them */
     kt_prob_metrics *pm, *pm_hv; /* not stored: [nh] Kronos' paths and HistVol20,
                           * NULL unless S >= 2 (kt_prob_date()) */
+    struct kt_baseline_date *bd; /* not stored: per-horizon baselines and
+                                  * momentum correlation (eval/baselines.h),
+                                  * computed with dm */
 } kt_date_result;
 
 #endif /* KT_RESULTS_H */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/i18n.h"
+#include "eval/scorecard.h"
 #include "run/rundir.h"
 
 void kt_batchlog_init(kt_batchlog *b, FILE *out, FILE *json_out)
@@ -121,6 +122,9 @@ int kt_batchlog_format(const kt_event *ev, const kt_snapshot *s, char *buf, size
     case KT_EV_FAILED:
         snprintf(buf, n, _("error: %s"), ev->text);
         return 1;
+    case KT_EV_SCORECARD:
+        snprintf(buf, n, "%s", ev->text);
+        return ev->text[0] != '\0';
     case KT_EV_CANCELLED:
         snprintf(buf, n,
                  ngettext("Interrupted after %d completed date: %s",
@@ -141,7 +145,7 @@ static const char *ev_name(kt_event_kind k)
     static const char *const names[] = {
         "run_started", "fold_started", "date_started", "batch_progress", "date_done",
         "date_resumed", "fold_done", "metrics", "warning", "log", "paused", "resumed",
-        "finished", "empty", "failed", "cancelled"};
+        "finished", "empty", "failed", "cancelled", "scorecard"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
 
@@ -242,6 +246,22 @@ char *kt_batchlog_json(const kt_event *ev, const kt_snapshot *s)
         json_object_set_new(o, "next_steps", json_string(ev->text2));
         json_object_set_new(o, "report", json_string(ev->path));
         break;
+    case KT_EV_SCORECARD: {
+        const kt_verdict *v = &ev->verdict;
+        json_t *g = json_array(), *hs = json_array();
+        for (int i = 0; i < KT_N_GATES; i++)
+            json_array_append_new(g, json_string(kt_gate_name(v->gate[i])));
+        for (int i = 0; i < v->n_horizons && i < KT_MAX_HORIZONS; i++)
+            json_array_append_new(hs, json_pack("{s:i,s:o,s:o}", "horizon", v->horizon[i],
+                                                "net_spread", num(v->net_spread[i]),
+                                                "cost_survival", num(v->cost_survival[i])));
+        json_object_set_new(o, "fold_id", json_string(v->fold_id));
+        json_object_set_new(o, "dates", json_integer(v->n_dates));
+        json_object_set_new(o, "gates", g);
+        json_object_set_new(o, "horizons", hs);
+        json_object_set_new(o, "text", json_string(ev->text));
+        break;
+    }
     case KT_EV_PAUSED:
     case KT_EV_RESUMED:
     case KT_EV_DOWNLOAD: /* never a line (kt_batchlog_event) */

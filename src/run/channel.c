@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "run/channel.h"
@@ -25,6 +26,8 @@
 struct kt_channel {
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_cond_t space; /* signalled when a drain makes room */
+    double wait_secs;     /* kt_channel_set_wait */
     kt_snapshot snap;
     kt_event *q;         /* ring buffer */
     size_t cap, head, n;
@@ -72,8 +75,23 @@ void kt_snapshot_init(kt_snapshot *s)
     memset(s, 0, sizeof *s);
     s->state = KT_RUN_STARTING;
     s->heartbeat_interval = DEFAULT_HEARTBEAT;
-    for (int i = 0; i < KT_MAX_HORIZONS; i++)
+    for (int i = 0; i < KT_MAX_HORIZONS; i++) {
         horizon_reset(&s->h[i]);
+        s->verdict.net_spread[i] = s->verdict.cost_survival[i] = NAN;
+    }
+}
+
+static void verdict_put(kt_snapshot *s, const kt_verdict *v)
+{
+    s->verdict = *v;
+    s->verdict.fold_id[sizeof v->fold_id - 1] = '\0';
+    if (s->verdict.n_horizons < 0)
+        s->verdict.n_horizons = 0;
+    if (s->verdict.n_horizons > KT_MAX_HORIZONS)
+        s->verdict.n_horizons = KT_MAX_HORIZONS;
+    for (int g = 0; g < KT_N_GATES; g++)
+        if (s->verdict.gate[g] != KT_GATE_PASS && s->verdict.gate[g] != KT_GATE_FAIL)
+            s->verdict.gate[g] = KT_GATE_NOT_RUN;
 }
 
 static void log_push_line(kt_snapshot *s, char kind, const char *text, size_t len)
@@ -175,6 +193,8 @@ static void header_put(kt_snapshot *s, const kt_run_header *h)
     s->lookback = h->lookback;
     s->dates_total = h->dates_total;
     COPY(s->run_dir, h->run_dir);
+    COPY(s->model_cutoff, h->model_cutoff);
+    s->dates_seen = h->dates_seen;
     if (h->heartbeat_interval > 0)
         s->heartbeat_interval = h->heartbeat_interval;
 }
@@ -297,6 +317,11 @@ void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev)
         if (ev->text[0])
             LOG(s, 'I', ev->text);
         break;
+    case KT_EV_SCORECARD:
+        verdict_put(s, &ev->verdict);
+        if (ev->text[0])
+            LOG(s, 'I', ev->text);
+        break;
     case KT_EV_DOWNLOAD:
         COPY(s->dl_id, ev->text);
         COPY(s->dl_file, ev->text2);
@@ -402,6 +427,11 @@ kt_channel *kt_channel_new_capacity(size_t capacity)
         pthread_mutex_destroy(&ch->mu);
         goto fail_pipe;
     }
+    if (pthread_cond_init(&ch->space, NULL) != 0) {
+        pthread_cond_destroy(&ch->cv);
+        pthread_mutex_destroy(&ch->mu);
+        goto fail_pipe;
+    }
     kt_snapshot_init(&ch->snap);
     return ch;
 fail_pipe:
@@ -423,6 +453,7 @@ void kt_channel_free(kt_channel *ch)
     if (!ch)
         return;
     pthread_cond_destroy(&ch->cv);
+    pthread_cond_destroy(&ch->space);
     pthread_mutex_destroy(&ch->mu);
     close(ch->wake[0]);
     close(ch->wake[1]);
@@ -495,10 +526,47 @@ static void publish_locked(kt_channel *ch, const kt_event *ev)
     wake_locked(ch);
 }
 
+static int droppable(kt_event_kind k)
+{
+    return k == KT_EV_BATCH_PROGRESS || k == KT_EV_DOWNLOAD;
+}
+
+/* With a wait set: an event that must not be lost waits (at most
+ * wait_secs) while the queue is full of such events, until a drain makes
+ * room or the run is cancelled. */
+static void wait_for_room_locked(kt_channel *ch, const kt_event *ev)
+{
+    if (ch->wait_secs <= 0 || droppable(ev->kind))
+        return;
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    double end = (double)dl.tv_sec + dl.tv_nsec / 1e9 + ch->wait_secs;
+    dl.tv_sec = (time_t)end;
+    dl.tv_nsec = (long)((end - (double)dl.tv_sec) * 1e9);
+    while (ch->n == ch->cap && !ch->cancelled) {
+        size_t i = 0;
+        while (i < ch->n && !droppable(q_at(ch, i)->kind))
+            i++;
+        if (i < ch->n)
+            return; /* a progress event makes room */
+        if (pthread_cond_timedwait(&ch->space, &ch->mu, &dl) == ETIMEDOUT)
+            return;
+    }
+}
+
 void kt_channel_publish(kt_channel *ch, const kt_event *ev)
 {
     pthread_mutex_lock(&ch->mu);
+    wait_for_room_locked(ch, ev);
     publish_locked(ch, ev);
+    pthread_mutex_unlock(&ch->mu);
+}
+
+void kt_channel_set_wait(kt_channel *ch, double secs)
+{
+    pthread_mutex_lock(&ch->mu);
+    ch->wait_secs = secs;
+    pthread_cond_broadcast(&ch->space);
     pthread_mutex_unlock(&ch->mu);
 }
 
@@ -547,6 +615,7 @@ size_t kt_channel_drain(kt_channel *ch, kt_event *out, size_t max)
     }
     if (ch->n == 0)
         quiet_locked(ch);
+    pthread_cond_broadcast(&ch->space);
     pthread_mutex_unlock(&ch->mu);
     return k;
 }
@@ -587,6 +656,7 @@ void kt_channel_cancel(kt_channel *ch)
     pthread_mutex_lock(&ch->mu);
     ch->cancelled = 1;
     pthread_cond_broadcast(&ch->cv);
+    pthread_cond_broadcast(&ch->space);
     pthread_mutex_unlock(&ch->mu);
 }
 

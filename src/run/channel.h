@@ -5,7 +5,8 @@
  *  - The worker calls kt_channel_publish() for every event. The channel
  *    applies the event to its snapshot under a mutex, queues it (bounded;
  *    when full the oldest BATCH_PROGRESS or DOWNLOAD events are dropped first and the
- *    drop is counted), and makes kt_channel_wake_fd() readable.
+ *    drop is counted; with kt_channel_set_wait() other events first wait
+ *    for room), and makes kt_channel_wake_fd() readable.
  *  - Front ends never touch worker state: they copy the snapshot with
  *    kt_channel_snapshot() and/or drain queued events with
  *    kt_channel_drain(). Only one thread drains.
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 #include "eval/results.h"
+#include "eval/scorecard.h"
 #include "model/kronos.h"
 
 #define KT_HIST 240        /* recent per-date values kept for sparklines */
@@ -55,6 +57,8 @@ typedef enum kt_event_kind {
     KT_EV_EMPTY,           /* text: reason; text2: next steps */
     KT_EV_FAILED,          /* text: reason */
     KT_EV_CANCELLED,
+    KT_EV_SCORECARD,       /* verdict: the scorecard of the dates so far,
+                            * after each fold */
     KT_EV_DOWNLOAD         /* a model file arrives from the Hub, before the run
                             * starts: text id, text2 file, dl_done of dl_total
                             * bytes. Shown by the console; not an events/1 line */
@@ -74,6 +78,21 @@ typedef struct kt_horizon_stats {
     float hist[KT_HIST];         /* per-date RankIC, most recent KT_HIST */
 } kt_horizon_stats;
 
+/* SCORECARD: the stability scorecard of the dates scored so far, as the
+ * worker computed it after a fold (eval/report.h kt_report_scorecard;
+ * after the last fold it is the run's stability_scorecard.csv). Front ends
+ * only show it. */
+typedef struct kt_verdict {
+    char fold_id[16];            /* the fold it follows; "" = none yet */
+    int n_dates;                 /* evaluation dates it covers */
+    kt_gate_state gate[KT_N_GATES];
+    int n_horizons;
+    int horizon[KT_MAX_HORIZONS];
+    double net_spread[KT_MAX_HORIZONS];    /* mean net quintile spread after
+                                            * costs (base_slippage); NaN unknown */
+    double cost_survival[KT_MAX_HORIZONS]; /* base_slippage; NaN unknown */
+} kt_verdict;
+
 /* RUN_STARTED: what the header panel shows, copied into the snapshot. */
 typedef struct kt_run_header {
     char experiment[64];
@@ -87,6 +106,8 @@ typedef struct kt_run_header {
     int dates_total;             /* dates over the whole run */
     char run_dir[512];
     double heartbeat_interval;   /* 0: keep the default (5 s) */
+    char model_cutoff[24];       /* the model's last training date, "" none */
+    int dates_seen;              /* evaluation dates on or before it */
 } kt_run_header;
 
 typedef struct kt_event {
@@ -113,6 +134,7 @@ typedef struct kt_event {
     kronos_device_status device; /* RUN_STARTED, DEVICE */
     char path[600];              /* EMPTY: REPORT_EMPTY.md path (optional) */
     int64_t dl_done, dl_total;   /* DOWNLOAD: bytes */
+    kt_verdict verdict;          /* SCORECARD */
 } kt_event;
 
 typedef struct kt_snapshot {
@@ -129,6 +151,8 @@ typedef struct kt_snapshot {
     char model_desc[256];
     int64_t params;
     int max_context, lookback;
+    char model_cutoff[24];        /* "" none (header) */
+    int dates_seen;               /* dates on or before the cutoff */
 
     /* progress */
     int fold_index, fold_total;
@@ -162,6 +186,7 @@ typedef struct kt_snapshot {
     kt_horizon_stats h[KT_MAX_HORIZONS];
     int n_flags;
     kt_fold_flag flags[KT_MAX_FOLD_FLAGS];
+    kt_verdict verdict;           /* the latest SCORECARD */
 
     /* Log lines, oldest first. The first byte of a line is its kind:
      * 'I' event, 'W' warning, 'E' error; the text follows. Lines are
@@ -189,6 +214,13 @@ void kt_channel_free(kt_channel *ch);
 
 /* Worker side. */
 void kt_channel_publish(kt_channel *ch, const kt_event *ev);
+/* A front end that drains (--batch, the console, the run directory's
+ * recorder) sets a wait: then publishing an event other than
+ * BATCH_PROGRESS and DOWNLOAD into a full queue waits, at most secs, for
+ * a drain to make room (or for a cancel) instead of dropping the oldest
+ * event, so a fast resume cannot lose its first lines (the run's
+ * warnings among them). 0 (the default): never wait. */
+void kt_channel_set_wait(kt_channel *ch, double secs);
 /* Between micro-batches: blocks while paused; returns 1 when cancel was
  * requested (the worker then stops), 0 to go on. */
 int kt_channel_checkpoint(kt_channel *ch);

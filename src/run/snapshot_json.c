@@ -73,6 +73,35 @@ static json_t *device_to_json(const kronos_device_status *d)
     return o;
 }
 
+/* A gate's state as the CSVs name it (eval/scorecard.h kt_gate_name; not
+ * linked here, so that the status reader stands alone for its fuzzer). */
+static const char *gate_name(kt_gate_state g)
+{
+    return g == KT_GATE_PASS ? "pass" : g == KT_GATE_FAIL ? "fail" : "not_run";
+}
+
+/* "verdict": the latest scorecard (gates by name, net spread per horizon). */
+static json_t *verdict_to_json(const kt_verdict *v)
+{
+    json_t *o = json_object();
+    PUT_STR(o, v, fold_id);
+    PUT_INT(o, v, n_dates);
+    json_t *g = json_array();
+    for (int i = 0; i < KT_N_GATES; i++)
+        json_array_append_new(g, json_string(gate_name(v->gate[i])));
+    PUT(o, "gates", g);
+    json_t *hs = json_array();
+    for (int i = 0; i < v->n_horizons && i < KT_MAX_HORIZONS; i++) {
+        json_t *h = json_object();
+        PUT(h, "horizon", json_integer(v->horizon[i]));
+        PUT(h, "net_spread", real_or_null(v->net_spread[i]));
+        PUT(h, "cost_survival", real_or_null(v->cost_survival[i]));
+        json_array_append_new(hs, h);
+    }
+    PUT(o, "horizons", hs);
+    return o;
+}
+
 static const char *const state_names[] = {"starting", "running", "paused", "finished",
                                           "empty", "failed", "cancelled"};
 #define N_STATES ((int)(sizeof state_names / sizeof state_names[0]))
@@ -101,6 +130,8 @@ json_t *kt_snapshot_to_json(const kt_snapshot *s, double updated_unix)
     PUT_INT(o, s, params);
     PUT_INT(o, s, max_context);
     PUT_INT(o, s, lookback);
+    PUT_STR(o, s, model_cutoff);
+    PUT_INT(o, s, dates_seen);
 
     PUT_INT(o, s, fold_index);
     PUT_INT(o, s, fold_total);
@@ -141,6 +172,7 @@ json_t *kt_snapshot_to_json(const kt_snapshot *s, double updated_unix)
         json_array_append_new(fl, f);
     }
     PUT(o, "fold_flags", fl);
+    PUT(o, "verdict", verdict_to_json(&s->verdict));
 
     json_t *lg = json_array();
     for (int i = 0; i < s->log_n && i < KT_LOG_LINES; i++)
@@ -327,6 +359,8 @@ static void progress_from_json(rd *r, const json_t *j, kt_snapshot *s)
     GET_I64(j, s, params);
     GET_INT(j, s, max_context);
     GET_INT(j, s, lookback);
+    GET_STR(j, s, model_cutoff);
+    GET_INT(j, s, dates_seen);
 
     GET_INT(j, s, fold_index);
     GET_INT(j, s, fold_total);
@@ -421,6 +455,42 @@ static void flags_from_json(rd *r, const json_t *j, kt_snapshot *s)
     }
 }
 
+/* Reading step 6b: the "verdict" object (absent in older files: none). */
+static void verdict_from_json(rd *r, const json_t *j, kt_snapshot *s)
+{
+    json_t *v = json_object_get(j, "verdict");
+    if (!v)
+        return;
+    if (!json_is_object(v)) {
+        bad(r, "verdict", _("an object"));
+        return;
+    }
+    kt_verdict *x = &s->verdict;
+    GET_STR(v, x, fold_id);
+    GET_INT(v, x, n_dates);
+    json_t *g = json_object_get(v, "gates");
+    for (size_t i = 0; json_is_array(g) && i < json_array_size(g) && i < KT_N_GATES; i++) {
+        const char *name = json_string_value(json_array_get(g, i));
+        x->gate[i] = name && strcmp(name, "pass") == 0   ? KT_GATE_PASS
+                     : name && strcmp(name, "fail") == 0 ? KT_GATE_FAIL
+                                                         : KT_GATE_NOT_RUN;
+    }
+    json_t *hs = json_object_get(v, "horizons");
+    if (hs && !json_is_array(hs))
+        bad(r, "verdict", _("an object with a horizons array"));
+    for (size_t i = 0; json_is_array(hs) && i < json_array_size(hs) && i < KT_MAX_HORIZONS; i++) {
+        json_t *h = json_array_get(hs, i);
+        if (!json_is_object(h)) {
+            bad(r, "verdict", _("an object with a horizons array"));
+            break;
+        }
+        int k = x->n_horizons++;
+        get_int(r, h, "horizon", &x->horizon[k]);
+        get_real(r, h, "net_spread", &x->net_spread[k]);
+        get_real(r, h, "cost_survival", &x->cost_survival[k]);
+    }
+}
+
 /* Reading step 7: the "log" array, its last KT_LOG_LINES lines. */
 static void log_from_json(rd *r, const json_t *j, kt_snapshot *s)
 {
@@ -455,6 +525,7 @@ int kt_snapshot_from_json(const json_t *j, kt_snapshot *s, double *updated_unix,
     GET_I64(j, s, rss_bytes);
     horizons_from_json(r, j, s);
     flags_from_json(r, j, s);
+    verdict_from_json(r, j, s);
     log_from_json(r, j, s);
     GET_STR(j, s, empty_reason);
     GET_STR(j, s, empty_hint);

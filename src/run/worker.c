@@ -360,6 +360,58 @@ static void publish_fold_done(run *r, int k)
     free(v);
 }
 
+/* The scorecard of the dates so far, after fold k: the verdict the
+ * front ends show (computed here, as the report computes it; after the
+ * last fold it is the run's stability_scorecard.csv). Skipped when out of
+ * memory: the report will say so. */
+static void publish_scorecard(run *r, int k)
+{
+    kt_report_input in = {
+        .cfg = r->cfg, .prices = r->p, .plan = &r->plan, .dates = r->dates, .n_dates = r->nd};
+    kt_report_card card;
+    if (kt_report_scorecard(&in, &card) != 0)
+        return;
+    kt_event ev;
+    fold_event(r, &ev, KT_EV_SCORECARD, k);
+    kt_verdict *v = &ev.verdict;
+    snprintf(v->fold_id, sizeof v->fold_id, "%s", r->plan.f[k].id);
+    v->n_dates = card.n_dates;
+    v->n_horizons = card.n_horizons;
+    char gates[3][64], nets[KT_MAX_HORIZONS * 24] = "";
+    size_t len = 0;
+    for (int g = 0; g < KT_N_GATES; g++) {
+        v->gate[g] = card.gates[g].state;
+        snprintf(gates[g], sizeof gates[g], _("gate %d %s"), g + 1,
+                 v->gate[g] == KT_GATE_PASS   ? _("pass")
+                 : v->gate[g] == KT_GATE_FAIL ? _("fail")
+                                              : _("not run"));
+    }
+    for (int h = 0; h < card.n_horizons; h++) {
+        v->horizon[h] = card.rows[h].horizon;
+        v->net_spread[h] = card.net_spread[h];
+        v->cost_survival[h] = card.rows[h].cost_survival;
+        char num[24];
+        if (isfinite(v->net_spread[h]))
+            snprintf(num, sizeof num, "%+.2f%%", 100 * v->net_spread[h]);
+        else
+            snprintf(num, sizeof num, "%s", _("n/a"));
+        len += (size_t)snprintf(nets + len, sizeof nets - len, "%s%dd %s", h ? ", " : "",
+                                v->horizon[h], num);
+        if (len >= sizeof nets)
+            len = sizeof nets - 1;
+    }
+    /* TRANSLATORS: after fold_02 (42 dates): gate 1 pass, gate 2 fail, gate
+     * 3 not run; net spread ...: 5d +0.12%, 20d -0.30% */
+    snprintf(ev.text, sizeof ev.text,
+             ngettext("Scorecard after %s (%d date): %s, %s, %s; net spread after costs "
+                      "(base_slippage): %s",
+                      "Scorecard after %s (%d dates): %s, %s, %s; net spread after costs "
+                      "(base_slippage): %s",
+                      (unsigned long)card.n_dates),
+             v->fold_id, card.n_dates, gates[0], gates[1], gates[2], nets);
+    publish(r, &ev);
+}
+
 /* Reason of an empty run, recomputed from the data. */
 static void empty_reason(run *r, char *reason, size_t n, char *hint, size_t hn)
 {
@@ -486,6 +538,44 @@ static int run_open(run *r)
     return KT_EXIT_OK;
 }
 
+/* The evaluation dates of the plan on or before the model's last
+ * training date (0 without one). */
+static int dates_seen(run *r, const char *cut)
+{
+    int k = 0;
+    for (int f = 0; cut && f < r->plan.n; f++)
+        for (int ci = r->plan.f[f].first; ci <= r->plan.f[f].last; ci++) {
+            char d[32];
+            kt_calendar_format(r->cal, ci, d, sizeof d);
+            k += kt_evalcfg_on_or_before(d, cut);
+        }
+    return k;
+}
+
+/* The pretraining-overlap warning: some evaluation dates are on or
+ * before the model's last training date. 1 with the line in msg. */
+static int overlap_warning(run *r, char *msg, size_t n)
+{
+    const char *src;
+    const char *cut = kt_evalcfg_model_cutoff(r->cfg, &src);
+    int k = dates_seen(r, cut);
+    if (k == 0)
+        return 0;
+    /* TRANSLATORS: 62 of 62 evaluation dates ... date 2024-02-29 (--model-cutoff) */
+    snprintf(msg, n,
+             ngettext("pretraining overlap: %d of %d evaluation date is on or before the model's "
+                      "last training date %s (%s): the model has seen it, so its numbers "
+                      "overstate out-of-sample skill",
+                      "pretraining overlap: %d of %d evaluation dates are on or before the model's "
+                      "last training date %s (%s): the model has seen them, so their numbers "
+                      "overstate out-of-sample skill",
+                      (unsigned long)r->total),
+             k, r->total, cut,
+             strcmp(src, "default") == 0 ? _("default for the released NeoQuasar/Kronos models")
+                                         : "--model-cutoff");
+    return 1;
+}
+
 /* Step 2: RUN_STARTED, then the warnings about the device and the data. */
 static void publish_header(run *r)
 {
@@ -507,6 +597,9 @@ static void publish_header(run *r)
     h->lookback = r->cfg->lookback;
     h->dates_total = r->total;
     snprintf(h->run_dir, sizeof h->run_dir, "%s", a->run_dir);
+    const char *cut = kt_evalcfg_model_cutoff(r->cfg, NULL);
+    snprintf(h->model_cutoff, sizeof h->model_cutoff, "%s", cut ? cut : "");
+    h->dates_seen = dates_seen(r, cut);
     ev.device = a->scorer->device;
     ev.fold_total = r->plan.n;
     publish(r, &ev);
@@ -527,6 +620,8 @@ static void publish_header(run *r)
         publish_text(r, KT_EV_WARNING, msg);
     }
     if (kt_prices_drop_summary(&r->p->stats, msg, sizeof msg))
+        publish_text(r, KT_EV_WARNING, msg);
+    if (overlap_warning(r, msg, sizeof msg))
         publish_text(r, KT_EV_WARNING, msg);
 }
 
@@ -634,6 +729,7 @@ static int run_fold(run *r, int k)
             return code;
     }
     publish_fold_done(r, k);
+    publish_scorecard(r, k);
     return KT_EXIT_OK;
 }
 
