@@ -443,7 +443,8 @@ static void draw_ic_decay(cairo_t *cr, double w, double hgt, const void *ctx)
                                "one panel per horizon");
     kt_legend_item it[3] = {
         {"RankIC of a date", style(INK, 1, 0, 0.8), KT_MARK_DOT},
-        {"rolling median (last 10 dates of the fold)", style(INK, 2.6, 0, 1), KT_MARK_LINE},
+        {"rolling median (last 10 dates of the fold, from its 5th)", style(INK, 2.6, 0, 1),
+         KT_MARK_LINE},
         {"fold boundary", style(GREY, 1, KT_DASH_DASHED, 1), KT_MARK_LINE},
     };
     top += kt_plot_legend(cr, 20, top, w - 40, it, fd->fold_lines ? 3 : 2) + 6;
