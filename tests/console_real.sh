@@ -258,8 +258,12 @@ wait_for "FINISHED" 300 && {
         $TM send-keys -t kt q
         wait_gone "REPORT.md: lines"
         expect "▶ REPORT.md"
-        # the second file: the scorecard CSV with its header
-        $TM send-keys -t kt Down Enter
+        # the third file (after REPORT.html): the scorecard CSV with its header
+        $TM send-keys -t kt Down
+        wait_for "▶ REPORT.html"
+        $TM send-keys -t kt Down
+        wait_for "▶ stability_scorecard.csv"
+        $TM send-keys -t kt Enter
         wait_for "stability_scorecard.csv: lines 1-3 of 3" &&
             expect "horizon,rankic_headline,rankic_mean,nw_t,pct_positive"
         $TM send-keys -t kt Escape
