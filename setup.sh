@@ -26,8 +26,9 @@ say() { printf '==> %s\n' "$*" >&2; }
 PACKAGES=(
   gcc g++ make autoconf automake autopoint gettext libtool pkg-config
   libncurses-dev libtorch-dev libopenblas0-pthread libcsv-dev check libjansson-dev
-  libcurl4-openssl-dev libssl-dev
-  tmux locales clang libclang-rt-14-dev valgrind python3 python3-jsonschema
+  libcurl4-openssl-dev libssl-dev libcairo2-dev fonts-dejavu-core
+  tmux locales clang libclang-rt-14-dev valgrind python3 python3-jsonschema chromium
+  slurm-wlm munge  # tests/slurm.sh: a private single-node Slurm cluster (issue 18)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

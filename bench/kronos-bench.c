@@ -3,11 +3,16 @@
  * generation of 90 steps. Random weights of the Kronos-small shape (with a
  * Kronos-Tokenizer-base shaped tokenizer) unless --tokenizer/--model are
  * given. Prints seconds per date, tokens/s and achieved GFLOP/s of the
- * prefill and overall, next to the sgemm rate measured in this process. */
+ * prefill and overall, next to the sgemm rate measured in this process, and
+ * a roofline of the date: per phase the larger of FLOPs / sgemm peak and
+ * bytes moved / memory bandwidth (a triad measured in this process), summed
+ * over the phases. */
 #include "config.h"
 
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +68,78 @@ typedef struct {
     kronos_stamp *xs, *ys;
 } bench_data;
 
-/* the analytic FLOP counts of one date */
+/* the analytic FLOP and byte counts of one date, per phase */
 typedef struct {
-    double pre, steps, total;
+    double enc, pre, steps, dec, total;       /* FLOPs (matrix products) */
+    double b_enc, b_pre, b_steps, b_dec;      /* bytes moved to and from memory */
 } bench_flops;
+
+/* The memory bandwidth: a triad a = b + s*c over arrays far larger than
+ * the caches, split over `threads` threads that first-touch their own part.
+ * Best of `reps`; bytes counted as STREAM does (three arrays, no
+ * write-allocate), so the figure is comparable with STREAM's. */
+typedef struct {
+    double *a, *b, *c;
+    size_t lo, hi;
+    int init;
+} triad_part;
+
+static void *triad_run(void *arg)
+{
+    triad_part *t = arg;
+    if (t->init) {
+        for (size_t i = t->lo; i < t->hi; i++) {
+            t->a[i] = 0;
+            t->b[i] = 1;
+            t->c[i] = 2;
+        }
+    } else {
+        for (size_t i = t->lo; i < t->hi; i++)
+            t->a[i] = t->b[i] + 3.0 * t->c[i];
+    }
+    return NULL;
+}
+
+static double triad_pass(triad_part *parts, int threads, int init)
+{
+    pthread_t th[64];
+    double t0 = now_s();
+    for (int k = 0; k < threads; k++) {
+        parts[k].init = init;
+        if (k > 0 && pthread_create(&th[k], NULL, triad_run, &parts[k]) != 0)
+            return -1;
+    }
+    triad_run(&parts[0]);
+    for (int k = 1; k < threads; k++)
+        pthread_join(th[k], NULL);
+    return now_s() - t0;
+}
+
+static double bench_bandwidth_gbs(int threads, size_t n, int reps)
+{
+    if (threads < 1)
+        threads = 1;
+    if (threads > 64)
+        threads = 64;
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
+    triad_part parts[64];
+    double best = 0;
+    if (a && b && c) {
+        for (int k = 0; k < threads; k++)
+            parts[k] = (triad_part){a, b, c, n * (size_t)k / (size_t)threads, n * (size_t)(k + 1) / (size_t)threads, 1};
+        if (triad_pass(parts, threads, 1) >= 0) {
+            for (int r = 0; r < reps; r++) {
+                double dt = triad_pass(parts, threads, 0);
+                if (dt > 0 && 3.0 * 8.0 * (double)n / dt / 1e9 > best)
+                    best = 3.0 * 8.0 * (double)n / dt / 1e9;
+            }
+        }
+    }
+    free(a);
+    free(b);
+    free(c);
+    return best;
+}
 
 /* Step 1: parse the options; -1 to go on, else the exit code. */
 static int bench_parse(int argc, char **argv, bench_args *a)
@@ -166,35 +239,49 @@ static int bench_build_workload(const bench_args *a, bench_data *bd)
     return 0;
 }
 
-/* Step 5: the analytic FLOPs of the date (matrix products only). */
+/* Step 5: the analytic FLOPs of the date (matrix products only) and the
+ * bytes each phase must move at least: the weights once per micro-batch
+ * (and per step in generation), the predictor's KV cache written by the
+ * prefill and read in full by every generation step (fp32), and the
+ * inputs and outputs. Activations that stay in cache are not counted. */
 static bench_flops bench_count_flops(const kronos_info *info, const kronos_timing *tm, double mc,
                                      size_t L, size_t P)
 {
     const kronos_predictor_config *pc = &info->predictor;
     const kronos_tokenizer_config *tc = &info->tokenizer;
     double d = pc->d_model, ff = pc->ff_dim, rows = (double)tm->rows, V1 = pow(2, pc->s1_bits),
-           V2 = pow(2, pc->s2_bits);
-    double Lw = fmin(L, mc);
+           V2 = pow(2, pc->s2_bits), nl = pc->n_layers, mb = tm->micro_batches > 0 ? tm->micro_batches : 1;
+    double Lw = fmin(L, mc), wp = 4.0 * (double)info->predictor_params, wt = 4.0 * (double)info->tokenizer_params;
     bench_flops f;
-    f.pre = rows * (pc->n_layers * block_flops(d, ff, Lw, Lw) + Lw * (4 * d * d + 4 * d * d) +
-                    2 * d * V1 + 6 * d * d + 2 * d * V2);
-    f.steps = 0;
+    f.pre = rows * (nl * block_flops(d, ff, Lw, Lw) + Lw * (4 * d * d + 4 * d * d) + 2 * d * V1 + 6 * d * d +
+                    2 * d * V2);
+    f.b_pre = mb * wp + rows * nl * 2 * Lw * d * 4;
+    f.steps = f.b_steps = 0;
     for (size_t i = 1; i < P; i++) {
         double T = fmin(L + i, mc);
-        f.steps += rows * (pc->n_layers * block_flops(d, ff, 1, T) + 8 * d * d + 4 * d * d + 2 * d * (V1 + V2) +
-                           4 * d * d + 4 * T * d);
+        f.steps += rows * (nl * block_flops(d, ff, 1, T) + 8 * d * d + 4 * d * d + 2 * d * (V1 + V2) + 4 * d * d +
+                           4 * T * d);
+        f.b_steps += mb * wp + rows * nl * 2 * (T + 1) * d * 4;
     }
     double dt = tc->d_model, dff = tc->ff_dim, W = fmin(L + P, mc);
-    double enc = rows * ((tc->n_enc_layers - 1) * block_flops(dt, dff, L, L) + L * 2 * dt * (6 + 20));
-    double dec = rows * ((tc->n_dec_layers - 1) * block_flops(dt, dff, W, W) + W * 2 * dt * (6 + 20));
-    f.total = f.pre + f.steps + enc + dec;
+    f.enc = rows * ((tc->n_enc_layers - 1) * block_flops(dt, dff, L, L) + L * 2 * dt * (6 + 20));
+    f.dec = rows * ((tc->n_dec_layers - 1) * block_flops(dt, dff, W, W) + W * 2 * dt * (6 + 20));
+    f.b_enc = mb * wt + rows * L * 6 * 4;
+    f.b_dec = mb * wt + rows * W * 6 * 4;
+    f.total = f.enc + f.pre + f.steps + f.dec;
     return f;
+}
+
+/* one phase's roofline term: the larger of its compute and memory times */
+static double roof(double flops, double bytes, double peak_gflops, double bw_gbs)
+{
+    return fmax(flops / (peak_gflops * 1e9), bytes / (bw_gbs * 1e9));
 }
 
 /* Step 6: print the report. */
 static void bench_print_report(const bench_args *a, const kronos_info *info, const kronos_device_status *ds,
                                const kronos_timing *tm, double wall, double cpu, double peak,
-                               const bench_flops *f)
+                               double bw, const bench_flops *f)
 {
     const kronos_predictor_config *pc = &info->predictor;
     const kronos_tokenizer_config *tc = &info->tokenizer;
@@ -228,6 +315,18 @@ static void bench_print_report(const bench_args *a, const kronos_info *info, con
     printf("  generation steps: %.1f GFLOP/s\n", f->steps / tm->generate_s / 1e9);
     printf("  overall:          %.1f GFLOP/s (%.0f%% of peak, %.1f GFLOP in all)\n", f->total / wall / 1e9,
            100 * f->total / wall / 1e9 / peak, f->total / 1e9);
+    printf("  memory bandwidth: %.1f GB/s (triad, %d threads, best of 5)\n", bw, ds->intra_threads);
+    if (bw <= 0 || peak <= 0)
+        return;
+    double r_enc = roof(f->enc, f->b_enc, peak, bw), r_pre = roof(f->pre, f->b_pre, peak, bw),
+           r_st = roof(f->steps, f->b_steps, peak, bw), r_dec = roof(f->dec, f->b_dec, peak, bw);
+    double r = r_enc + r_pre + r_st + r_dec;
+    printf("  roofline:         %.2f s per date (per phase max(FLOPs/peak, bytes/bandwidth), summed)\n", r);
+    printf("    encode %.2f s, prefill %.2f s, generation %.2f s (%.1f GB moved: %s-bound), decode %.2f s\n", r_enc,
+           r_pre, r_st, f->b_steps / 1e9, f->b_steps / (bw * 1e9) > f->steps / (peak * 1e9) ? "memory" : "compute",
+           r_dec);
+    printf("  against roofline: date %.2fx, prefill %.2fx, generation %.2fx\n", wall / r, tm->prefill_s / r_pre,
+           tm->generate_s / r_st);
 }
 
 int main(int argc, char **argv)
@@ -287,9 +386,10 @@ int main(int argc, char **argv)
     kronos_timing tm;
     kronos_debug_timing(m, &tm);
     kronos_device_status_get(m, &ds, &e);
+    double bw = bench_bandwidth_gbs(ds.intra_threads, (size_t)16 << 20, 5); /* 3 x 128 MB, past any cache */
 
     bench_flops f = bench_count_flops(&info, &tm, s.max_context, (size_t)a.lookback, (size_t)a.pred_len);
-    bench_print_report(&a, &info, &ds, &tm, wall, cpu, peak, &f);
+    bench_print_report(&a, &info, &ds, &tm, wall, cpu, peak, bw, &f);
     free(bd.x);
     free(bd.out);
     free(bd.xs);

@@ -54,6 +54,12 @@ grep -q '^warning: no evaluation rows: ' "$T/err2" || fail "empty warning"
   fail "empty baselines.csv"
 [ "$(cat "$T/empty/cost_overlays.csv")" = 'date,fold_id,horizon,scenario,gross_spread,turnover,cost,net_spread,impact_missing' ] ||
   fail "empty cost_overlays.csv"
+# no figure over zero rows, and the report says so (also as HTML)
+[ ! -e "$T/empty/figures" ] || fail "figures/ of an empty run"
+grep -q '^- Figures: figure not drawn: no evaluation rows$' "$T/empty/REPORT_EMPTY.md" || fail "REPORT_EMPTY.md: figures"
+grep -q '<li>Figures: figure not drawn: no evaluation rows</li>' "$T/empty/REPORT_EMPTY.html" ||
+  fail "REPORT_EMPTY.html: figures"
+[ ! -e "$T/empty/REPORT.html" ] || fail "REPORT.html of an empty run"
 
 # 3. exit codes
 $BIN --lookback 0 2>/dev/null; [ $? -eq 2 ] || fail "usage exit code"
@@ -99,6 +105,11 @@ grep -q 'Resumed from the journal' "$T/err5" || fail "nothing resumed"
 for f in scores.csv per_date_metrics.csv fold_summaries.csv ic_decay_stats.csv churn.csv leak_tripwires.json \
          stability_scorecard.csv churn_diagnostics.csv baselines.csv cost_overlays.csv; do
   cmp -s "$T/ref/$f" "$T/int/$f" || fail "$f differs after resume"
+done
+# the figures too (PNG and SVG), drawn by a process that resumed
+[ "$(ls "$T/ref/figures" | wc -l)" -eq 16 ] || fail "expected 16 figure files"
+for f in "$T/ref/figures/"*; do
+  cmp -s "$f" "$T/int/figures/$(basename "$f")" || fail "figures/$(basename "$f") differs after resume"
 done
 # cost overlays: five scenarios per (date, horizon); gross has no cost; other
 # cost settings only rewrite the report (the journal resumes every date)

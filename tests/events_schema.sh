@@ -63,6 +63,13 @@ jrun run 0 $OPTS --output-dir "$T/run"
 cmp -s "$T/run.json" "$T/run/events.jsonl" || fail "run: --json output differs from events.jsonl"
 cp "$T/run/events.jsonl" "$T/run.events.first"
 jrun resume 0 --resume "$T/run"
+# sampled paths: date_done and date_resumed carry brier and coverage_80
+jrun paths 0 $OPTS --sample-count 3 --temperature 1 --output-dir "$T/paths"
+jrun paths_resume 0 --resume "$T/paths"
+grep -q '"event":"date_done".*"brier":[0-9.e-]*,"coverage_80":[0-9.e-]*' "$T/paths.json" ||
+    fail "paths: no date_done with brier and coverage_80"
+grep -q '"event":"date_resumed".*"brier":[0-9.e-]*,"coverage_80":' "$T/paths_resume.json" ||
+    fail "paths_resume: no date_resumed with brier and coverage_80"
 jrun empty 0 $OPTS --lookback 5000 --output-dir "$T/empty"
 mkdir -p "$T/failed/scores.csv"
 jrun failed 6 $OPTS --output-dir "$T/failed"

@@ -402,6 +402,52 @@ static int cancel_after(void *user, int done, int total)
 }
 
 /* One batched call (micro-batches of 3 rows) == one call per series. */
+/* kronos_forecast_paths: the same averaged forecast, bit for bit, as
+ * kronos_forecast, and paths whose mean is that forecast (the average
+ * is taken in normalised space, the paths de-normalised one by one:
+ * equal up to rounding); each path is series i's own sample stream, so
+ * sample 0 with sample_count 1 is path 0. */
+START_TEST(test_forecast_paths)
+{
+    kronos_model *m = open_fx("tiny");
+    kronos_error e;
+    series s;
+    load_series("tiny", &s);
+    const int starts[2] = {10, 333}, L = 40, P = 6, S = 3;
+    kronos_batch b;
+    make_batch(&s, starts, 2, L, P, &b);
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.pred_len = P;
+    sp.max_context = 128;
+    sp.sample_count = S;
+    double ref[2 * P * 6], avg[2 * P * 6], paths[2 * S * P * 6];
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, ref, &e), KRONOS_OK);
+    ck_assert_int_eq(kronos_forecast_paths(m, &b, &sp, NULL, NULL, avg, paths, &e), KRONOS_OK);
+    ck_assert(memcmp(ref, avg, sizeof ref) == 0);
+    int differ = 0;
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < P * 6; k++) {
+            double mean = 0;
+            for (int q = 0; q < S; q++)
+                mean += paths[((size_t)i * S + q) * P * 6 + k] / S;
+            ck_assert_msg(fabs(mean - ref[i * P * 6 + k]) <= 1e-4 * (fabs(ref[i * P * 6 + k]) + 1.0),
+                          "series %d value %d: mean of paths %.9g, forecast %.9g", i, k, mean,
+                          ref[i * P * 6 + k]);
+            differ += paths[((size_t)i * S) * P * 6 + k] != paths[((size_t)i * S + 1) * P * 6 + k];
+        }
+    ck_assert_msg(differ > 0, "the sampled paths are all equal");
+    ck_assert_int_eq(kronos_forecast_paths(m, &b, &sp, NULL, NULL, NULL, paths, &e), KRONOS_OK);
+    double one[2 * P * 6];
+    sp.sample_count = 1;
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, one, &e), KRONOS_OK);
+    for (int i = 0; i < 2; i++)
+        ck_assert(max_rel_diff_ok(one + i * P * 6, paths + (size_t)i * S * P * 6, P * 6, 1e-5));
+    free_series(&s);
+    kronos_close(m);
+}
+END_TEST
+
 START_TEST(test_batched_equals_per_series)
 {
     kronos_model *m = NULL;
@@ -912,6 +958,7 @@ static Suite *suite(void)
     Suite *s = suite_create("kronos");
     TCase *tc = tcase_create("parity");
     tcase_add_test(tc, test_parity_tiny);
+    tcase_add_test(tc, test_forecast_paths);
     tcase_add_test(tc, test_parity_tiny_fixed_te);
     tcase_add_test(tc, test_training_forward_equals_inference);
     tcase_add_test(tc, test_cache_and_horizon_prefix);

@@ -101,6 +101,39 @@ START_TEST(test_date_nan_labels_and_few_names)
 }
 END_TEST
 
+/* Quintile means: 12 names, scores 12..1 for A..L, labels 1..12 (A has
+ * label 1). q = 12/5 = 2: Q5 = {A, B} (mean 1.5), Q1 = {K, L} (11.5); the
+ * middle 8 split at 2 + 8/3 = 4 and 2 + 16/3 = 7: Q4 = {C, D} (3.5), Q3 =
+ * {E, F, G} (6), Q2 = {H, I, J} (9). */
+START_TEST(test_quintile_means)
+{
+    kt_xrow r[12];
+    static const char *const tk[12] = {"A", "B", "C", "D", "E", "F",
+                                       "G", "H", "I", "J", "K", "L"};
+    for (int i = 0; i < 12; i++)
+        r[i] = (kt_xrow){tk[i], 12 - i, i + 1};
+    int idx[12];
+    double q[5];
+    kt_metrics_quintile_means(r, 12, idx, q);
+    ck_near(q[0], 11.5);
+    ck_near(q[1], 9.0);
+    ck_near(q[2], 6.0);
+    ck_near(q[3], 3.5);
+    ck_near(q[4], 1.5);
+    /* Q5 - Q1 is exactly the quintile spread */
+    ck_assert(q[4] - q[0] == kt_metrics_quintile_spread(r, 12));
+    /* 5 names: one each */
+    kt_metrics_quintile_means(r, 5, idx, q);
+    ck_near(q[4], 1.0);
+    ck_near(q[3], 2.0);
+    ck_near(q[2], 3.0);
+    ck_near(q[1], 4.0);
+    ck_near(q[0], 5.0);
+    kt_metrics_quintile_means(r, 4, idx, q);
+    ck_assert(isnan(q[0]) && isnan(q[2]) && isnan(q[4]));
+}
+END_TEST
+
 START_TEST(test_quintile_five_names_and_ties)
 {
     kt_xrow r[5] = {{"A", 5, 0.1}, {"B", 4, 0.2}, {"C", 3, 0.3}, {"D", 2, 0.4}, {"E", 1, -0.5}};
@@ -219,6 +252,7 @@ int main(void)
     tcase_add_test(tc, test_date_ten_names);
     tcase_add_test(tc, test_date_nan_labels_and_few_names);
     tcase_add_test(tc, test_quintile_five_names_and_ties);
+    tcase_add_test(tc, test_quintile_means);
     tcase_add_test(tc, test_ic_decay_8_9_10);
     tcase_add_test(tc, test_run_stats_retention);
     tcase_add_test(tc, test_newey_west);

@@ -29,8 +29,14 @@ static int tscore(kt_scorer *self, const kt_score_request *req, kronos_progress_
             double last = x[(size_t)(L - 1) * 6 + 3];
             double back = x[(size_t)(L > 5 ? L - 6 : 0) * 6 + 3];
             double m = (last / back - 1.0) + 0.01 * sin(last * 7.0);
-            for (int j = 0; j < req->n_horizons; j++)
-                pred_close[i * req->n_horizons + j] = last * (1.0 + req->horizons[j] * m / 100.0);
+            for (int j = 0; j < req->n_horizons; j++) {
+                double pc = last * (1.0 + req->horizons[j] * m / 100.0);
+                pred_close[i * req->n_horizons + j] = pc;
+                /* paths spread evenly around the forecast: +-1 % per path step */
+                for (int q = 0; req->path_close && q < req->n_paths; q++)
+                    req->path_close[((size_t)i * req->n_horizons + j) * req->n_paths + q] =
+                        pc * (1.0 + 0.01 * (q - (req->n_paths - 1) / 2.0));
+            }
         }
         t->series += i1 - i0;
         if (progress && progress(user, i1, n))

@@ -2,7 +2,8 @@
  * pred_close[h] = close_last * (1 + h * m / 100), m = the series' 5-bar
  * momentum plus a ticker-independent wiggle of the last close; it walks
  * the series in micro-batches of `micro` and calls progress after each,
- * sleeping sleep_us microseconds first. */
+ * sleeping sleep_us microseconds first. With req->n_paths >= 2 path q's
+ * close is pred_close * (1 + 0.01 (q - (S - 1) / 2)). */
 #ifndef KT_TEST_SCORER_H
 #define KT_TEST_SCORER_H
 

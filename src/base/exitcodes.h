@@ -16,6 +16,8 @@ enum kt_exit {
     KT_EXIT_HUB = 8,         /* a model by name could not be had from the Hugging Face Hub
                               * (not found, not authorised, no network, offline and not
                               * cached, checksum mismatch; src/model/hub.h) */
+    KT_EXIT_SHARDS_MISSING = 9, /* merge: shards missing or unfinished, nothing written
+                                 * (run/shard.h; resubmit them with sbatch --array=...) */
     /* --status DIR only (0 = live or finished) */
     KT_EXIT_ST_FAILED = 10,  /* the run failed */
     KT_EXIT_ST_STOPPED = 11, /* the run was interrupted (resumable) */

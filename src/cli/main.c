@@ -27,6 +27,7 @@
 #include "run/batchlog.h"
 #include "run/channel.h"
 #include "run/rundir.h"
+#include "run/shard.h"
 #include "run/worker.h"
 
 static void usage(FILE *out)
@@ -48,6 +49,13 @@ static void usage(FILE *out)
             "                 (several viewers may attach; quitting never affects the run)\n"
             "  --status DIR   one-shot plain-text summary of the run in DIR\n\n"),
           out);
+    fputs(_("Sharded runs (Slurm job arrays; README \"Beyond one machine\"):\n"
+            "  --shard I/N    score shard I (0..N-1) of N into DIR/shard-I of --output-dir DIR\n"
+            "  --shard auto   I from SLURM_ARRAY_TASK_ID; N from DIR's shard plan, or on the\n"
+            "                 first submission from SLURM_ARRAY_TASK_COUNT (array 0..N-1)\n"
+            "  merge DIR [--allow-partial]\n"
+            "                 check every shard of DIR and write the run's outputs into DIR\n\n"),
+          out);
     fputs(kt_evalcfg_help(), out);
     fputs(_("\nExit status:\n"
             "  0    success, including an empty result (see REPORT_EMPTY.md)\n"
@@ -68,6 +76,9 @@ static void usage(FILE *out)
             "--status DIR exits with 0 when the run is live or finished, 10 failed,\n"
             "  11 interrupted, 12 stale (no heartbeat: the writing process is gone),\n"
             "  13 no readable status file.\n"),
+          out);
+    fputs(_("merge DIR exits with 9 when shards are missing or unfinished (nothing is\n"
+            "  written; the shards to resubmit are listed).\n"),
           out);
 }
 
@@ -271,6 +282,8 @@ typedef struct eval_inputs {
     kt_prices *prices;
     kt_calendar cal;
     kt_scorer *scorer;
+    int shard_index, shard_count; /* --shard (count 0: unsharded) */
+    char shard_root[1024];
 } eval_inputs;
 
 /* Loads the prices; KT_EXIT_OK or the exit code (the error on stderr). */
@@ -387,6 +400,9 @@ static kt_worker_args worker_args(const kt_evalcfg *cfg, eval_inputs *in, kt_cha
         .run_dir = cfg->output_dir,
         .err = werr,
         .errlen = n,
+        .shard_index = in->shard_index,
+        .shard_count = in->shard_count,
+        .shard_root = in->shard_root,
     };
 }
 
@@ -517,9 +533,17 @@ static int run_eval(int argc, char **argv)
     kt_rundir *rd = NULL;
     int sigfd = -1;
     char err[1600];
+    kt_shard_argv sa;
     if (!cfg)
         return KT_EXIT_FAILURE;
-    int code = eval_options(cfg, argc, argv);
+    int code = kt_shard_argv_take(&sa, argc, argv);
+    if (code >= 0)
+        goto out;
+    code = eval_options(cfg, sa.argc, sa.argv);
+    if (code >= 0)
+        goto out;
+    code = kt_shard_setup(&sa, cfg, &in.shard_index, &in.shard_count, in.shard_root,
+                          sizeof in.shard_root);
     if (code >= 0)
         goto out;
     int use_console = !cfg->batch && !cfg->json;
@@ -562,6 +586,7 @@ out:
         close(sigfd);
     }
     free_inputs(&in);
+    kt_shard_argv_free(&sa);
     free(cfg);
     return code;
 }
@@ -601,6 +626,15 @@ static int run_attach(int argc, char **argv)
     }
     char path[1100];
     struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, KT_SHARD_PLAN_FILE);
+    if (stat(path, &st) == 0) {
+        /* a sharded run: every shard's state and the whole run */
+        fprintf(stderr,
+                _("%s is a sharded run: showing every shard (follow it with watch kronos-tui "
+                  "--status %s, or --attach %s/shard-I for one shard).\n"),
+                dir, dir, dir);
+        return kt_rundir_status(dir, stdout);
+    }
     if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
         snprintf(path, sizeof path, "%s/%s", dir, KT_STATUS_FILE);
     else if (stat(dir, &st) == 0)
@@ -728,6 +762,8 @@ int main(int argc, char **argv)
         return kt_cmd_train(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "models") == 0)
         return kt_cmd_models(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "merge") == 0)
+        return kt_cmd_merge(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--attach") == 0 || strncmp(argv[i], "--attach=", 9) == 0)
             return run_attach(argc, argv);

@@ -31,6 +31,7 @@ void kt_evalcfg_defaults(kt_evalcfg *c)
     c->top_k = 0;
     c->top_p = 1.0;
     c->sample_count = 1;
+    snprintf(c->score, sizeof c->score, "mean");
     c->seed = 0;
     c->threads = 0;
     c->memory_budget_mb = 1024;
@@ -83,6 +84,7 @@ static const opt opts[] = {
     {"resume", T_STR, S(resume), 0, 0},
     {"revision", T_STR, S(revision), 0, 0},
     {"sample-count", T_INT, N(sample_count), 1, 1000},
+    {"score", T_STR, S(score), 0, 0},
     {"seed", T_U64, N(seed), 0, 0},
     {"start", T_DATE, S(start), 0, 0},
     {"temperature", T_DBL, N(temperature), 0, 100},
@@ -386,6 +388,16 @@ int kt_evalcfg_parse(kt_evalcfg *c, int argc, char **argv, char *err, size_t err
         snprintf(err, errlen, _("--start %s is after --end %s"), c->start, c->end);
         return -1;
     }
+    if (strcmp(c->score, "mean") != 0 && strcmp(c->score, "median") != 0 &&
+        strcmp(c->score, "p_up") != 0) {
+        snprintf(err, errlen, _("--score: expected mean, median or p_up, got \"%s\""), c->score);
+        return -1;
+    }
+    if (strcmp(c->score, "mean") != 0 && c->sample_count < 2) {
+        snprintf(err, errlen, _("--score %s needs sampled paths: --sample-count 2 or more"),
+                 c->score);
+        return -1;
+    }
     return 0;
 }
 
@@ -413,6 +425,10 @@ static json_t *settings_json(const kt_evalcfg *c, int all)
     json_object_set_new(o, "top-k", json_integer(c->top_k));
     json_object_set_new(o, "top-p", json_real(c->top_p));
     json_object_set_new(o, "sample-count", json_integer(c->sample_count));
+    /* the ranking score decides scores.csv; absent = mean: older records
+     * (and their fingerprints) stay as they were */
+    if (strcmp(c->score, "mean") != 0)
+        json_object_set_new(o, "score", json_string(c->score));
     json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
     json_object_set_new(o, "max-context", json_integer(c->max_context));
     /* a repo id as given (hub.c resolved it into the snapshot directory) */
@@ -483,9 +499,10 @@ int kt_evalcfg_diff(const kt_evalcfg *recorded, const kt_evalcfg *now, char *key
         char *sa = json_dumps(json_object_get(a, best), JSON_ENCODE_ANY | JSON_COMPACT);
         char *sb = json_dumps(json_object_get(b, best), JSON_ENCODE_ANY | JSON_COMPACT);
         snprintf(key, keylen, "%s", best);
-        /* the one key settings_json leaves out is "revision" at its default */
-        snprintf(was, vallen, "%s", sa ? sa : "\"main\"");
-        snprintf(is, vallen, "%s", sb ? sb : "\"main\"");
+        /* the keys settings_json leaves out at their defaults: "revision", "score" */
+        const char *dflt = strcmp(best, "score") == 0 ? "\"mean\"" : "\"main\"";
+        snprintf(was, vallen, "%s", sa ? sa : dflt);
+        snprintf(is, vallen, "%s", sb ? sb : dflt);
         free(sa);
         free(sb);
     }
@@ -533,11 +550,15 @@ static const char *help_main(void)
 const char *kt_evalcfg_help(void)
 {
     static char buf[8192];
-    snprintf(buf, sizeof buf, "%s%s%s", help_main(),
+    snprintf(buf, sizeof buf, "%s%s%s%s", help_main(),
              _("Cost overlays (the report only; a rerun with other values resumes):\n"
                "  --cost-bps BPS         base cost per trade in basis points (default 10)\n"
                "  --aum USD              capital behind the long-short portfolio, for the\n"
                "                         square-root market impact (default 10000000)\n"),
+             _("Sampled paths (--sample-count S >= 2: paths.csv, prob_metrics.csv):\n"
+               "  --score mean|median|p_up  ranking score: the averaged forecast's return, the\n"
+               "                         paths' median return or the share of paths above\n"
+               "                         the spot close (default mean)\n"),
              _("Pretraining overlap (the report only; a rerun with another value resumes):\n"
                "  --model-cutoff DATE    the model's last training date: dates on or before it\n"
                "                         are reported apart (the model has seen them); default\n"

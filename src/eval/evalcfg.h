@@ -28,6 +28,8 @@ typedef struct kt_evalcfg {
     int top_k;
     double top_p;
     int sample_count;
+    char score[16];                /* ranking score: "mean" (default), "median", "p_up"
+                                      (the last two from S >= 2 sampled paths) */
     uint64_t seed;
     int threads;
     int memory_budget_mb;

@@ -181,6 +181,31 @@ double kt_metrics_quintile_spread(const kt_xrow *rows, int n)
     return top / q - bot / q;
 }
 
+void kt_metrics_quintile_means(const kt_xrow *rows, int n, int *idx, double out[5])
+{
+    for (int k = 0; k < 5; k++)
+        out[k] = NAN;
+    if (n < 5)
+        return;
+    int q = kt_metrics_quintile_legs(rows, n, idx);
+    double top = 0, bot = 0;
+    for (int i = 0; i < q; i++) { /* the order of kt_metrics_quintile_spread */
+        top += rows[idx[i]].label;
+        bot += rows[idx[n - 1 - i]].label;
+    }
+    out[4] = top / q;
+    out[0] = bot / q;
+    /* the middle: positions q .. n-q-1 in score order (descending) */
+    int mid = n - 2 * q;
+    for (int j = 0; j < 3; j++) {
+        int a = q + mid * j / 3, b = q + mid * (j + 1) / 3;
+        double s = 0;
+        for (int i = a; i < b; i++)
+            s += rows[idx[i]].label;
+        out[3 - j] = b > a ? s / (b - a) : NAN;
+    }
+}
+
 void kt_metrics_topk(const kt_xrow *rows, int n, int k, double *hit_rate, double *avg_er)
 {
     *hit_rate = *avg_er = NAN;

@@ -47,6 +47,12 @@ void kt_metrics_order(const kt_xrow *rows, int n, int *idx);
 int kt_metrics_quintile_legs(const kt_xrow *rows, int n, int *idx);
 /* Mean label of the top n/5 minus the bottom n/5 by score; NaN if n < 5. */
 double kt_metrics_quintile_spread(const kt_xrow *rows, int n);
+/* Mean label of each score quintile, out[0] the lowest scores .. out[4]
+ * the highest. The outer quintiles are the legs of quintile_spread (q =
+ * n/5 names each, so out[4] - out[0] is that spread); the n - 2q names
+ * between them are split in order at q + (n-2q)*j/3, j = 1, 2. Rows must
+ * have finite labels; all NaN if n < 5. idx holds n ints. */
+void kt_metrics_quintile_means(const kt_xrow *rows, int n, int *idx, double out[5]);
 /* Top-K share of positive labels and mean label; NaN if n < k. */
 void kt_metrics_topk(const kt_xrow *rows, int n, int k, double *hit_rate, double *avg_er);
 /* Per-date metrics over rows with finite score and label (others are

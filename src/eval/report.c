@@ -18,6 +18,9 @@
 #include "base/rng.h"
 #include "eval/baselines.h"
 #include "eval/costs.h"
+#include "eval/figures.h"
+#include "eval/html.h"
+#include "eval/probreport.h"
 #include "eval/scorecard.h"
 #include "model/blas.h"
 
@@ -469,6 +472,25 @@ static int wclose(wctx *w, FILE *f)
     return 0;
 }
 
+/* The report's Markdown (md, len) as NAME.html, then NAME.md: written
+ * last, its presence means every other output is complete. */
+static int write_md_html(wctx *w, const char *name, const char *md, size_t len)
+{
+    char file[64];
+    snprintf(file, sizeof file, "%s.html", name);
+    FILE *f = wopen(w, file);
+    if (!f)
+        return -1;
+    kt_html_write(f, md, len, w->in->run_dir);
+    if (wclose(w, f) != 0)
+        return -1;
+    snprintf(file, sizeof file, "%s.md", name);
+    if (!(f = wopen(w, file)))
+        return -1;
+    fwrite(md, 1, len, f);
+    return wclose(w, f);
+}
+
 #define H_SCORES "date,ticker,fold_id,horizon,score,pred_close,spot_close,label\n"
 #define H_PDM                                                                                  \
     "date,fold_id,horizon,n_names,rankic,ic,quintile_spread,hit_rate_10,avg_er_10,hit_rate_20," \
@@ -696,6 +718,7 @@ typedef struct extra {
     double net_mean[KT_MAX_HORIZONS][KT_N_COST_SCENARIOS];
     double survival[KT_MAX_HORIZONS][KT_N_COST_SCENARIOS];
     long impact_missing[KT_MAX_HORIZONS];
+    kt_figure_state fig[KT_N_FIGURES];               /* drawn, or why not */
 } extra;
 
 /* Means over the dates with legs (d0 <= d < d1) and cost_survival = mean
@@ -1160,9 +1183,13 @@ static int write_empty(wctx *w)
         if (wclose(w, f) != 0)
             return -1;
     }
-    FILE *f = wopen(w, "REPORT_EMPTY.md");
-    if (!f)
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    if (!f) {
+        snprintf(w->err, w->errlen, _("out of memory"));
         return -1;
+    }
     fprintf(f, "# %s: %s\n\n", _("No evaluation rows"), in->cfg->name);
     fprintf(f, "%s\n\n", _("The run finished without scoring a single (date, ticker)."));
     fprintf(f, "## %s\n\n%s\n\n", _("Why"), in->empty_reason);
@@ -1178,7 +1205,14 @@ static int write_empty(wctx *w)
                            "leak_tripwires.json reports each control as \"not run\"."));
     fprintf(f, "- %s\n", _("stability_scorecard.csv has one row per horizon with empty "
                            "numbers and every gate not_run."));
-    return wclose(w, f);
+    fprintf(f, "- %s: %s: %s\n", _("Figures"), _("figure not drawn"),
+            kt_figure_reason(KT_FIGURE_NO_ROWS));
+    int bad = fclose(f) != 0;
+    int rc = bad ? -1 : write_md_html(w, "REPORT_EMPTY", md, len);
+    if (bad)
+        snprintf(w->err, w->errlen, _("out of memory"));
+    free(md);
+    return rc;
 }
 
 /* REPORT.md, above everything: the evaluation range overlaps the
@@ -1562,6 +1596,43 @@ static void md_prices(FILE *f, const kt_report_input *in)
         fprintf(f, "  - %s: %ld\n", _("missing amount set to 0"), ps->amount_filled);
 }
 
+/* The figures, from the numbers computed above (figures.h). */
+static int write_figures(wctx *w, const calc *c, extra *ex)
+{
+    const kt_report_input *in = w->in;
+    kt_fig_input fi = {.nd = c->nd, .nh = c->nh, .horizons = in->cfg->horizons,
+                       .dates = in->dates, .plan = in->plan, .prices = in->prices,
+                       .rankic = c->ric, .bl = c->bd, .cost = c->cd, .cost_bps = in->cfg->cost_bps,
+                       .aum = in->cfg->aum, .excess = in->cfg->benchmark[0] != '\0'};
+    for (int h = 0; h < c->nh; h++)
+        for (int j = 0; j < 2; j++) {
+            fi.churn[h][j] = c->cs[h * 2 + j].churn;
+            fi.churn_date[h][j] = c->cs[h * 2 + j].date;
+            fi.churn_n[h][j] = c->cs[h * 2 + j].pairs;
+        }
+    return kt_figures_write(in->run_dir, &fi, ex->fig, w->err, w->errlen);
+}
+
+/* REPORT.md: the figures (PNG links; REPORT.html shows the SVGs inline). */
+static void md_figures(FILE *f, const extra *ex)
+{
+    int drawn = 0;
+    for (int k = 0; k < KT_N_FIGURES; k++)
+        drawn += ex->fig[k] == KT_FIGURE_DRAWN;
+    fprintf(f, "## %s\n\n", _("Figures"));
+    if (drawn)
+        fprintf(f, "%s\n\n", _("PNG and SVG files in figures/; REPORT.html shows them inline."));
+    for (int k = 0; k < KT_N_FIGURES; k++)
+        if (ex->fig[k] == KT_FIGURE_DRAWN)
+            fprintf(f, "![%s](figures/%s.png)\n\n", kt_figure_caption(k), kt_figure_name(k));
+    for (int k = 0; k < KT_N_FIGURES; k++)
+        if (ex->fig[k] != KT_FIGURE_DRAWN)
+            fprintf(f, "- %s: %s: %s\n", kt_figure_caption(k), _("figure not drawn"),
+                    kt_figure_reason(ex->fig[k]));
+    if (drawn < KT_N_FIGURES)
+        fputc('\n', f);
+}
+
 static void report_md(FILE *f, const kt_report_input *in, const calc *c, const fold_sum *fs,
                       const control *shuf, const control *lag, const kt_report_summary *sum,
                       const kt_report_card *card, const extra *ex, const cutoff_split *cut)
@@ -1573,12 +1644,14 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     md_headline(f, c, sum);
     md_periods(f, c, cut);
     md_rankic_by_date(f, in, c, fs);
+    md_figures(f, ex);
     md_folds(f, in, c, fs);
     md_decay(f, in, c, fs);
     md_churn(f, in, c);
     md_costs(f, in, c, ex);
     md_baselines(f, c, sum, ex);
     md_controls(f, in, c, shuf, lag, ex->mom);
+    kt_probreport_md(f, in); /* S >= 2 sampled paths (probreport.c) */
     md_run_facts(f, in, c);
     md_prices(f, in);
 }
@@ -1610,6 +1683,8 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
         snprintf(err, errlen, _("out of memory"));
         goto out;
     }
+    for (int k = 0; k < KT_N_FIGURES; k++)
+        ex.fig[k] = KT_FIGURE_NO_ROWS;
     sum->n_horizons = c.nh;
     for (int k = 0; k < c.nf; k++)
         for (int h = 0; h < c.nh; h++)
@@ -1639,22 +1714,36 @@ int kt_report_write(const kt_report_input *in, kt_report_summary *sum, char *err
     } else {
         if (write_scores(&w) != 0 || write_pdm(&w, &c, &sum->metric_rows) != 0 ||
             write_folds_decay(&w, &c, fs) != 0 || write_churn(&w, &c) != 0 ||
-            write_baselines(&w, &c) != 0 || write_costs(&w, &c) != 0)
+            write_baselines(&w, &c) != 0 || write_costs(&w, &c) != 0 ||
+            write_figures(&w, &c, &ex) != 0)
             goto out;
     }
+    if (in->cfg->sample_count >= 2 && kt_probreport_csv(in, err, errlen) != 0)
+        goto out;
     if (write_scorecard(&w, &card) != 0 ||
         (cut.date && write_scorecard_periods(&w, &cut.before, &cut.after) != 0) ||
         write_churn_diag(&w, &c) != 0 || write_tripwires(&w, &c, shuf, lag, ex.mom, sum) != 0 ||
         write_metadata(&w, sum, sum->score_rows, &cut) != 0)
         goto out;
-    /* REPORT.md last: its presence means every other output is complete. */
+    /* REPORT.html, then REPORT.md last: its presence means every other
+     * output is complete. */
     if (!in->empty_reason) {
-        FILE *f = wopen(&w, "REPORT.md");
-        if (!f)
+        char *md = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&md, &len);
+        if (!f) {
+            snprintf(err, errlen, _("out of memory"));
             goto out;
+        }
         report_md(f, in, &c, fs, shuf, lag, sum, &card, &ex, &cut);
-        if (wclose(&w, f) != 0)
+        int bad = fclose(f) != 0;
+        if (bad)
+            snprintf(err, errlen, _("out of memory"));
+        if (bad || write_md_html(&w, "REPORT", md, len) != 0) {
+            free(md);
             goto out;
+        }
+        free(md);
         snprintf(sum->report_path, sizeof sum->report_path, "%s/REPORT.md", in->run_dir);
     }
     rc = 0;

@@ -16,7 +16,16 @@ typedef struct kt_score_row {
     int h;             /* horizon index */
     double score, pred_close, spot_close;
     double label;      /* NaN: missing (end of data) */
+    /* not stored in the journal: from the sampled paths (S >= 2, see
+     * probmetrics.h; 0 otherwise) */
+    double p_up, median, pit, hv_pit;
 } kt_score_row;
+
+/* Probabilistic scores of a date and horizon (S >= 2; probmetrics.h). */
+typedef struct kt_prob_metrics {
+    int n_names;       /* rows with a finite label (and, for HistVol20, a sigma) */
+    double brier, coverage_80, crps, pit_mean;
+} kt_prob_metrics;
 
 /* Everything computed for one evaluation date. */
 typedef struct kt_date_result {
@@ -31,6 +40,8 @@ typedef struct kt_date_result {
     int fold;          /* not stored: fold index in the plan */
     kt_date_metrics *dm; /* not stored: per-horizon metrics of the date, NULL
                           * until kt_report_date_metrics() computed them */
+    kt_prob_metrics *pm, *pm_hv; /* not stored: [nh] Kronos' paths and HistVol20,
+                          * NULL unless S >= 2 (kt_prob_date()) */
     struct kt_baseline_date *bd; /* not stored: per-horizon baselines and
                                   * momentum correlation (eval/baselines.h),
                                   * computed with dm */

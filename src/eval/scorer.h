@@ -25,6 +25,11 @@ typedef struct kt_score_request {
     const kronos_stamp *y_stamp;   /* [pred_len], common to all series */
     int n_horizons;
     const int *horizons;           /* ascending */
+    int n_paths;                   /* >= 2: also return each sampled path (the
+                                      scorer's sample count); 0: not wanted */
+    double *path_close;            /* out when n_paths >= 2:
+                                      [n_series][n_horizons][n_paths], the close of
+                                      the h-th predicted bar of every path */
 } kt_score_request;
 
 typedef struct kt_scorer kt_scorer;

@@ -330,7 +330,13 @@ int kronos_set_threads(kronos_model *m, int threads)
 int kronos_forecast(kronos_model *m, const kronos_batch *in, const kronos_sampling *s, kronos_progress_fn progress,
                     void *user, double *out, kronos_error *err)
 {
-    return guarded(err, [&] { forecast_impl(m, in, s, progress, user, out); });
+    return guarded(err, [&] { forecast_impl(m, in, s, progress, user, out, nullptr); });
+}
+
+int kronos_forecast_paths(kronos_model *m, const kronos_batch *in, const kronos_sampling *s,
+                          kronos_progress_fn progress, void *user, double *out, double *paths, kronos_error *err)
+{
+    return guarded(err, [&] { forecast_impl(m, in, s, progress, user, out, paths); });
 }
 
 void kronos_debug_set_kv_cache(kronos_model *m, int enable)

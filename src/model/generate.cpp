@@ -349,9 +349,9 @@ void normalise_batch(const kronos_batch *in, double clip, std::vector<float> &xn
 }  // namespace
 
 void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_sampling *sp, kronos_progress_fn progress,
-                   void *user, double *out)
+                   void *user, double *out, double *paths)
 {
-    if (!m || !in || !sp || !out)
+    if (!m || !in || !sp || (!out && !paths))
         fail(KRONOS_EINVAL, _("NULL argument"));
     const kronos_sampling s = *sp;
     const int64_t N = in->n_series, L0 = in->lookback, P = s.pred_len, S = s.sample_count;
@@ -408,12 +408,22 @@ void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_samplin
             for (int64_t k = 0; k < P * 6; k++)
                 acc[i * P * 6 + k] += zp[r * P * 6 + k];
         }
+        // Each path in price space: row r0 + r is series i, sample (r0 + r) % S.
+        if (paths)
+            for (int64_t r = 0; r < nb; r++) {
+                int64_t i = (r0 + r) / S;
+                double *pp = paths + (r0 + r) * P * 6;
+                for (int64_t t = 0; t < P; t++)
+                    for (int c = 0; c < 6; c++)
+                        pp[t * 6 + c] =
+                            (double)zp[(r * P + t) * 6 + c] * (stdv[i * 6 + c] + 1e-5) + mean[i * 6 + c];
+            }
         m->timing.micro_batches++;
         if (progress && progress(user, (int)((r0 + nb) / S), (int)N))
             fail(KRONOS_ECANCELLED, _("cancelled"));
     }
     // Average the samples in normalised space, then undo the normalisation.
-    for (int64_t i = 0; i < N; i++)
+    for (int64_t i = 0; out && i < N; i++)
         for (int64_t t = 0; t < P; t++)
             for (int c = 0; c < 6; c++) {
                 float avg = (float)(acc[(i * P + t) * 6 + c] / (double)S);

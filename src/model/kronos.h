@@ -132,6 +132,15 @@ int kronos_set_threads(kronos_model *m, int threads);
 int kronos_forecast(kronos_model *m, const kronos_batch *in, const kronos_sampling *s,
                     kronos_progress_fn progress, void *user, double *out, kronos_error *err);
 
+/* The same forecast, also returning every sampled path: paths (NULL: not
+ * wanted) is [n_series][sample_count][pred_len][6] in price space, each
+ * path de-normalised on its own. out (NULL allowed here) is the average
+ * of the paths in normalised space, bit-identical to kronos_forecast()'s:
+ * averaging is one consumer of the paths. */
+int kronos_forecast_paths(kronos_model *m, const kronos_batch *in, const kronos_sampling *s,
+                          kronos_progress_fn progress, void *user, double *out, double *paths,
+                          kronos_error *err);
+
 const char *kronos_status_name(kronos_status s);
 
 #ifdef __cplusplus

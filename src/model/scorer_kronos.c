@@ -15,7 +15,7 @@ typedef struct kscorer {
 } kscorer;
 
 static int run(kscorer *k, const kt_score_request *req, int pred_len, kronos_progress_fn progress,
-               void *user, double *out, char *err, size_t errlen)
+               void *user, double *out, double *paths, char *err, size_t errlen)
 {
     int n = req->n_series;
     kronos_stamp *ys = malloc((size_t)n * (size_t)pred_len * sizeof *ys);
@@ -39,7 +39,8 @@ static int run(kscorer *k, const kt_score_request *req, int pred_len, kronos_pro
     s.pred_len = pred_len;
     kronos_error e;
     memset(&e, 0, sizeof e);
-    int rc = kronos_forecast(k->m, &b, &s, progress, user, out, &e);
+    int rc = paths ? kronos_forecast_paths(k->m, &b, &s, progress, user, out, paths, &e)
+                   : kronos_forecast(k->m, &b, &s, progress, user, out, &e);
     free(ys);
     if (rc == KRONOS_ECANCELLED)
         return KT_SCORE_CANCELLED;
@@ -58,40 +59,61 @@ static int kscore(kt_scorer *self, const kt_score_request *req, kronos_progress_
     int n = req->n_series, nh = req->n_horizons;
     int maxh = req->pred_len;
     *tokens = 0;
+    /* the paths, when wanted: [n][S][pred_len][6] per generation, and the
+     * closes at each horizon copied out to req->path_close */
+    const int S = req->path_close && req->n_paths >= 2 ? k->s.sample_count : 0;
+    if (S && req->n_paths != S) {
+        snprintf(err, errlen, _("internal error: %d paths requested, the model samples %d"),
+                 req->n_paths, S);
+        return KT_SCORE_ERROR;
+    }
     if (req->lookback + maxh <= k->s.max_context) {
         /* one generation gives every horizon exactly */
         double *out = malloc((size_t)n * (size_t)maxh * 6 * sizeof *out);
-        if (!out) {
+        double *paths = S ? malloc((size_t)n * (size_t)S * (size_t)maxh * 6 * sizeof *paths) : NULL;
+        if (!out || (S && !paths)) {
+            free(out), free(paths);
             snprintf(err, errlen, _("out of memory"));
             return KT_SCORE_ERROR;
         }
-        int rc = run(k, req, maxh, progress, user, out, err, errlen);
+        int rc = run(k, req, maxh, progress, user, out, paths, err, errlen);
         if (rc == KT_SCORE_OK) {
             for (int i = 0; i < n; i++)
-                for (int j = 0; j < nh; j++)
+                for (int j = 0; j < nh; j++) {
                     pred_close[i * nh + j] = out[((size_t)i * maxh + req->horizons[j] - 1) * 6 + 3];
+                    for (int q = 0; q < S; q++)
+                        req->path_close[((size_t)i * nh + j) * S + q] =
+                            paths[(((size_t)i * S + q) * maxh + req->horizons[j] - 1) * 6 + 3];
+                }
             *tokens = (int64_t)n * (req->lookback + maxh) * k->s.sample_count;
         }
         free(out);
+        free(paths);
         return rc;
     }
     /* the window would slide: generate each horizon on its own */
     for (int j = 0; j < nh; j++) {
         int h = req->horizons[j];
         double *out = malloc((size_t)n * (size_t)h * 6 * sizeof *out);
-        if (!out) {
+        double *paths = S ? malloc((size_t)n * (size_t)S * (size_t)h * 6 * sizeof *paths) : NULL;
+        if (!out || (S && !paths)) {
+            free(out), free(paths);
             snprintf(err, errlen, _("out of memory"));
             return KT_SCORE_ERROR;
         }
-        int rc = run(k, req, h, progress, user, out, err, errlen);
+        int rc = run(k, req, h, progress, user, out, paths, err, errlen);
         if (rc != KT_SCORE_OK) {
-            free(out);
+            free(out), free(paths);
             return rc;
         }
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
             pred_close[i * nh + j] = out[((size_t)i * h + h - 1) * 6 + 3];
+            for (int q = 0; q < S; q++)
+                req->path_close[((size_t)i * nh + j) * S + q] =
+                    paths[(((size_t)i * S + q) * h + h - 1) * 6 + 3];
+        }
         *tokens += (int64_t)n * (req->lookback + h) * k->s.sample_count;
-        free(out);
+        free(out), free(paths);
     }
     return KT_SCORE_OK;
 }

@@ -75,6 +75,11 @@ int kt_batchlog_format(const kt_event *ev, const kt_snapshot *s, char *buf, size
                           (unsigned long)ev->scored),
                  ev->date_index, ev->date_total, ev->date, ev->scored, ev->skipped, ev->seconds,
                  el, eta);
+        if (ev->prob) {
+            size_t w = strlen(buf);
+            snprintf(buf + w, n > w ? n - w : 0, _("; Brier %.4f, 80%% coverage %.1f%%"), ev->brier,
+                     100.0 * ev->coverage_80);
+        }
         return 1;
     case KT_EV_DATE_RESUMED:
         snprintf(buf, n,
@@ -195,6 +200,10 @@ char *kt_batchlog_json(const kt_event *ev, const kt_snapshot *s)
         json_object_set_new(o, "skipped", json_integer(ev->skipped));
         json_object_set_new(o, "seconds", json_real(ev->seconds));
         json_object_set_new(o, "tokens", json_integer(ev->tokens));
+        if (ev->prob) { /* S >= 2 sampled paths */
+            json_object_set_new(o, "brier", num(ev->brier));
+            json_object_set_new(o, "coverage_80", num(ev->coverage_80));
+        }
         json_object_set_new(o, "dates_done", json_integer(s->dates_done));
         json_object_set_new(o, "dates_total", json_integer(s->dates_total));
         json_object_set_new(o, "elapsed", json_real(s->elapsed));

@@ -13,6 +13,10 @@
 
 #include "run/channel.h"
 
+#include <stdio.h>
+
+#include "base/i18n.h"
+
 #define MIN_MEDIAN 1
 #define MIN_P90 5
 #define MIN_ETA_AVG 2
@@ -253,6 +257,12 @@ void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev)
         s->secs_total += ev->seconds;
         s->tokens_total += ev->tokens;
         s->tickers_total += ev->scored;
+        if (ev->prob) {
+            char line[160];
+            snprintf(line, sizeof line, _("%s: Brier %.4f, 80%% coverage %.1f%%"), ev->date,
+                     ev->brier, 100.0 * ev->coverage_80);
+            LOG(s, 'I', line);
+        }
         break;
     case KT_EV_DATE_RESUMED:
         s->date_index = ev->date_index;

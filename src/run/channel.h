@@ -122,6 +122,10 @@ typedef struct kt_event {
     int batch_done, batch_total;
     double seconds;              /* DATE_DONE: wall seconds for the date */
     int64_t tokens;              /* DATE_DONE: tokens generated + prefilled */
+    int prob;                    /* DATE_DONE/RESUMED: 1 when brier and coverage_80 are set
+                                    (S >= 2 sampled paths) */
+    double brier, coverage_80;   /* the date's Brier score of p_up and 80 % interval
+                                    coverage, over its horizons */
     kt_horizon_stats metrics;    /* METRICS */
     kt_fold_flag flag;           /* FOLD_DONE with flag.fold_id set */
     char text[512];

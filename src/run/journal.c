@@ -36,10 +36,12 @@ void kt_date_result_free(kt_date_result *r)
 {
     free(r->rows);
     free(r->dm);
+    free(r->pm);
     free(r->bd);
     r->bd = NULL;
     r->rows = NULL;
     r->dm = NULL;
+    r->pm = r->pm_hv = NULL; /* one allocation */
     r->n_rows = 0;
 }
 

@@ -24,6 +24,7 @@
 #include "eval/report.h"
 #include "run/batchlog.h"
 #include "run/journal.h"
+#include "run/shard.h"
 #include "run/snapshot_json.h"
 
 static double mono_now(void)
@@ -618,6 +619,12 @@ int kt_rundir_status(const char *dir, FILE *out)
 {
     char path[1100];
     struct stat st;
+    kt_shard_plan plan;
+    char perr[1400];
+    /* a sharded run (run/shard.h): every shard and the whole run */
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+        kt_shard_plan_read(dir, &plan, perr, sizeof perr) == 0)
+        return kt_shard_status(dir, &plan, out);
     if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
         snprintf(path, sizeof path, "%s/%s", dir, KT_STATUS_FILE);
     else

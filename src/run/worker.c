@@ -14,10 +14,13 @@
 #include "base/i18n.h"
 #include "eval/folds.h"
 #include "eval/metrics.h"
+#include "eval/probmetrics.h"
 #include "eval/report.h"
 #include "model/blas.h"
 #include "run/journal.h"
+#include "run/pathstore.h"
 #include "run/rundir.h"
+#include "run/shard.h"
 
 double kt_eval_label(const kt_prices *p, int s, int bar, int h, int bench)
 {
@@ -68,7 +71,8 @@ typedef struct run {
     double t0;
     int bench;
     int nh, maxh;
-    int total;          /* dates over the whole run */
+    int total;          /* dates over the whole run (this shard's when sharded) */
+    int g;              /* plan-order index of the next date (shards) */
     char rs[24], re[24]; /* the range */
     char started[32];
     kt_rundir_journal jr; /* the journal and the dates it already holds */
@@ -80,6 +84,11 @@ typedef struct run {
     /* current date, for progress events: the last published progress */
     kt_event prog;
     int last_skipped;   /* skipped count of the previous computed date */
+    /* S >= 2 sampled paths: the store, and the current date's paths
+     * ([rows][S] predicted returns; one date at a time) */
+    int S;
+    kt_pathstore *ps;
+    double *paths;
     char err[1400];
 } run;
 
@@ -147,6 +156,31 @@ static void warn_skipped(run *r, const kt_date_result *res, const int *skip)
     r->last_skipped = res->skipped;
 }
 
+/* The date's probabilistic scores from its paths, and the ranking score
+ * --score asks for (mean: the averaged forecast's return, as without
+ * paths; median: the paths' median return; p_up: the share of paths
+ * above the spot close). 0, or -1 out of memory. */
+static int prob_scores(run *r, kt_date_result *res, const double *paths)
+{
+    if (kt_prob_date(res, r->p, r->cfg->horizons, r->nh, paths, r->S) != 0)
+        return -1;
+    if (strcmp(r->cfg->score, "median") == 0)
+        for (int i = 0; i < res->n_rows; i++)
+            res->rows[i].score = res->rows[i].median;
+    else if (strcmp(r->cfg->score, "p_up") == 0)
+        for (int i = 0; i < res->n_rows; i++)
+            res->rows[i].score = res->rows[i].p_up;
+    return 0;
+}
+
+/* The journal's date q with its paths, as the store is opened: its
+ * probabilistic scores (the rows' scores are the journal's). */
+static int resumed_paths(void *user, int q, const double *paths)
+{
+    run *r = user;
+    return kt_prob_date(&r->jr.recs[q], r->p, r->cfg->horizons, r->nh, paths, r->S);
+}
+
 /* Scores one calendar date. Returns KT_SCORE_* ; fills res. */
 static int score_date(run *r, int ci, kt_date_result *res)
 {
@@ -187,7 +221,9 @@ static int score_date(run *r, int ci, kt_date_result *res)
     kt_time *fut = malloc((size_t)r->maxh * sizeof *fut);
     double *pred = malloc((size_t)n * nh * sizeof *pred);
     res->rows = calloc((size_t)n * nh, sizeof *res->rows);
-    if (!x || !xs || !ys || !fut || !pred || !res->rows) {
+    free(r->paths);
+    r->paths = r->S ? malloc((size_t)n * nh * (size_t)r->S * sizeof *r->paths) : NULL;
+    if (!x || !xs || !ys || !fut || !pred || !res->rows || (r->S && !r->paths)) {
         free(sidx), free(x), free(xs), free(ys), free(fut), free(pred);
         snprintf(r->err, sizeof r->err, _("out of memory"));
         return KT_SCORE_ERROR;
@@ -213,6 +249,8 @@ static int score_date(run *r, int ci, kt_date_result *res)
         .y_stamp = ys,
         .n_horizons = nh,
         .horizons = r->cfg->horizons,
+        .n_paths = r->S,
+        .path_close = r->paths,
     };
     char serr[600] = "";
     int rc = r->a->scorer->score(r->a->scorer, &req, on_progress, r, pred, &res->tokens, serr,
@@ -232,9 +270,16 @@ static int score_date(run *r, int ci, kt_date_result *res)
                 row->spot_close = spot;
                 row->score = row->pred_close / spot - 1.0;
                 row->label = kt_eval_label(p, sidx[i], bars[i], r->cfg->horizons[j], r->bench);
+                /* each path's close at h -> its predicted return (row w - 1's paths) */
+                for (int q = 0; q < r->S; q++)
+                    r->paths[(size_t)(w - 1) * r->S + q] = r->paths[(size_t)(w - 1) * r->S + q] / spot - 1.0;
             }
         }
         res->n_rows = w;
+        if (r->S && prob_scores(r, res, r->paths) != 0) {
+            snprintf(r->err, sizeof r->err, _("out of memory"));
+            rc = KT_SCORE_ERROR;
+        }
     }
     free(sidx), free(x), free(xs), free(ys), free(fut), free(pred);
     return rc;
@@ -421,6 +466,25 @@ static int fail(run *r, int code, const char *msg)
     return code;
 }
 
+/* A shard: records the shard plan of the run, or checks this shard
+ * against it; r->total becomes the shard's share. */
+static int shard_plan_check(run *r)
+{
+    kt_shard_plan want = {.count = r->a->shard_count, .dates = r->total};
+    char msg[1400];
+    kt_evalcfg_fingerprint(r->cfg, kt_prices_hash(r->p), want.fingerprint,
+                           sizeof want.fingerprint);
+    if (r->plan.n > 0) {
+        kt_calendar_format(r->cal, r->plan.f[0].first, want.first, sizeof want.first);
+        kt_calendar_format(r->cal, r->plan.f[r->plan.n - 1].last, want.last, sizeof want.last);
+    }
+    int rc = kt_shard_plan_commit(r->a->shard_root, &want, msg, sizeof msg);
+    if (rc != 0)
+        return fail(r, rc > 0 ? KT_EXIT_MISMATCH : KT_EXIT_IO, msg);
+    r->total = kt_shard_size(r->total, r->a->shard_index, r->a->shard_count);
+    return KT_EXIT_OK;
+}
+
 /* Step 1: benchmark, range, fold plan, the run directory's journal. */
 static int run_open(run *r)
 {
@@ -446,6 +510,11 @@ static int run_open(run *r)
                       sizeof r->err) != 0)
         return fail(r, KT_EXIT_USAGE, r->err);
     r->total = kt_folds_dates(&r->plan);
+    if (r->a->shard_count > 0) {
+        int code = shard_plan_check(r);
+        if (code != KT_EXIT_OK)
+            return code;
+    }
     size_t cells = (size_t)(r->total ? r->total : 1);
     for (int h = 0; h < r->nh; h++) {
         r->ric[h] = calloc(cells, sizeof(double));
@@ -456,7 +525,17 @@ static int run_open(run *r)
     if (!r->dates)
         return fail(r, KT_EXIT_FAILURE, _("out of memory"));
     int code = kt_rundir_claim(r->a->run_dir, cfg, r->p, &r->jr, msg, sizeof msg);
-    return code == KT_EXIT_OK ? KT_EXIT_OK : fail(r, code, msg);
+    if (code != KT_EXIT_OK)
+        return fail(r, code, msg);
+    if (r->S) {
+        char fp[80];
+        kt_evalcfg_fingerprint(cfg, kt_prices_hash(r->p), fp, sizeof fp);
+        int rc = kt_pathstore_open(r->a->run_dir, fp, r->S, r->jr.recs, r->jr.n_recs, resumed_paths,
+                                   r, &r->ps, msg, sizeof msg);
+        if (rc != 0)
+            return fail(r, rc == 1 ? KT_EXIT_MISMATCH : KT_EXIT_IO, msg);
+    }
+    return KT_EXIT_OK;
 }
 
 /* The evaluation dates of the plan on or before the model's last
@@ -573,6 +652,11 @@ static int compute_date(run *r, int ci, kt_date_result *res)
     if (rc == KT_SCORE_ERROR)
         return fail(r, KT_EXIT_MODEL, r->err);
     res->seconds = now_mono() - t1;
+    if (r->S && !res->pm && kt_prob_date(res, r->p, r->cfg->horizons, r->nh, r->paths, r->S) != 0)
+        return fail(r, KT_EXIT_FAILURE, _("out of memory")); /* a date without rows */
+    /* the paths first: a journaled date always has them */
+    if (r->ps && kt_pathstore_append(r->ps, res->date, res->n_rows, r->paths, msg, sizeof msg) != 0)
+        return fail(r, KT_EXIT_IO, msg);
     if (kt_journal_append(r->jr.j, res, msg, sizeof msg) != 0)
         return fail(r, KT_EXIT_IO, msg);
     return KT_EXIT_OK;
@@ -612,6 +696,19 @@ static int run_date(run *r, int k, int ci, const kt_event *fe)
     de.skipped = res->skipped;
     de.seconds = res->seconds;
     de.tokens = res->tokens;
+    if (res->pm) { /* the date's Brier and coverage over its horizons */
+        double b = 0, c = 0;
+        int m = 0;
+        for (int h = 0; h < r->nh; h++)
+            if (res->pm[h].n_names > 0) {
+                b += res->pm[h].brier * res->pm[h].n_names;
+                c += res->pm[h].coverage_80 * res->pm[h].n_names;
+                m += res->pm[h].n_names;
+            }
+        de.prob = 1;
+        de.brier = m ? b / m : NAN;
+        de.coverage_80 = m ? c / m : NAN;
+    }
     publish(r, &de);
     publish_metrics(r, res);
     return KT_EXIT_OK;
@@ -624,6 +721,9 @@ static int run_fold(run *r, int k)
     fold_event(r, &ev, KT_EV_FOLD_STARTED, k);
     publish(r, &ev);
     for (int ci = f->first; ci <= f->last; ci++) {
+        int g = r->g++;
+        if (r->a->shard_count > 0 && kt_shard_of(g, r->a->shard_count) != r->a->shard_index)
+            continue;
         int code = run_date(r, k, ci, &ev);
         if (code != KT_EXIT_OK)
             return code;
@@ -652,10 +752,30 @@ static void publish_headlines(run *r, const kt_report_summary *sum)
     }
 }
 
+/* A shard's end: no report (kronos-tui merge writes it); FINISHED. */
+static int shard_close(run *r)
+{
+    const kt_worker_args *a = r->a;
+    char line[1400];
+    snprintf(line, sizeof line,
+             ngettext("Shard %d/%d done: %d date; once every shard is done: kronos-tui merge %s",
+                      "Shard %d/%d done: %d dates; once every shard is done: kronos-tui merge %s",
+                      (unsigned long)r->nd),
+             a->shard_index, a->shard_count, r->nd, a->shard_root);
+    publish_text(r, KT_EV_LOG, line);
+    kt_event ev;
+    ev_init(r, &ev, KT_EV_FINISHED);
+    snprintf(ev.text, sizeof ev.text, "%.490s/REPORT.md", a->shard_root);
+    publish(r, &ev);
+    return KT_EXIT_OK;
+}
+
 /* Step 4: the reports, the headline lines, FINISHED or EMPTY. */
 static int run_close(run *r)
 {
     const kt_worker_args *a = r->a;
+    if (a->shard_count > 0)
+        return shard_close(r);
     long rows = 0;
     for (int d = 0; d < r->nd; d++)
         rows += r->dates[d].n_rows;
@@ -682,6 +802,10 @@ static int run_close(run *r)
         .empty_hint = rows == 0 ? hint : NULL,
     };
     kt_report_summary sum;
+    /* paths.csv before the report (REPORT.md last means complete) */
+    if (r->ps && kt_pathstore_write_csv(r->ps, a->run_dir, r->dates, r->nd, r->p,
+                                        r->cfg->horizons, msg, sizeof msg) != 0)
+        return fail(r, KT_EXIT_IO, msg);
     if (kt_report_write(&in, &sum, msg, sizeof msg) != 0)
         return fail(r, KT_EXIT_IO, msg);
     kt_event ev;
@@ -701,6 +825,8 @@ static int run_close(run *r)
 
 static void run_free(run *r)
 {
+    kt_pathstore_close(r->ps);
+    free(r->paths);
     kt_rundir_journal_free(&r->jr);
     if (r->dates)
         kt_journal_free_records(r->dates, r->nd);
@@ -722,6 +848,7 @@ int kt_worker_run(const kt_worker_args *a)
     r->nh = a->cfg->n_horizons;
     r->maxh = a->cfg->horizons[r->nh - 1];
     r->bench = -1;
+    r->S = a->cfg->sample_count >= 2 ? a->cfg->sample_count : 0;
     iso_now(r->started, sizeof r->started);
     int code = run_open(r);
     if (code == KT_EXIT_OK) {

@@ -38,6 +38,12 @@ typedef struct kt_worker_args {
     const char *run_dir;
     char *err;        /* optional: failure text */
     size_t errlen;
+    /* a shard (issue 18, run/shard.h): shard_count > 0 scores only the
+     * dates of shard shard_index into run_dir (shard_root/shard-I),
+     * records or checks shard_root's shard plan, and writes no report
+     * (kronos-tui merge does) */
+    int shard_index, shard_count;
+    const char *shard_root;
 } kt_worker_args;
 
 int kt_worker_run(const kt_worker_args *a);
