@@ -292,9 +292,14 @@ static void viewer_init(kt_ui *ui)
         snprintf(r->msg, sizeof r->msg, _("%s: cannot read: %s"), r->path, strerror(errno));
         return;
     }
-    r->buf = malloc(VIEW_MAX + 1);
-    size_t len = r->buf ? fread(r->buf, 1, VIEW_MAX, fp) : 0;
-    r->truncated = r->buf && len == VIEW_MAX && fgetc(fp) != EOF;
+    struct stat st;
+    size_t want = fstat(fileno(fp), &st) == 0 && st.st_size >= 0 ? (size_t)st.st_size : VIEW_MAX;
+    if (want > VIEW_MAX)
+        want = VIEW_MAX;
+    r->buf = malloc(want + 1);
+    size_t len = r->buf ? fread(r->buf, 1, want, fp) : 0;
+    /* the file as it was when opened; longer than VIEW_MAX: its start */
+    r->truncated = r->buf && want == VIEW_MAX && len == want && fgetc(fp) != EOF;
     fclose(fp);
     if (!r->buf) {
         snprintf(r->msg, sizeof r->msg, "%s", _("out of memory"));
