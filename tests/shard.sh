@@ -59,6 +59,24 @@ $BIN --status "$T/part" > "$T/st2"; rc=$?
 [ $rc -eq 13 ] || { cat "$T/st2"; fail "status of a run with a shard not started: exit $rc"; }
 grep -qx 'Shard 2:  not started, 0 of 11 dates' "$T/st2" || { cat "$T/st2"; fail "status not started"; }
 grep -qx 'Dates:    32 of 43 done (74%)' "$T/st2" || { cat "$T/st2"; fail "status partial dates"; }
+# --attach on a terminal follows the sharded run until q (tmux as the terminal)
+if command -v tmux >/dev/null 2>&1; then
+  TM="tmux -L kt-shard-$$"
+  screen_has() { # screen_has TEXT: polls the pane for TEXT, up to 30 s
+    _i=0
+    while [ $_i -lt 300 ]; do
+      $TM capture-pane -p -t kt 2>/dev/null | grep -qF -- "$1" && return 0
+      sleep 0.1; _i=$((_i + 1))
+    done
+    $TM capture-pane -p -t kt 2>/dev/null; return 1
+  }
+  $TM new-session -d -s kt -x 100 -y 30 "$BIN --attach $T/part --refresh 0.2; echo attach-exit=\$?; sleep 60"
+  screen_has 'Shard 2:  not started, 0 of 11 dates' && screen_has 'q quits (the run goes on)' ||
+    { $TM kill-server; fail "--attach on a terminal: no live view of the shards"; }
+  $TM send-keys -t kt q
+  screen_has 'attach-exit=13' || { $TM kill-server; fail "--attach: q did not quit with the status code 13"; }
+  $TM kill-server 2>/dev/null
+fi
 $BIN merge "$T/part" > "$T/m2" 2>&1; rc=$?
 [ $rc -eq 9 ] || { cat "$T/m2"; fail "merge with a missing shard: exit $rc"; }
 grep -q '^  shard 2: not started, 0 of 11 dates journaled$' "$T/m2" || { cat "$T/m2"; fail "missing shard named"; }
@@ -72,6 +90,12 @@ SLURM_ARRAY_TASK_ID=2 SLURM_ARRAY_TASK_COUNT=1 SLURM_ARRAY_TASK_MIN=2 SLURM_ARRA
   $BIN $C --output-dir "$T/part" --shard auto 2> "$T/p2.err" || { cat "$T/p2.err"; fail "resubmitted shard 2"; }
 grep -q 'shard 2 of 4 (0-based)' "$T/p2.err" || { cat "$T/p2.err"; fail "auto shard line"; }
 $BIN merge "$T/part" > "$T/m4" 2>&1 || { cat "$T/m4"; fail "merge after the resubmission"; }
+if [ -n "${TM:-}" ]; then # every shard done: --attach shows it and ends by itself
+  $TM new-session -d -s kt -x 100 -y 30 "$BIN --attach $T/part --refresh 0.2; echo attach-exit=\$?; sleep 60"
+  screen_has "Merge:    kronos-tui merge $T/part" && screen_has 'attach-exit=0' ||
+    { $TM kill-server; fail "--attach on a finished sharded run did not end with exit 0"; }
+  $TM kill-server 2>/dev/null
+fi
 same "$T/part"
 if head -1 "$T/part/REPORT.md" | grep -q PARTIAL; then fail "complete merge still marked partial"; fi
 

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "base/exitcodes.h"
@@ -591,6 +592,59 @@ out:
     return code;
 }
 
+static volatile sig_atomic_t follow_stop;
+static void follow_signal(int sig)
+{
+    (void)sig;
+    follow_stop = 1;
+}
+
+/* --attach on a sharded run, on a terminal: the --status view of every
+ * shard, redrawn every `refresh` seconds until every shard is done, q or
+ * Esc, or Ctrl-C. Read-only, as --attach; returns the last view's code. */
+static int follow_shards(const char *dir, double refresh)
+{
+    struct termios old, raw;
+    int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0, in_open = 1;
+    if (tty) {
+        raw = old;
+        raw.c_lflag &= (tcflag_t) ~(ICANON | ECHO);
+        raw.c_cc[VMIN] = 0;
+        raw.c_cc[VTIME] = 0;
+        tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = follow_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    int rc = KT_EXIT_OK;
+    while (!follow_stop) {
+        fputs("\033[H\033[2J", stdout); /* home, clear */
+        rc = kt_rundir_status(dir, stdout);
+        kt_shard_plan plan;
+        char err[512];
+        if (kt_shard_plan_read(dir, &plan, err, sizeof err) == 0 && kt_shard_all_done(dir, &plan))
+            break;
+        printf(_("Refreshed every %.1f s; q quits (the run goes on).\n"), refresh);
+        fflush(stdout);
+        struct pollfd pfd = {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN};
+        char ch;
+        if (poll(&pfd, 1, (int)(refresh * 1000)) > 0 && (pfd.revents & (POLLIN | POLLHUP))) {
+            ssize_t got = read(STDIN_FILENO, &ch, 1);
+            if (got == 0)
+                in_open = 0; /* end of input: keep following until done or a signal */
+            else if (got == 1 && (ch == 'q' || ch == 'Q' || ch == 27))
+                break;
+        }
+    }
+    if (tty)
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    fflush(stdout);
+    return rc;
+}
+
 /* --attach DIR [--no-color] [--ascii] [--refresh SECS] */
 static int run_attach(int argc, char **argv)
 {
@@ -628,7 +682,10 @@ static int run_attach(int argc, char **argv)
     struct stat st;
     snprintf(path, sizeof path, "%s/%s", dir, KT_SHARD_PLAN_FILE);
     if (stat(path, &st) == 0) {
-        /* a sharded run: every shard's state and the whole run */
+        /* a sharded run: every shard's state and the whole run, followed
+         * live on a terminal */
+        if (isatty(STDOUT_FILENO))
+            return follow_shards(dir, co.refresh_secs);
         fprintf(stderr,
                 _("%s is a sharded run: showing every shard (follow it with watch kronos-tui "
                   "--status %s, or --attach %s/shard-I for one shard).\n"),

@@ -386,3 +386,14 @@ int kt_shard_status(const char *dir, const kt_shard_plan *plan, FILE *out)
     free(info);
     return code;
 }
+
+int kt_shard_all_done(const char *dir, const kt_shard_plan *plan)
+{
+    for (int i = 0; i < plan->count; i++) {
+        kt_shard_info info;
+        kt_shard_info_get(dir, i, &info);
+        if (info.state != KT_SHARD_DONE)
+            return 0;
+    }
+    return 1;
+}

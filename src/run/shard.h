@@ -103,6 +103,9 @@ void kt_shard_info_get(const char *dir, int i, kt_shard_info *out);
  * shard not started). */
 int kt_shard_status(const char *dir, const kt_shard_plan *plan, FILE *out);
 
+/* 1 when every shard of the plan is done, else 0 (read-only). */
+int kt_shard_all_done(const char *dir, const kt_shard_plan *plan);
+
 /* The "sbatch --array=..." list of the shards flagged in redo[] (count
  * entries), compressed into ranges ("1,3-5"). */
 void kt_shard_array_list(const int *redo, int count, char *out, size_t n);
