@@ -359,26 +359,6 @@ static int merge_journal(merge *m, int i, const char *sd)
     return code == KT_EXIT_OK ? code : merge_fail(m, code);
 }
 
-/* Loads the model for the report's description and device facts. */
-static int merge_model(const kt_evalcfg *cfg, kt_scorer **sc, char *err, size_t errlen)
-{
-    kronos_options kopt = {
-        .threads = cfg->threads,
-        .memory_budget_bytes = (size_t)cfg->memory_budget_mb << 20,
-        .batch_size = cfg->batch_size,
-    };
-    kronos_sampling ks;
-    kronos_sampling_defaults(&ks);
-    ks.temperature = cfg->temperature;
-    ks.top_k = cfg->top_k;
-    ks.top_p = cfg->top_p;
-    ks.sample_count = cfg->sample_count;
-    ks.seed = cfg->seed;
-    ks.max_context = cfg->max_context;
-    return kt_scorer_kronos_open(cfg->tokenizer, cfg->model, &kopt, &ks, sc, err, errlen) == 0
-               ? KT_EXIT_OK
-               : KT_EXIT_MODEL;
-}
 
 static void iso_now(char *buf, size_t n)
 {
@@ -447,7 +427,7 @@ static void merge_write_record(merge *m)
 static int merge_write(merge *m, int partial, const char *missing, double t0)
 {
     kt_scorer *sc = NULL;
-    int code = merge_model(m->cfg, &sc, m->err, sizeof m->err);
+    int code = kt_cli_open_scorer(m->cfg, &sc, m->err, sizeof m->err);
     if (code != KT_EXIT_OK)
         return merge_fail(m, code);
     /* the dates present, in plan order */

@@ -34,4 +34,10 @@ void kt_shard_argv_free(kt_shard_argv *sa);
 int kt_shard_setup(const kt_shard_argv *sa, kt_evalcfg *cfg, int *index, int *count, char *root,
                    size_t rootlen);
 
+/* The evaluation's scorer: the model of cfg with its threads, memory
+ * budget and sampling (src/cli/main.c). KT_EXIT_OK or KT_EXIT_MODEL with
+ * err. */
+struct kt_scorer;
+int kt_cli_open_scorer(const kt_evalcfg *cfg, struct kt_scorer **sc, char *err, size_t errlen);
+
 #endif /* KT_COMMANDS_H */

@@ -309,7 +309,7 @@ static int load_prices(const kt_evalcfg *cfg, eval_inputs *in)
 
 /* Loads the model and checks its device; KT_EXIT_OK or the exit code
  * with err. */
-static int load_model(const kt_evalcfg *cfg, eval_inputs *in, char *err, size_t errlen)
+int kt_cli_open_scorer(const kt_evalcfg *cfg, kt_scorer **sc, char *err, size_t errlen)
 {
     kronos_options kopt = {
         .threads = cfg->threads,
@@ -324,9 +324,16 @@ static int load_model(const kt_evalcfg *cfg, eval_inputs *in, char *err, size_t 
     ks.sample_count = cfg->sample_count;
     ks.seed = cfg->seed;
     ks.max_context = cfg->max_context;
-    if (kt_scorer_kronos_open(cfg->tokenizer, cfg->model, &kopt, &ks, &in->scorer, err,
-                              errlen) != 0)
-        return KT_EXIT_MODEL;
+    return kt_scorer_kronos_open(cfg->tokenizer, cfg->model, &kopt, &ks, sc, err, errlen) == 0
+               ? KT_EXIT_OK
+               : KT_EXIT_MODEL;
+}
+
+static int load_model(const kt_evalcfg *cfg, eval_inputs *in, char *err, size_t errlen)
+{
+    int rc = kt_cli_open_scorer(cfg, &in->scorer, err, errlen);
+    if (rc != KT_EXIT_OK)
+        return rc;
     if (!in->scorer->device.verified) {
         snprintf(err, errlen, _("device check failed: %s"), in->scorer->device.violation);
         return KT_EXIT_DEVICE;

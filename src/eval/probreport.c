@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "eval/probreport.h"
+#include "eval/report.h"
 
 #include <errno.h>
 #include <math.h>
@@ -74,20 +75,6 @@ static void pooled(const kt_report_input *in, int h, int hv, kt_prob_metrics *ou
     kt_prob_acc_mean(&a, out);
 }
 
-/* prec decimals; flag '+' forces a sign, '%' appends " %". */
-static const char *fmt(double v, char *b, size_t n, int prec, char flag)
-{
-    if (!isfinite(v))
-        snprintf(b, n, "n/a");
-    else if (flag == '+')
-        snprintf(b, n, "%+.*f", prec, v);
-    else if (flag == '%')
-        snprintf(b, n, "%.*f %%", prec, v);
-    else
-        snprintf(b, n, "%.*f", prec, v);
-    return b;
-}
-
 /* Mean and median per-date RankIC of one of the three scores. */
 enum { SC_MEAN, SC_MEDIAN, SC_PUP };
 static void rankic_of(const kt_report_input *in, int h, int which, double *mean, double *median,
@@ -156,9 +143,9 @@ void kt_probreport_md(FILE *f, const kt_report_input *in)
         for (int w = 0; w < 2; w++) {
             const kt_prob_metrics *m = w ? &hv[h] : &k[h];
             fprintf(f, "| %dd | %s | %d | %s | %s | %s | %s |\n", in->cfg->horizons[h],
-                    w ? "HistVol20" : "Kronos", m->n_names, fmt(m->brier, b[0], 32, 4, 0),
-                    fmt(100 * m->coverage_80, b[1], 32, 1, '%'), fmt(m->crps, b[2], 32, 5, 0),
-                    fmt(m->pit_mean, b[3], 32, 3, 0));
+                    w ? "HistVol20" : "Kronos", m->n_names, kt_report_md_num(m->brier, b[0], 32, 4, 0),
+                    kt_report_md_num(100 * m->coverage_80, b[1], 32, 1, '%'), kt_report_md_num(m->crps, b[2], 32, 5, 0),
+                    kt_report_md_num(m->pit_mean, b[3], 32, 3, 0));
         }
     }
     fputs("\n", f);
@@ -205,15 +192,15 @@ void kt_probreport_md(FILE *f, const kt_report_input *in)
         fputs("| p_up bin | rows | mean p_up | observed up share |\n|---|---|---|---|\n", f);
         for (int q = 0; q < KT_REL_BINS; q++)
             fprintf(f, "| %.1f-%.1f | %ld | %s | %s |\n", q / 10.0, (q + 1) / 10.0, rel.n[q],
-                    fmt(rel.n[q] ? rel.sum_p[q] / rel.n[q] : NAN, b[0], 32, 3, 0),
-                    fmt(rel.n[q] ? (double)rel.ups[q] / rel.n[q] : NAN, b[1], 32, 3, 0));
+                    kt_report_md_num(rel.n[q] ? rel.sum_p[q] / rel.n[q] : NAN, b[0], 32, 3, 0),
+                    kt_report_md_num(rel.n[q] ? (double)rel.ups[q] / rel.n[q] : NAN, b[1], 32, 3, 0));
         fprintf(f, "\n### PIT histogram, %dd (share of rows per bin; calibrated: 10 %% each)\n\n",
                 in->cfg->horizons[h]);
         fputs("| PIT bin | Kronos | HistVol20 |\n|---|---|---|\n", f);
         for (int q = 0; q < KT_PIT_BINS; q++)
             fprintf(f, "| %.1f-%.1f | %s | %s |\n", q / 10.0, (q + 1) / 10.0,
-                    fmt(np ? 100.0 * pit[q] / np : NAN, b[0], 32, 1, '%'),
-                    fmt(nhv ? 100.0 * pit_hv[q] / nhv : NAN, b[1], 32, 1, '%'));
+                    kt_report_md_num(np ? 100.0 * pit[q] / np : NAN, b[0], 32, 1, '%'),
+                    kt_report_md_num(nhv ? 100.0 * pit_hv[q] / nhv : NAN, b[1], 32, 1, '%'));
     }
 
     fprintf(f, "\n### Ranking score (`--score`; this run: %s)\n\n", in->cfg->score);
@@ -227,6 +214,6 @@ void kt_probreport_md(FILE *f, const kt_report_input *in)
             int n;
             rankic_of(in, h, w, &mean, &median, &n);
             fprintf(f, "| %dd | %s | %d | %s | %s |\n", in->cfg->horizons[h], names[w], n,
-                    fmt(mean, b[0], 32, 4, '+'), fmt(median, b[1], 32, 4, '+'));
+                    kt_report_md_num(mean, b[0], 32, 4, '+'), kt_report_md_num(median, b[1], 32, 4, '+'));
         }
 }

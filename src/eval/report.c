@@ -99,8 +99,7 @@ static void put_field(FILE *f, const char *s)
         fputs(s, f);
 }
 
-/* Markdown number: prec decimals, sign '+' forces a sign, '%' appends %. */
-static const char *md_num(double v, char *buf, size_t n, int prec, char flag)
+const char *kt_report_md_num(double v, char *buf, size_t n, int prec, char flag)
 {
     if (!isfinite(v))
         snprintf(buf, n, "%s", _("n/a"));
@@ -1257,8 +1256,8 @@ static void md_periods(FILE *f, const calc *c, const cutoff_split *cut)
             if (x->n_dates == 0)
                 fprintf(f, " %s | | 0 |", _("no dates"));
             else
-                fprintf(f, " %s | %s | %d |", md_num(x->rows[h].rankic_headline, b[2 * i], 32, 4, '+'),
-                        md_num(x->rows[h].nw_t, b[2 * i + 1], 32, 2, 0), x->dates[h]);
+                fprintf(f, " %s | %s | %d |", kt_report_md_num(x->rows[h].rankic_headline, b[2 * i], 32, 4, '+'),
+                        kt_report_md_num(x->rows[h].nw_t, b[2 * i + 1], 32, 2, 0), x->dates[h]);
         }
         fputc('\n', f);
     }
@@ -1344,14 +1343,14 @@ static void md_verdict(FILE *f, int nh, const kt_scorecard_row *rows, const kt_g
         char best[96];
         if (r->best_baseline && r->best_baseline[0])
             snprintf(best, sizeof best, "%s %s", r->best_baseline,
-                     md_num(r->best_baseline_rankic, b[0], 32, 4, 0));
+                     kt_report_md_num(r->best_baseline_rankic, b[0], 32, 4, 0));
         else
             snprintf(best, sizeof best, "%s", _("not run"));
         fprintf(f, "| %dd | %s | %s | %s | %s | %s | %s | %s | %s |\n", r->horizon,
-                md_num(r->rankic_headline, b[0], 32, 4, 0), md_num(r->rankic_mean, b[1], 32, 4, 0),
-                md_num(r->nw_t, b[2], 32, 2, 0), md_num(100 * r->pct_positive, b[3], 32, 0, '%'),
-                md_num(r->churn_median_20, b[4], 32, 3, 0), md_num(r->cost_survival, b[5], 32, 3, 0),
-                md_num(r->momentum_corr_median, b[6], 32, 3, 0), best);
+                kt_report_md_num(r->rankic_headline, b[0], 32, 4, 0), kt_report_md_num(r->rankic_mean, b[1], 32, 4, 0),
+                kt_report_md_num(r->nw_t, b[2], 32, 2, 0), kt_report_md_num(100 * r->pct_positive, b[3], 32, 0, '%'),
+                kt_report_md_num(r->churn_median_20, b[4], 32, 3, 0), kt_report_md_num(r->cost_survival, b[5], 32, 3, 0),
+                kt_report_md_num(r->momentum_corr_median, b[6], 32, 3, 0), best);
     }
     fputc('\n', f);
 }
@@ -1367,9 +1366,9 @@ static void md_headline(FILE *f, const calc *c, const kt_report_summary *sum)
     for (int h = 0; h < c->nh; h++) {
         const kt_report_headline *x = &sum->h[h];
         fprintf(f, "| %dd | %s | %s | %s | %s | %s | %s | %d |\n", x->horizon,
-                md_num(x->headline, b1, 32, 4, 0), md_num(x->stats.mean, b2, 32, 4, 0),
-                md_num(x->stats.std, b3, 32, 4, 0), md_num(x->stats.icir, b4, 32, 3, 0),
-                md_num(x->nw_t, b6, 32, 2, 0), md_num(x->stats.tstat, b5, 32, 2, 0), x->stats.n);
+                kt_report_md_num(x->headline, b1, 32, 4, 0), kt_report_md_num(x->stats.mean, b2, 32, 4, 0),
+                kt_report_md_num(x->stats.std, b3, 32, 4, 0), kt_report_md_num(x->stats.icir, b4, 32, 3, 0),
+                kt_report_md_num(x->nw_t, b6, 32, 2, 0), kt_report_md_num(x->stats.tstat, b5, 32, 2, 0), x->stats.n);
     }
     fprintf(f, "\n%s\n\n", _("t (Newey-West): the t of the mean per-date RankIC with Bartlett "
                              "weights up to lag h-1, because labels of consecutive dates overlap; "
@@ -1403,7 +1402,7 @@ static void md_rankic_by_date(FILE *f, const kt_report_input *in, const calc *c,
                                 (size_t)c->nd * 3 + 8);
             const fold_sum *s = &fs[k * c->nh + h];
             fprintf(f, "%s %3dd  %s  %s %s\n", in->plan->f[k].id, cfg->horizons[h], line,
-                    _("median"), md_num(s->rankic_median, b1, 32, 3, '+'));
+                    _("median"), kt_report_md_num(s->rankic_median, b1, 32, 3, '+'));
         }
     fprintf(f, "```\n\n");
     free(v);
@@ -1422,9 +1421,9 @@ static void md_folds(FILE *f, const kt_report_input *in, const calc *c, const fo
         for (int h = 0; h < c->nh; h++) {
             const fold_sum *s = &fs[k * c->nh + h];
             fprintf(f, "| %s | %dd | %d | %s | %s | %s | %s | %s |\n", in->plan->f[k].id,
-                    in->cfg->horizons[h], s->n_dates, md_num(s->rankic_median, b1, 32, 4, 0),
-                    md_num(s->rankic_iqr, b2, 32, 4, 0), md_num(s->qs_median, b3, 32, 4, 0),
-                    md_num(s->hr10_median, b4, 32, 2, 0), md_num(s->er10_median, b5, 32, 4, 0));
+                    in->cfg->horizons[h], s->n_dates, kt_report_md_num(s->rankic_median, b1, 32, 4, 0),
+                    kt_report_md_num(s->rankic_iqr, b2, 32, 4, 0), kt_report_md_num(s->qs_median, b3, 32, 4, 0),
+                    kt_report_md_num(s->hr10_median, b4, 32, 2, 0), kt_report_md_num(s->er10_median, b5, 32, 4, 0));
         }
 }
 
@@ -1447,9 +1446,9 @@ static void md_decay(FILE *f, const kt_report_input *in, const calc *c, const fo
             }
             kt_metrics_flags(&s->decay, flags, sizeof flags);
             fprintf(f, "| %s | %dd | %s | %s | %s | %s | %s |\n", in->plan->f[k].id,
-                    in->cfg->horizons[h], md_num(s->decay.early_median, b1, 32, 4, 0),
-                    md_num(s->decay.late_median, b2, 32, 4, 0), md_num(s->decay.decay, b3, 32, 4, '+'),
-                    md_num(s->decay.pct_positive * 100, b4, 32, 0, '%'), flags[0] ? flags : "-");
+                    in->cfg->horizons[h], kt_report_md_num(s->decay.early_median, b1, 32, 4, 0),
+                    kt_report_md_num(s->decay.late_median, b2, 32, 4, 0), kt_report_md_num(s->decay.decay, b3, 32, 4, '+'),
+                    kt_report_md_num(s->decay.pct_positive * 100, b4, 32, 0, '%'), flags[0] ? flags : "-");
         }
 }
 
@@ -1466,7 +1465,7 @@ static void md_churn(FILE *f, const kt_report_input *in, const calc *c)
             const churn_sum *x = &cs[h * 2 + j];
             double r = x->pairs ? x->retention_sum / x->pairs : NAN;
             fprintf(f, "| %dd | %d | %s | %s | %d |\n", in->cfg->horizons[h], j ? 20 : 10,
-                    md_num(r, b1, 32, 3, 0), md_num(1 - r, b2, 32, 3, 0), x->pairs);
+                    kt_report_md_num(r, b1, 32, 3, 0), kt_report_md_num(1 - r, b2, 32, 3, 0), x->pairs);
         }
 }
 
@@ -1487,7 +1486,7 @@ static void md_controls(FILE *f, const kt_report_input *in, const calc *c, const
                     : k   ? _("reported (compare with the headline)")
                     : x->passed ? _("passed")
                                 : _("FAILED"),
-                    md_num(x->median, b1, 32, 4, '+'), x->n_dates);
+                    kt_report_md_num(x->median, b1, 32, 4, '+'), x->n_dates);
         }
     for (int h = 0; h < c->nh; h++)
         fprintf(f, "| %s | %dd | %s | %s | %d |\n", _("momentum (12-1), Spearman with the score"),
@@ -1495,7 +1494,7 @@ static void md_controls(FILE *f, const kt_report_input *in, const calc *c, const
                 !mom[h].run     ? _("not run (no ticker with 253 bars)")
                 : mom[h].passed ? _("passed")
                                 : _("FAILED"),
-                md_num(mom[h].median, b1, 32, 4, '+'), mom[h].n_dates);
+                kt_report_md_num(mom[h].median, b1, 32, 4, '+'), mom[h].n_dates);
 }
 
 /* REPORT.md: the quintile long-short spread net of costs per scenario. */
@@ -1512,10 +1511,10 @@ static void md_costs(FILE *f, const kt_report_input *in, const calc *c, const ex
     for (int h = 0; h < c->nh; h++)
         for (int sc = 0; sc < KT_N_COST_SCENARIOS; sc++)
             fprintf(f, "| %dd | %s | %s | %s | %s | %s |\n", in->cfg->horizons[h],
-                    kt_cost_scenario_name(sc), md_num(ex->gross_mean[h], b[0], 32, 5, '+'),
-                    md_num(ex->turnover_mean[h], b[1], 32, 3, 0),
-                    md_num(ex->net_mean[h][sc], b[2], 32, 5, '+'),
-                    md_num(ex->survival[h][sc], b[3], 32, 3, 0));
+                    kt_cost_scenario_name(sc), kt_report_md_num(ex->gross_mean[h], b[0], 32, 5, '+'),
+                    kt_report_md_num(ex->turnover_mean[h], b[1], 32, 3, 0),
+                    kt_report_md_num(ex->net_mean[h][sc], b[2], 32, 5, '+'),
+                    kt_report_md_num(ex->survival[h][sc], b[3], 32, 3, 0));
     for (int h = 0; h < c->nh; h++)
         if (ex->impact_missing[h])
             fprintf(f, "\n- %dd: %s: %ld\n", in->cfg->horizons[h],
@@ -1534,9 +1533,9 @@ static void md_baselines(FILE *f, const calc *c, const kt_report_summary *sum, c
     fprintf(f, "| %s | Kronos | momentum_12_1 | reversal_5d |\n|---|---|---|---|\n", _("horizon"));
     for (int h = 0; h < c->nh; h++)
         fprintf(f, "| %dd | %s | %s | %s |\n", sum->h[h].horizon,
-                md_num(sum->h[h].headline, b[0], 32, 4, '+'),
-                md_num(ex->bl_head[h][KT_SIG_MOMENTUM_12_1], b[1], 32, 4, '+'),
-                md_num(ex->bl_head[h][KT_SIG_REVERSAL_5D], b[2], 32, 4, '+'));
+                kt_report_md_num(sum->h[h].headline, b[0], 32, 4, '+'),
+                kt_report_md_num(ex->bl_head[h][KT_SIG_MOMENTUM_12_1], b[1], 32, 4, '+'),
+                kt_report_md_num(ex->bl_head[h][KT_SIG_REVERSAL_5D], b[2], 32, 4, '+'));
 }
 
 /* REPORT.md section 8: the run facts: dates, tickers, seconds, times. */
@@ -1565,9 +1564,9 @@ static void md_run_facts(FILE *f, const kt_report_input *in, const calc *c)
             _("skipped"), skipped, _("fewer bars than the lookback"));
     if (secs && computed)
         fprintf(f, "- %s: %s %s, p90 %s, %s %s\n", _("seconds per date"), _("median"),
-                md_num(kt_metrics_median(secs, computed), b1, 32, 2, 0),
-                md_num(kt_metrics_quantile(secs, computed, 0.9), b2, 32, 2, 0), _("total"),
-                md_num(in->wall_seconds, b3, 32, 1, 0));
+                kt_report_md_num(kt_metrics_median(secs, computed), b1, 32, 2, 0),
+                kt_report_md_num(kt_metrics_quantile(secs, computed, 0.9), b2, 32, 2, 0), _("total"),
+                kt_report_md_num(in->wall_seconds, b3, 32, 1, 0));
     free(secs);
     fprintf(f, "- %s: %s .. %s\n", _("started .. finished"), in->started_at ? in->started_at : "",
             in->finished_at ? in->finished_at : "");

@@ -87,6 +87,9 @@ int kt_atomic_commit(FILE *f, const char *tmp, const char *path);
 
 /* One sparkline character per value (UTF-8 blocks, ' ' for NaN), scaled
  * between lo and hi. */
+/* A number for the Markdown report: prec decimals; flag '+' forces a
+ * sign, '%' appends %; "n/a" when not finite. Returns buf. */
+const char *kt_report_md_num(double v, char *buf, size_t n, int prec, char flag);
 void kt_report_sparkline(const double *v, int n, double lo, double hi, char *buf, size_t len);
 
 #endif /* KT_REPORT_H */
