@@ -206,27 +206,6 @@ void kt_metrics_quintile_means(const kt_xrow *rows, int n, int *idx, double out[
     }
 }
 
-void kt_metrics_topk(const kt_xrow *rows, int n, int k, double *hit_rate, double *avg_er)
-{
-    *hit_rate = *avg_er = NAN;
-    if (n < k || k < 1)
-        return;
-    int *idx = malloc((size_t)n * sizeof *idx);
-    if (!idx)
-        return;
-    kt_metrics_order(rows, n, idx);
-    int pos = 0;
-    double sum = 0;
-    for (int i = 0; i < k; i++) {
-        double l = rows[idx[i]].label;
-        pos += l > 0;
-        sum += l;
-    }
-    free(idx);
-    *hit_rate = (double)pos / k;
-    *avg_er = sum / k;
-}
-
 /* Top-K share of positive labels and mean label, rows already ordered
  * (idx from kt_metrics_order); NaN when n < k. */
 static void ordered_topk(const kt_xrow *rows, const int *idx, int n, int k, double *hit_rate,
@@ -245,6 +224,20 @@ static void ordered_topk(const kt_xrow *rows, const int *idx, int n, int k, doub
     *hit_rate = (double)pos / k;
     *avg_er = sum / k;
 }
+
+void kt_metrics_topk(const kt_xrow *rows, int n, int k, double *hit_rate, double *avg_er)
+{
+    *hit_rate = *avg_er = NAN;
+    if (n < k || k < 1)
+        return;
+    int *idx = malloc((size_t)n * sizeof *idx);
+    if (!idx)
+        return;
+    kt_metrics_order(rows, n, idx);
+    ordered_topk(rows, idx, n, k, hit_rate, avg_er);
+    free(idx);
+}
+
 
 void kt_metrics_date(const kt_xrow *rows, int n, kt_date_metrics *out)
 {
