@@ -242,6 +242,7 @@ wait_for "FINISHED" 300 && {
     wait_for "stability_scorecard_by_period.csv" && {
         expect "Run directory: $RUN" "Report: $RUN/REPORT.md" "▶ REPORT.md" "stability_scorecard.csv" \
             "cost_overlays.csv" "baselines.csv" "churn_diagnostics.csv" "experiment_metadata.json"
+        expect_re "REPORT\.html .*\(open it outside the console\)"
         expect_not "journal.ktj" ".tmp"
         # the report first, then the scorecard
         [ "$(grep -nE '(▶| ) (REPORT\.md|stability_scorecard\.csv) ' "$TMP/screen" | cut -d: -f1 | tr '\n' ' ')" != "" ] ||
@@ -258,12 +259,13 @@ wait_for "FINISHED" 300 && {
         $TM send-keys -t kt q
         wait_gone "REPORT.md: lines"
         expect "▶ REPORT.md"
-        # the third file (after REPORT.html): the scorecard CSV with its header
-        $TM send-keys -t kt Down
-        wait_for "▶ REPORT.html"
-        $TM send-keys -t kt Down
-        wait_for "▶ stability_scorecard.csv"
-        $TM send-keys -t kt Enter
+        # REPORT.html next: named with its path, for a browser
+        $TM send-keys -t kt Down Enter
+        wait_for "REPORT.html is not a text file: open it in a browser or an image viewer."
+        $TM send-keys -t kt Escape
+        wait_gone "is not a text file"
+        # then the scorecard CSV with its header
+        $TM send-keys -t kt Down Enter
         wait_for "stability_scorecard.csv: lines 1-3 of 3" &&
             expect "horizon,rankic_headline,rankic_mean,nw_t,pct_positive"
         $TM send-keys -t kt Escape
