@@ -427,6 +427,24 @@ static double panel_y(double top, int i)
     return top + i * PANEL_H;
 }
 
+/* Panel h of a per-horizon figure over the dates: the values lo..hi
+ * (times scale) on the y axis, a zero line and the fold boundaries; the
+ * date axis is labelled on the last panel only. */
+static void horizon_panel(kt_axes *a, cairo_t *cr, const figdata *fd, double top, double w, int h,
+                          const kt_ticks *xt, double lo, double hi, double scale, const char *ylabel,
+                          int fold_labels)
+{
+    kt_ticks yt;
+    value_axis(&yt, lo, hi, 6, scale);
+    char head[64];
+    snprintf(head, sizeof head, "horizon %dd", fd->in->horizons[h]);
+    kt_axes_panel(a, cr, 0, panel_y(top, h), w, PANEL_H, head, xt,
+                  h == fd->nh - 1 ? "evaluation date" : NULL, &yt, ylabel);
+    kt_style zero = style(GREY, 1, 0, 1);
+    kt_axes_hline(a, 0, &zero);
+    fold_marks(a, fd, fold_labels);
+}
+
 static int stacked_height(int nh)
 {
     return 118 + nh * PANEL_H;
@@ -455,16 +473,8 @@ static void draw_ic_decay(cairo_t *cr, double w, double hgt, const void *ctx)
         const double *ric = fd->ly + (size_t)h * 2 * fd->nd;
         double lo = INFINITY, hi = -INFINITY;
         range_of(ric, fd->nl, &lo, &hi);
-        kt_ticks yt;
-        value_axis(&yt, lo, hi, 6, 1);
-        char head[64];
-        snprintf(head, sizeof head, "horizon %dd", fd->in->horizons[h]);
         kt_axes a;
-        kt_axes_panel(&a, cr, 0, panel_y(top, h), w, PANEL_H, head, &xt,
-                      h == fd->nh - 1 ? "evaluation date" : NULL, &yt, "RankIC (-1..1)");
-        kt_style zero = style(GREY, 1, 0, 1);
-        kt_axes_hline(&a, 0, &zero);
-        fold_marks(&a, fd, 1);
+        horizon_panel(&a, cr, fd, top, w, h, &xt, lo, hi, 1, "RankIC (-1..1)", 1);
         if (!isfinite(lo)) {
             no_data(&a, "no date with a RankIC at this horizon");
         } else {
@@ -751,16 +761,8 @@ static void draw_net(cairo_t *cr, double w, double hgt, const void *ctx)
         const double *base = fd->net + (size_t)h * KT_N_COST_SCENARIOS * fd->nd;
         double lo = INFINITY, hi = -INFINITY;
         range_of(base, KT_N_COST_SCENARIOS * fd->nd, &lo, &hi);
-        kt_ticks yt;
-        value_axis(&yt, lo, hi, 6, 100);
-        char head[64];
-        snprintf(head, sizeof head, "horizon %dd", fd->in->horizons[h]);
         kt_axes a;
-        kt_axes_panel(&a, cr, 0, panel_y(top, h), w, PANEL_H, head, &xt,
-                      h == fd->nh - 1 ? "evaluation date" : NULL, &yt, "cumulative return (%)");
-        kt_style zero = style(GREY, 1, 0, 1);
-        kt_axes_hline(&a, 0, &zero);
-        fold_marks(&a, fd, 0);
+        horizon_panel(&a, cr, fd, top, w, h, &xt, lo, hi, 100, "cumulative return (%)", 0);
         if (!isfinite(lo)) {
             no_data(&a, "no date with quintile legs at this horizon");
             continue;
