@@ -112,6 +112,20 @@ EOS
     new_session "$w" "$h" "sh $TMP/run.sh"
 }
 boxes_ok() { out=$(python3 "$TMP/boxes.py" "$TMP/screen" "$1"); [ -z "$out" ]; }
+# The screen with its moving parts masked: the elapsed clock (hh:mm:ss)
+# and the feeder's own resident memory.
+masked() { sed -E 's/[0-9]{2}:[0-9]{2}:[0-9]{2}/hh:mm:ss/; s/RSS [0-9.]+ [KMGT]?i?B/RSS n/' "$TMP/screen"; }
+# same_as FILE: polls until the (masked) screen equals FILE cell for cell.
+# The same state reached by another path (an overlay opened and closed on
+# the way) must look the same: when ncurses and the terminal disagree
+# about a wide character cut by an overlay, later updates land one column
+# off and leave stray border pieces, which only a comparison shows.
+same_screen() { masked | cmp -s - "$1"; }
+same_as() {
+    within "$KT_WAIT" same_screen "$1" && return 0
+    fail "differs from the same state reached directly ($2):
+$(masked | diff "$1" - | head -20)"
+}
 # aligned W: polls (a frame may still be settling), then reports.
 aligned() {
     within "$KT_WAIT" boxes_ok "$1" && return 0
@@ -130,6 +144,13 @@ for size in "120 40" "80 24"; do
             "演示-标普100" "净收益%" "fold_02 之后的门槛：1 通过，2 未通过，3 未运行"
         aligned "$W"
     }
+    masked > "$TMP/dash.ref"
+    # the quit dialog opened straight from the dashboard: the reference
+    $TM send-keys -t kt q
+    wait_for "停止运行？" && aligned "$W" && masked > "$TMP/quit.ref"
+    $TM send-keys -t kt n
+    current="zh_CN dashboard after the quit dialog ${size% *}x${size#* }"
+    wait_gone "停止运行？" && same_as "$TMP/dash.ref" "no overlay"
     current="zh_CN help overlay ${size% *}x${size#* }"
     $TM send-keys -t kt '?'
     wait_for "本帮助（按任意键关闭）" && {
@@ -139,8 +160,10 @@ for size in "120 40" "80 24"; do
     $TM send-keys -t kt x
     current="zh_CN quit confirmation ${size% *}x${size#* }"
     $TM send-keys -t kt q
-    wait_for "停止运行？" && { expect "y：停止并退出" ; aligned "$W"; }
+    wait_for "停止运行？" && { expect "y：停止并退出" ; aligned "$W"; same_as "$TMP/quit.ref" "q without ? first"; }
     $TM send-keys -t kt n
+    current="zh_CN dashboard after help and quit ${size% *}x${size#* }"
+    wait_gone "停止运行？" && same_as "$TMP/dash.ref" "no overlay"
     current="zh_CN empty view ${size% *}x${size#* }"
     # shellcheck disable=SC2086
     start $size zh_CN.UTF-8 empty --cjk

@@ -304,6 +304,53 @@ int kt_crt_width(const char *utf8)
     return total;
 }
 
+/* Wide characters and overdrawing. ncurses (6.4) keeps both cells of a
+ * wide character; writing a narrow one over either half leaves the other
+ * half behind as an orphan, and doupdate then sends the orphan to the
+ * terminal, which keeps its own picture of the line: the two disagree
+ * from there on and later updates land one column off (seen in tmux as
+ * an overlay border shifted left and stray border pieces to its right).
+ * Every write therefore first blanks the rest of any wide character it
+ * cuts at either end, so the screen never holds half a character. */
+
+/* Display width of the cell at (y, x) in stdscr: 2 for a wide
+ * character's first cell (ncurses stores the character in both). */
+static int cell_width(int y, int x)
+{
+    cchar_t cc;
+    wchar_t wc[CCHARW_MAX + 1];
+    attr_t a;
+    short pair;
+    if (mvin_wch(y, x, &cc) == ERR || getcchar(&cc, wc, &a, &pair, NULL) == ERR)
+        return 1;
+    return wcwidth(wc[0]) == 2 && x + 1 < COLS ? 2 : 1;
+}
+
+/* The column where the character covering (y, x) starts. */
+static int glyph_start(int y, int x)
+{
+    int c = 0;
+    for (;;) {
+        int next = c + cell_width(y, c);
+        if (x < next)
+            return c;
+        c = next;
+    }
+}
+
+/* Replaces the cell at (y, x) by a space with the same attributes. */
+static void blank_cell(int y, int x)
+{
+    cchar_t cc, sp;
+    wchar_t wc[CCHARW_MAX + 1];
+    attr_t a = A_NORMAL;
+    short pair = 0;
+    if (mvin_wch(y, x, &cc) != ERR)
+        getcchar(&cc, wc, &a, &pair, NULL);
+    setcchar(&sp, L" ", a, pair, NULL);
+    mvadd_wch(y, x, &sp);
+}
+
 int kt_crt_text(const kt_crt *c, int y, int x, int maxw, kt_role role, const char *utf8)
 {
     if (y < 0 || y >= LINES || x < 0 || x >= COLS || maxw <= 0 || !utf8)
@@ -332,6 +379,12 @@ int kt_crt_text(const kt_crt *c, int y, int x, int maxw, kt_role role, const cha
     }
     if (nb == 0)
         return 0;
+    int first = glyph_start(y, x), last = glyph_start(y, x + used - 1);
+    int cut_right = x + used < COLS && last == x + used - 1 && cell_width(y, last) == 2;
+    if (first < x)
+        blank_cell(y, first);
+    if (cut_right)
+        blank_cell(y, x + used);
     attrset((attr_t)c->attr[role]);
     mvaddnwstr(y, x, buf, nb);
     attrset(A_NORMAL);
