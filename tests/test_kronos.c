@@ -13,6 +13,7 @@
 
 #include "check_run.h"
 #include "eval/calendar.h"
+#include "base/rng.h"
 #include "eval/ohlcv_csv.h"
 #include "model/kronos.h"
 #include "model/kronos_internal.h"
@@ -849,6 +850,113 @@ START_TEST(test_top_p_to_zero_is_greedy)
 }
 END_TEST
 
+/* The reference's sample_from_logits written out the plain way: scale,
+ * top-k by threshold, or a full stable sort for the nucleus, then the
+ * softmax and one uniform draw over the kept tokens in index order. The
+ * engine orders only the head of the distribution; its draws must be
+ * these, bit for bit (same sums in the same order). */
+static int cmp_desc_stable(const void *a, const void *b, void *ctx)
+{
+    const double *x = ctx;
+    long ia = *(const long *)a, ib = *(const long *)b;
+    if (x[ia] != x[ib])
+        return x[ia] > x[ib] ? -1 : 1;
+    return ia < ib ? -1 : ia > ib;
+}
+
+static long plain_sample(const float *lg, int n, const kronos_sampling *s, kt_rng *rng)
+{
+    double x[1024];
+    long idx[1024];
+    const float T = (float)s->temperature;
+    for (int j = 0; j < n; j++)
+        x[j] = (double)(lg[j] / T);
+    if (s->top_k > 0) {
+        int k = s->top_k < n ? s->top_k : n;
+        for (int j = 0; j < n; j++)
+            idx[j] = j;
+        qsort_r(idx, (size_t)n, sizeof idx[0], cmp_desc_stable, x);
+        double thr = x[idx[k - 1]];
+        for (int j = 0; j < n; j++)
+            if (x[j] < thr)
+                x[j] = -INFINITY;
+    } else if (s->top_p < 1.0) {
+        for (int j = 0; j < n; j++)
+            idx[j] = j;
+        qsort_r(idx, (size_t)n, sizeof idx[0], cmp_desc_stable, x);
+        double mx = x[idx[0]], tot = 0, cum = 0;
+        for (int j = 0; j < n; j++)
+            tot += exp(x[j] - mx);
+        int remove = 0;
+        for (int r = 0; r < n; r++) {
+            double pj = exp(x[idx[r]] - mx) / tot;
+            if (remove)
+                x[idx[r]] = -INFINITY;
+            cum += pj;
+            if (cum > s->top_p)
+                remove = 1;
+        }
+    }
+    double mx = -INFINITY, tot = 0, acc = 0;
+    for (int j = 0; j < n; j++)
+        mx = x[j] > mx ? x[j] : mx;
+    for (int j = 0; j < n; j++)
+        tot += (x[j] = exp(x[j] - mx));
+    double u = kt_rng_uniform(rng) * tot;
+    long last = 0;
+    for (int j = 0; j < n; j++) {
+        if (x[j] <= 0)
+            continue;
+        acc += x[j];
+        last = j;
+        if (u < acc)
+            return j;
+    }
+    return last;
+}
+
+START_TEST(test_sampler_equals_full_sort)
+{
+    enum { N = 1024, DRAWS = 25 };
+    float lg[N];
+    int64_t out[DRAWS];
+    kronos_error e;
+    uint64_t st = 77;
+    const double temps[3] = {0.5, 1.0, 1.7}, tps[6] = {0.05, 0.5, 0.9, 0.97, 0.999999, 1.0};
+    const int tks[3] = {1, 5, 300};
+    long diff = 0, draws = 0, distinct = 0;
+    for (int v = 0; v < 16; v++) {
+        /* odd vectors: logits on a grid of 0.25, so hundreds of ties */
+        for (int j = 0; j < N; j++) {
+            float g = lcg_normalish(&st) * (v % 4 == 3 ? 4.0f : 1.0f);
+            lg[j] = v % 2 ? floorf(g * 4.0f) / 4.0f : g;
+        }
+        for (int ti = 0; ti < 3; ti++)
+            for (int k = 0; k < 9; k++) {
+                kronos_sampling sp;
+                kronos_sampling_defaults(&sp);
+                sp.temperature = temps[ti];
+                sp.top_k = k < 6 ? 0 : tks[k - 6];
+                sp.top_p = k < 6 ? tps[k] : 1.0;
+                ck_assert_int_eq(kronos_debug_sample(lg, N, &sp, 500 + v, (uint64_t)k, DRAWS, out, &e), KRONOS_OK);
+                kt_rng rng;
+                kt_rng_seed_stream(&rng, 500 + v, (uint64_t)k);
+                long seen = -1;
+                for (int i = 0; i < DRAWS; i++) {
+                    long want = plain_sample(lg, N, &sp, &rng);
+                    diff += out[i] != want;
+                    draws++;
+                    distinct += seen >= 0 && want != seen;
+                    seen = want;
+                }
+            }
+    }
+    ck_assert_msg(diff == 0, "%ld of %ld draws differ from the full-sort sampler", diff, draws);
+    ck_assert_msg(distinct > draws / 4, "only %ld token changes in %ld draws: the comparison is vacuous", distinct,
+                  draws);
+}
+END_TEST
+
 /* Chi-square critical values at a false-failure probability of 1e-6, for
  * 1..15 degrees of freedom: x with P(chi2_df > x) = 1e-6, from the
  * regularised upper incomplete gamma function Q(df/2, x/2) (check: for
@@ -970,6 +1078,7 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("sampling");
     tcase_add_test(ts, test_top_p_to_zero_is_greedy);
+    tcase_add_test(ts, test_sampler_equals_full_sort);
     tcase_add_test(ts, test_frequencies_match_softmax);
     tcase_set_timeout(ts, 60);
     suite_add_tcase(s, ts);

@@ -27,52 +27,67 @@ namespace km {
 // sample_from_logits: logits / T; top_k > 0 keeps the top k (top_p then not
 // applied); else top_p < 1 keeps the nucleus (always the first token);
 // softmax; multinomial. T == 0: argmax.
+//
+// The nucleus is the reference's: tokens by descending probability (ties
+// by index, as a stable sort), cumulative sum, and every token after the
+// first one whose sum exceeds top_p removed. Only that head is ordered
+// (partial sorts of growing size; the nucleus is usually a few dozen of
+// 1024 tokens), and each exp is computed once; the sums run over the same
+// values in the same order as a full sort would, so the draws are the
+// same bit for bit.
 int64_t sample_row(const float *logits, int64_t n, const kronos_sampling &s, kt_rng &rng, std::vector<double> &buf,
                    std::vector<int64_t> &idx)
 {
     if (s.temperature <= 0.0)
         return std::max_element(logits, logits + n) - logits;
-    buf.resize(n);
+    buf.resize(2 * n);
+    double *x = buf.data(), *e = x + n;  // scaled logits, then exp(x - max)
     const float T = (float)s.temperature;
     for (int64_t j = 0; j < n; j++)
-        buf[j] = (double)(logits[j] / T);
-    const double NEG = -std::numeric_limits<double>::infinity();
+        x[j] = (double)(logits[j] / T);
+    const double mx = *std::max_element(x, x + n);
     if (s.top_k > 0) {
         int64_t k = std::min<int64_t>(s.top_k, n);
-        std::vector<double> sorted(buf);
+        std::vector<double> sorted(x, x + n);
         std::nth_element(sorted.begin(), sorted.begin() + (k - 1), sorted.end(), std::greater<double>());
         double thr = sorted[k - 1];
         for (int64_t j = 0; j < n; j++)
-            if (buf[j] < thr)
-                buf[j] = NEG;
-    } else if (s.top_p < 1.0) {
-        idx.resize(n);
-        std::iota(idx.begin(), idx.end(), 0);
-        std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return buf[a] > buf[b]; });
-        double mx = buf[idx[0]], tot = 0;
+            e[j] = x[j] < thr ? 0.0 : std::exp(x[j] - mx);
+    } else {
         for (int64_t j = 0; j < n; j++)
-            tot += std::exp(buf[j] - mx);
-        double cum = 0;
-        bool remove_next = false;
-        for (int64_t r = 0; r < n; r++) {
-            int64_t j = idx[r];
-            double pj = std::exp(buf[j] - mx) / tot;
-            if (remove_next)
-                buf[j] = NEG;
-            cum += pj;
-            if (cum > s.top_p)
-                remove_next = true;  // shifted right: this token stays
+            e[j] = std::exp(x[j] - mx);
+        if (s.top_p < 1.0) {
+            double tot = 0;
+            for (int64_t j = 0; j < n; j++)
+                tot += e[j];
+            idx.resize(n);
+            std::iota(idx.begin(), idx.end(), 0);
+            auto before = [x](int64_t a, int64_t b) { return x[a] > x[b] || (x[a] == x[b] && a < b); };
+            double cum = 0;
+            int64_t keep = n, sorted = 0;
+            for (int64_t r = 0; r < n && keep == n; r++) {
+                if (r == sorted) {  // order the next block of the head
+                    int64_t upto = std::min<int64_t>(n, std::max<int64_t>(32, 4 * sorted));
+                    std::partial_sort(idx.begin() + sorted, idx.begin() + upto, idx.end(), before);
+                    sorted = upto;
+                }
+                cum += e[idx[r]] / tot;
+                if (cum > s.top_p)
+                    keep = r + 1;  // shifted right: this token stays
+            }
+            for (int64_t r = keep; r < n; r++)
+                e[idx[r]] = 0.0;  // the tail: idx[keep..] holds exactly the removed tokens
         }
     }
-    double mx = *std::max_element(buf.begin(), buf.end()), tot = 0;
+    double tot = 0;
     for (int64_t j = 0; j < n; j++)
-        tot += (buf[j] = std::exp(buf[j] - mx));
+        tot += e[j];
     double u = kt_rng_uniform(&rng) * tot, acc = 0;
     int64_t last = 0;
     for (int64_t j = 0; j < n; j++) {
-        if (buf[j] <= 0)
+        if (e[j] <= 0)
             continue;
-        acc += buf[j];
+        acc += e[j];
         last = j;
         if (u < acc)
             return j;
