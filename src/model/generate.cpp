@@ -31,8 +31,9 @@ namespace km {
 // The nucleus is the reference's: tokens by descending probability (ties
 // by index, as a stable sort), cumulative sum, and every token after the
 // first one whose sum exceeds top_p removed. Only that head is ordered
-// (partial sorts of growing size; the nucleus is usually a few dozen of
-// 1024 tokens), and each exp is computed once; the sums run over the same
+// (blocks of 32, 128, 512, ... tokens selected in linear time, then
+// sorted; ties broken by index, so the order is total), and each exp is
+// computed once; the sums run over the same
 // values in the same order as a full sort would, so the draws are the
 // same bit for bit.
 int64_t sample_row(const float *logits, int64_t n, const kronos_sampling &s, kt_rng &rng, std::vector<double> &buf,
@@ -66,9 +67,11 @@ int64_t sample_row(const float *logits, int64_t n, const kronos_sampling &s, kt_
             double cum = 0;
             int64_t keep = n, sorted = 0;
             for (int64_t r = 0; r < n && keep == n; r++) {
-                if (r == sorted) {  // order the next block of the head
+                if (r == sorted) {  // order the next block of the head: select it, then sort it
                     int64_t upto = std::min<int64_t>(n, std::max<int64_t>(32, 4 * sorted));
-                    std::partial_sort(idx.begin() + sorted, idx.begin() + upto, idx.end(), before);
+                    if (upto < n)
+                        std::nth_element(idx.begin() + sorted, idx.begin() + upto, idx.end(), before);
+                    std::sort(idx.begin() + sorted, idx.begin() + upto, before);
                     sorted = upto;
                 }
                 cum += e[idx[r]] / tot;
