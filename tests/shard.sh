@@ -50,6 +50,9 @@ same "$T/sh"
 # --resume of one shard: every date from its journal
 $BIN --resume "$T/sh" --shard 1/4 --batch 2> "$T/r1.err" || { cat "$T/r1.err"; fail "resume shard 1"; }
 grep -q '11 dates (11 resumed)' "$T/r1.err" || { cat "$T/r1.err"; fail "resume shard 1 line"; }
+# the same with --resume=DIR (one argument): also the shard's directory
+$BIN --resume="$T/sh" --shard 2/4 --batch 2> "$T/r2.err" || { cat "$T/r2.err"; fail "resume= shard 2"; }
+grep -q '11 dates (11 resumed)' "$T/r2.err" || { cat "$T/r2.err"; fail "resume= shard 2 line"; }
 
 # 2. shard 2 missing: merge refuses, names it, writes nothing
 for i in 0 1 3; do
