@@ -761,6 +761,24 @@ START_TEST(test_status_names)
 }
 END_TEST
 
+/* The fixed head-size attention kernels (four keys per pass, output in
+ * registers) give the generic kernel's bits, for every head size they
+ * take and key counts that are and are not multiples of four; a head size
+ * without one goes to the generic kernel itself. */
+START_TEST(test_attention_kernels_same_bits)
+{
+    const int hds[5] = {16, 32, 64, 128, 24}, Ts[6] = {1, 3, 4, 7, 252, 341};
+    for (int a = 0; a < 5; a++)
+        for (int b = 0; b < 6; b++)
+            for (uint64_t seed = 1; seed <= 3; seed++) {
+                int d = kronos_debug_attend_diff(hds[a], Ts[b], seed);
+                ck_assert_msg(d == 0, "head size %d, %d keys, seed %llu: %d of %d outputs differ", hds[a], Ts[b],
+                              (unsigned long long)seed, d, hds[a]);
+            }
+    ck_assert_int_eq(kronos_debug_attend_diff(0, 5, 1), -1);
+}
+END_TEST
+
 /* ---- sampling properties (kronos_debug_sample: the generation sampler) -- */
 
 /* Argmax written out here (first index on ties). */
@@ -1072,6 +1090,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_cache_and_horizon_prefix);
     tcase_add_test(tc, test_batched_equals_per_series);
     tcase_add_test(tc, test_lanes_equal_one_thread);
+    tcase_add_test(tc, test_attention_kernels_same_bits);
     tcase_add_test(tc, test_strict_loading);
     tcase_add_test(tc, test_status_names);
     tcase_set_timeout(tc, 120);

@@ -468,6 +468,28 @@ int kronos_debug_sample(const float *logits, int n, const kronos_sampling *s, ui
     });
 }
 
+int kronos_debug_attend_diff(int hd, int T, uint64_t seed)
+{
+    if (hd < 1 || hd > 1024 || T < 1 || T > 100000)
+        return -1;
+    kt_rng rng;
+    kt_rng_seed_stream(&rng, seed, 0);
+    std::vector<float> q((size_t)hd), k((size_t)T * hd), v((size_t)T * hd), o1((size_t)hd), o2((size_t)hd),
+        w((size_t)T);
+    for (float &x : q)
+        x = (float)kt_rng_normal(&rng);
+    for (float &x : k)
+        x = (float)kt_rng_normal(&rng);
+    for (float &x : v)
+        x = (float)kt_rng_normal(&rng);
+    const float scale = (float)(1.0 / std::sqrt((double)hd));
+    km::attend_row(q.data(), k.data(), v.data(), o1.data(), T, hd, scale, w.data());
+    km::attend_row_generic(q.data(), k.data(), v.data(), o2.data(), T, hd, scale, w.data());
+    return (int)std::count_if(o1.begin(), o1.end(), [&](const float &a) {
+        return memcmp(&a, &o2[(size_t)(&a - o1.data())], sizeof a) != 0;
+    });
+}
+
 double kronos_bench_sgemm_gflops(int mm, int k, int n, int reps)
 {
     try {

@@ -33,8 +33,13 @@ at::Tensor linear(const Linear &l, const at::Tensor &x) { return at::linear(x, l
 
 namespace {
 
-// Eight floats for explicit SIMD (GCC/Clang vector extension); the row
-// kernel is also compiled for AVX2+FMA and picked at load time.
+// Eight floats for explicit SIMD (GCC/Clang vector extension). The row
+// kernels are also compiled for AVX2 and picked at load time when the CPU
+// has it. The clone is chosen by the feature, not by the CPU model: an
+// "arch=haswell" clone is picked only on a Haswell (__builtin_cpu_is), so
+// Zen and newer Xeons ran the SSE2 default. It is AVX2 without FMA on
+// purpose: a multiply and an add each rounded, as the default does, so
+// every CPU gives the same bits and the wider vectors change none.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef float f8 __attribute__((vector_size(32)));
@@ -47,7 +52,7 @@ __attribute__((always_inline)) inline f8 load8(const float *p)
 __attribute__((always_inline)) inline void store8(float *p, f8 v) { memcpy(p, &v, sizeof v); }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define KT_SIMD_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define KT_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define KT_SIMD_CLONES
 #endif
@@ -165,9 +170,87 @@ namespace {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
-// One (row, head): softmax(q . k_t * scale) over t < T, then sum_t p_t v_t.
-KT_SIMD_CLONES void attend_row(const float *qp, const float *kp, const float *vp, float *op, int64_t T, int64_t hd,
-                               float scale, float *w)
+__attribute__((always_inline)) inline float hsum8(f8 a)
+{
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+
+// The score of one key: q . k over NC chunks of 8, in chunk order, then
+// scaled. Every path below computes each score, each exp and each output
+// element with these same operations in this same order, so they give
+// the same bits; they differ only in how much runs side by side.
+template <int NC>
+__attribute__((always_inline)) inline void scores4(const float *qp, const float *kp, int64_t hd, float scale,
+                                                   float *w)
+{
+    f8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
+    for (int c = 0; c < NC; c++) {  // four keys at once: four independent chains
+        const f8 q = load8(qp + 8 * c);
+        a0 += q * load8(kp + 8 * c);
+        a1 += q * load8(kp + hd + 8 * c);
+        a2 += q * load8(kp + 2 * hd + 8 * c);
+        a3 += q * load8(kp + 3 * hd + 8 * c);
+    }
+    w[0] = hsum8(a0) * scale;
+    w[1] = hsum8(a1) * scale;
+    w[2] = hsum8(a2) * scale;
+    w[3] = hsum8(a3) * scale;
+}
+
+// attend_row for hd = 8 * NC: four keys per pass for the scores, and the
+// output kept in registers while the values stream by (NC <= 8), instead
+// of one dependent chain per key and a load and store of the output per
+// value row.
+template <int NC>
+__attribute__((always_inline)) inline void attend_row_fixed(const float *qp, const float *kp, const float *vp,
+                                                            float *op, int64_t T, float scale, float *w)
+{
+    const int64_t hd = 8 * NC;
+    int64_t t = 0;
+    for (; t + 4 <= T; t += 4)
+        scores4<NC>(qp, kp + t * hd, hd, scale, w + t);
+    for (; t < T; t++) {
+        f8 a = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int c = 0; c < NC; c++)
+            a += load8(qp + 8 * c) * load8(kp + t * hd + 8 * c);
+        w[t] = hsum8(a) * scale;
+    }
+    float mx = -std::numeric_limits<float>::infinity();
+    for (t = 0; t < T; t++)
+        mx = std::max(mx, w[t]);
+    float sum = 0;
+    for (t = 0; t < T; t++)
+        sum += (w[t] = std::exp(w[t] - mx));
+    if (NC <= 8) {
+        f8 o[NC];
+        for (int c = 0; c < NC; c++)
+            o[c] = f8{0, 0, 0, 0, 0, 0, 0, 0};
+        for (t = 0; t < T; t++) {
+            const float p = w[t] / sum, *v = vp + t * hd;
+            const f8 pv = {p, p, p, p, p, p, p, p};
+            for (int c = 0; c < NC; c++)
+                o[c] = o[c] + pv * load8(v + 8 * c);
+        }
+        for (int c = 0; c < NC; c++)
+            store8(op + 8 * c, o[c]);
+    } else {
+        for (int64_t j = 0; j < hd; j++)
+            op[j] = 0;
+        for (t = 0; t < T; t++) {
+            const float p = w[t] / sum, *v = vp + t * hd;
+            const f8 pv = {p, p, p, p, p, p, p, p};
+            for (int c = 0; c < NC; c++)
+                store8(op + 8 * c, load8(op + 8 * c) + pv * load8(v + 8 * c));
+        }
+    }
+}
+
+}  // namespace
+
+// One (row, head): softmax(q . k_t * scale) over t < T, then sum_t p_t v_t;
+// any head size, one key after another.
+KT_SIMD_CLONES void attend_row_generic(const float *qp, const float *kp, const float *vp, float *op, int64_t T,
+                                       int64_t hd, float scale, float *w)
 {
     float mx = -std::numeric_limits<float>::infinity();
     for (int64_t t = 0; t < T; t++) {
@@ -176,7 +259,7 @@ KT_SIMD_CLONES void attend_row(const float *qp, const float *kp, const float *vp
         int64_t j = 0;
         for (; j + 8 <= hd; j += 8)
             acc += load8(qp + j) * load8(k + j);
-        float sc = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        float sc = hsum8(acc);
         for (; j < hd; j++)
             sc += qp[j] * k[j];
         sc *= scale;
@@ -198,9 +281,21 @@ KT_SIMD_CLONES void attend_row(const float *qp, const float *kp, const float *vp
             op[j] += p * v[j];
     }
 }
-#pragma GCC diagnostic pop
 
-}  // namespace
+// The same, with the fixed-size kernels for the usual head sizes
+// (Kronos-mini/small/base and the dependency layer); the same bits.
+KT_SIMD_CLONES void attend_row(const float *qp, const float *kp, const float *vp, float *op, int64_t T, int64_t hd,
+                               float scale, float *w)
+{
+    switch (hd) {
+    case 16: return attend_row_fixed<2>(qp, kp, vp, op, T, scale, w);
+    case 32: return attend_row_fixed<4>(qp, kp, vp, op, T, scale, w);
+    case 64: return attend_row_fixed<8>(qp, kp, vp, op, T, scale, w);
+    case 128: return attend_row_fixed<16>(qp, kp, vp, op, T, scale, w);
+    default: return attend_row_generic(qp, kp, vp, op, T, hd, scale, w);
+    }
+}
+#pragma GCC diagnostic pop
 
 // The same as attend() for one query per row against T cached keys (a
 // generation step): a direct loop over the cache, since batched matmuls of

@@ -54,6 +54,10 @@ int kronos_debug_train_forward(kronos_model *m, const float *x, const int64_t *s
  * draws from the RNG stream (seed, stream) that kronos_forecast gives a row
  * (stream = sample index), with s's temperature, top_k and top_p (the other
  * fields are ignored). For the sampling property tests. */
+/* The attention kernel of a generation step on random data: the fixed
+ * head-size kernel against the generic one, for head size hd and T keys.
+ * Returns how many of the hd outputs differ in any bit (-1: bad input). */
+int kronos_debug_attend_diff(int hd, int T, uint64_t seed);
 int kronos_debug_sample(const float *logits, int n, const kronos_sampling *s, uint64_t seed, uint64_t stream,
                         int count, int64_t *out, kronos_error *err);
 
