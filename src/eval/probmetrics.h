@@ -30,6 +30,13 @@
 #define KT_REL_BINS 10   /* reliability: equal-width bins of p_up */
 #define KT_PIT_BINS 10   /* PIT histogram */
 
+/* The realised return the paths are scored against (the label; NaN
+ * when missing). */
+static inline double kt_prob_outcome(const kt_score_row *r)
+{
+    return r->label;
+}
+
 /* One row's scores. */
 typedef struct kt_prob_row {
     double p_up, median, lo80, hi80;

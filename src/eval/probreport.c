@@ -116,7 +116,7 @@ static void rankic_of(const kt_report_input *in, int h, int which, double *mean,
     free(v);
 }
 
-void kt_probreport_md(FILE *f, const kt_report_input *in)
+void kt_probreport_md(FILE *f, const kt_report_input *in, const kt_figure_state *fig)
 {
     const int S = in->cfg->sample_count, nh = in->cfg->n_horizons;
     if (S < 2)
@@ -166,6 +166,18 @@ void kt_probreport_md(FILE *f, const kt_report_input *in)
                 k[h].crps, hv[h].crps);
     }
 
+    /* the figures of the two tables below */
+    fputs("\n", f);
+    static const int pf[2] = {KT_FIG_RELIABILITY, KT_FIG_PIT_HISTOGRAM};
+    for (int i = 0; i < 2; i++) {
+        if (fig[pf[i]] == KT_FIGURE_DRAWN)
+            fprintf(f, "![%s](figures/%s.png)\n\n", kt_figure_caption(pf[i]),
+                    kt_figure_name(pf[i]));
+        else
+            fprintf(f, "- %s: %s: %s\n\n", kt_figure_caption(pf[i]), _("figure not drawn"),
+                    kt_figure_reason(fig[pf[i]]));
+    }
+
     /* reliability of p_up and the PIT histogram, per horizon */
     for (int h = 0; h < nh; h++) {
         kt_reliability rel;
@@ -177,9 +189,9 @@ void kt_probreport_md(FILE *f, const kt_report_input *in)
                 continue;
             for (int i = 0; i < dr->n_rows; i++) {
                 const kt_score_row *r = &dr->rows[i];
-                if (r->h != h || !isfinite(r->label))
+                if (r->h != h || !isfinite(kt_prob_outcome(r)))
                     continue;
-                kt_prob_rel_add(&rel, r->p_up, r->label);
+                kt_prob_rel_add(&rel, r->p_up, kt_prob_outcome(r));
                 pit[kt_prob_pit_bin(r->pit)]++;
                 np++;
                 if (isfinite(r->hv_pit)) {
