@@ -328,6 +328,7 @@ static synth *make_synth(int labels_nan)
                 r->h = h;
                 r->score = sin(i * 1.7 + d * 0.3) + 0.1 * h;
                 r->label = labels_nan ? NAN : 0.01 * r->score + 0.03 * noise;
+                r->prob_y = r->label + (h ? 0.002 : 0); /* the raw return (kt_prob_date) */
                 /* sampled paths (S = 8): p_up in steps of 1/8, PIT near
                  * the label's place, HistVol20 missing for ticker 0 */
                 r->p_up = ((i + d + h) % 9) / 8.0;
@@ -495,17 +496,21 @@ START_TEST(test_figures_zero_rows)
 END_TEST
 
 /* The data of the reliability and PIT figures, by hand: one date, one
- * horizon, five rows (the last without a realised return). */
+ * horizon, five rows (the last without a realised return). The figures
+ * score the paths against the raw return prob_y, never the label (an
+ * excess return with --benchmark): the labels here say the opposite. */
 START_TEST(test_figures_prob_data)
 {
     kt_score_row rows[6] = {
-        {.h = 0, .label = 0.01, .p_up = 0.05, .pit = 0.95, .hv_pit = 0.7},
-        {.h = 0, .label = -0.02, .p_up = 0.15, .pit = 0.05, .hv_pit = 0.2},
-        {.h = 0, .label = 0.03, .p_up = 0.95, .pit = 0.55, .hv_pit = NAN},
-        {.h = 0, .label = -0.01, .p_up = 1.0, .pit = 0.1, .hv_pit = 0.35},
-        {.h = 0, .label = NAN, .p_up = 0.5, .pit = NAN, .hv_pit = NAN},
-        {.h = 1, .label = 0.05, .p_up = 0.5, .pit = 0.5, .hv_pit = 0.5}, /* another horizon */
+        {.h = 0, .prob_y = 0.01, .p_up = 0.05, .pit = 0.95, .hv_pit = 0.7},
+        {.h = 0, .prob_y = -0.02, .p_up = 0.15, .pit = 0.05, .hv_pit = 0.2},
+        {.h = 0, .prob_y = 0.03, .p_up = 0.95, .pit = 0.55, .hv_pit = NAN},
+        {.h = 0, .prob_y = -0.01, .p_up = 1.0, .pit = 0.1, .hv_pit = 0.35},
+        {.h = 0, .prob_y = NAN, .p_up = 0.5, .pit = NAN, .hv_pit = NAN},
+        {.h = 1, .prob_y = 0.05, .p_up = 0.5, .pit = 0.5, .hv_pit = 0.5}, /* another horizon */
     };
+    for (int i = 0; i < 6; i++)
+        rows[i].label = -rows[i].prob_y; /* as if a benchmark moved a lot */
     kt_prob_metrics pm[4];
     kt_date_result d = {.date = "2023-01-03", .n_rows = 6, .rows = rows, .pm = pm, .pm_hv = pm + 2};
     int hz[2] = {5, 20};

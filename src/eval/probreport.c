@@ -133,6 +133,13 @@ void kt_probreport_md(FILE *f, const kt_report_input *in, const kt_figure_state 
           "(sample std of the last 20 daily simple returns, times sqrt(h)); its p_up is 0.5, "
           "so its Brier score is 0.25.\n\n",
           f);
+    if (in->cfg->benchmark[0])
+        fprintf(f,
+                "The labels are excess returns over %s (`scores.csv`, RankIC), but the paths "
+                "forecast each ticker's own close: Brier, coverage, CRPS, PIT, the reliability "
+                "and PIT figures and HistVol20 score them against the ticker's raw return, not "
+                "net of %s.\n\n",
+                in->cfg->benchmark, in->cfg->benchmark);
     fputs("| horizon | forecast | rows | Brier | 80 % coverage | CRPS | mean PIT |\n"
           "|---|---|---|---|---|---|---|\n",
           f);
