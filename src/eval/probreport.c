@@ -174,14 +174,13 @@ void kt_probreport_md(FILE *f, const kt_report_input *in, const kt_figure_state 
     }
 
     /* the figures of the two tables below */
-    fputs("\n", f);
     static const int pf[2] = {KT_FIG_RELIABILITY, KT_FIG_PIT_HISTOGRAM};
     for (int i = 0; i < 2; i++) {
         if (fig[pf[i]] == KT_FIGURE_DRAWN)
-            fprintf(f, "![%s](figures/%s.png)\n\n", kt_figure_caption(pf[i]),
+            fprintf(f, "\n![%s](figures/%s.png)\n", kt_figure_caption(pf[i]),
                     kt_figure_name(pf[i]));
         else
-            fprintf(f, "- %s: %s: %s\n\n", kt_figure_caption(pf[i]), _("figure not drawn"),
+            fprintf(f, "\n- %s: %s: %s\n", kt_figure_caption(pf[i]), _("figure not drawn"),
                     kt_figure_reason(fig[pf[i]]));
     }
 
