@@ -9,7 +9,7 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:${ASAN_OPTIONS:-}"
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
 export ASAN_OPTIONS UBSAN_OPTIONS
 status=0
-for t in prices safetensors modelcfg journal snapshot; do
+for t in prices safetensors modelcfg journal pathstore snapshot; do
     bin=fuzz/replay/replay_$t
     dir="$srcdir/tests/fuzz-corpus/$t"
     if [ ! -x "$bin" ]; then

@@ -1,9 +1,10 @@
 #!/bin/sh
 # report_html.sh: REPORT.html of a small evaluation in a real headless
 # browser (Debian's chromium). A 2-fold --batch run with the tiny golden
-# model over 24 synthetic tickers draws every figure; the page must be
+# model over 24 synthetic tickers and 2 sampled paths draws every figure
+# (the reliability and PIT figures need S >= 2); the page must be
 # self-contained (no script, no external reference, the SVGs inline),
-# load without a console error or a refused or failed request, keep its 8
+# load without a console error or a refused or failed request, keep its 10
 # inline <svg> in the DOM, and its screenshots (light and dark) must show
 # the figures (tests/screenshot_check.py). chromium runs with a private
 # HOME and profile, file:// only: its proxy and resolver point nowhere.
@@ -21,13 +22,13 @@ MOD="$srcdir/tests/data/tiny/model"
 
 awk -v tickers=24 -f "$srcdir/tests/synth_prices.awk" > "$T/prices.csv"
 $BIN --prices "$T/prices.csv" --tokenizer "$TOK" --model "$MOD" --lookback 30 --horizons 1,5 \
-  --max-context 128 --batch --max-folds 2 --output-dir "$T/run" 2> "$T/err" ||
+  --max-context 128 --batch --max-folds 2 --sample-count 2 --output-dir "$T/run" 2> "$T/err" ||
   { cat "$T/err" >&2; fail "evaluation run"; }
 R="$T/run"
 
-# the files: 8 figures as PNG and SVG; REPORT.md links the PNGs
+# the files: 10 figures as PNG and SVG; REPORT.md links the PNGs
 for f in ic_decay cumulative_rankic monthly_rankic_heatmap rankic_histogram quintile_returns \
-         cumulative_net_spread churn_timeseries churn_distribution; do
+         cumulative_net_spread churn_timeseries churn_distribution reliability pit_histogram; do
   [ -s "$R/figures/$f.png" ] || fail "missing figures/$f.png"
   [ -s "$R/figures/$f.svg" ] || fail "missing figures/$f.svg"
   grep -q "^!\[.*\](figures/$f.png)\$" "$R/REPORT.md" || fail "REPORT.md does not link figures/$f.png"
@@ -37,7 +38,11 @@ grep -q 'figure not drawn' "$R/REPORT.md" && fail "REPORT.md: a figure was not d
 # the page is self-contained
 H="$R/REPORT.html"
 [ -s "$H" ] || fail "no REPORT.html"
-[ "$(grep -o '<svg' "$H" | wc -l)" -eq 8 ] || fail "REPORT.html: expected 8 inline <svg>"
+[ "$(grep -o '<svg' "$H" | wc -l)" -eq 10 ] || fail "REPORT.html: expected 10 inline <svg>"
+# the two probabilistic figures sit in the probabilistic section
+sed -n '/^## Probabilistic forecasts/,/^## /p' "$R/REPORT.md" > "$T/prob.md"
+grep -qx '!\[.*\](figures/reliability.png)' "$T/prob.md" || fail "reliability not in the probabilistic section"
+grep -qx '!\[.*\](figures/pit_histogram.png)' "$T/prob.md" || fail "pit_histogram not in the probabilistic section"
 grep -qi '<script\|<img\|<link\|<iframe\|<object\|src=\|@import\|@font-face' "$H" &&
   fail "REPORT.html references something outside itself"
 grep -o 'https\?://[^"]*' "$H" | grep -v '^http://www.w3.org/' | grep -q . &&
@@ -58,7 +63,7 @@ chrome() {
 }
 mkdir -p "$T/home"
 chrome --dump-dom "file://$H" > "$T/dom.html" 2> "$T/dom.log" || { tail "$T/dom.log" >&2; fail "chromium --dump-dom"; }
-[ "$(grep -o '<svg' "$T/dom.html" | wc -l)" -eq 8 ] || fail "the DOM does not hold 8 <svg>"
+[ "$(grep -o '<svg' "$T/dom.html" | wc -l)" -eq 10 ] || fail "the DOM does not hold 10 <svg>"
 grep -q '<h1>' "$T/dom.html" || fail "the DOM has no <h1>"
 chrome --screenshot="$T/light.png" --window-size=1100,4200 --hide-scrollbars "file://$H" \
   > /dev/null 2> "$T/light.log" || { tail "$T/light.log" >&2; fail "chromium --screenshot"; }

@@ -286,6 +286,7 @@ typedef struct synth {
     double churn[NH][2][ND];
     int churn_date[NH][2][ND];
     int horizons[NH];
+    kt_prob_metrics pm[ND][2 * NH]; /* only its presence matters to the figures */
     kt_fig_input in;
 } synth;
 
@@ -327,7 +328,15 @@ static synth *make_synth(int labels_nan)
                 r->h = h;
                 r->score = sin(i * 1.7 + d * 0.3) + 0.1 * h;
                 r->label = labels_nan ? NAN : 0.01 * r->score + 0.03 * noise;
+                r->prob_y = r->label + (h ? 0.002 : 0); /* the raw return (kt_prob_date) */
+                /* sampled paths (S = 8): p_up in steps of 1/8, PIT near
+                 * the label's place, HistVol20 missing for ticker 0 */
+                r->p_up = ((i + d + h) % 9) / 8.0;
+                r->pit = labels_nan ? NAN : fmin(1, fmax(0, 0.5 + 15 * r->label + 0.2 * noise));
+                r->hv_pit = labels_nan || i == 0 ? NAN : kt_prob_norm_cdf(r->label / 0.02);
             }
+        dr->pm = s->pm[d];
+        dr->pm_hv = s->pm[d] + NH;
         for (int h = 0; h < NH; h++) {
             int k = 0;
             for (int i = 0; i < dr->n_rows; i++)
@@ -349,7 +358,8 @@ static synth *make_synth(int labels_nan)
     }
     s->in = (kt_fig_input){.nd = ND, .nh = NH, .horizons = s->horizons, .dates = s->dates,
                            .plan = &s->plan, .prices = &s->prices, .rankic = s->ric, .bl = s->bl,
-                           .cost = s->cost, .cost_bps = 10, .aum = 1e7, .excess = 1};
+                           .cost = s->cost, .cost_bps = 10, .aum = 1e7, .excess = 1,
+                           .sample_count = 8};
     for (int h = 0; h < NH; h++)
         for (int k = 0; k < 2 && !labels_nan; k++) {
             int n = 0;
@@ -417,10 +427,34 @@ START_TEST(test_figures_synthetic)
     char *dir2 = tmpdir();
     ck_assert_int_eq(kt_figures_write(dir2, &s->in, st, err, sizeof err), 0);
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "cmp -s %s/figures/ic_decay.svg %s/figures/ic_decay.svg && "
-             "cmp -s %s/figures/churn_distribution.png %s/figures/churn_distribution.png",
-             dir, dir2, dir, dir2);
-    ck_assert_int_eq(system(cmd), 0);
+    for (int f = 0; f < KT_N_FIGURES; f++)
+        for (int svg = 0; svg < 2; svg++) {
+            snprintf(cmd, sizeof cmd, "cmp -s %s/figures/%s.%s %s/figures/%s.%s", dir,
+                     kt_figure_name(f), svg ? "svg" : "png", dir2, kt_figure_name(f),
+                     svg ? "svg" : "png");
+            ck_assert_msg(system(cmd) == 0, "%s.%s differs", kt_figure_name(f), svg ? "svg" : "png");
+        }
+    /* the reliability figure: a row of two panels per horizon */
+    snprintf(path, sizeof path, "%s/figures/reliability.png", dir);
+    img = cairo_image_surface_create_from_png(path);
+    ck_assert_int_eq(cairo_image_surface_get_height(img), 124 + 2 * 300);
+    cairo_surface_destroy(img);
+    /* one path per forecast (S = 1): no reliability or PIT figure, the
+     * old files removed, the others still drawn */
+    s->in.sample_count = 1;
+    ck_assert_int_eq(kt_figures_write(dir2, &s->in, st, err, sizeof err), 0);
+    ck_assert_int_eq(st[KT_FIG_RELIABILITY], KT_FIGURE_NO_PATHS);
+    ck_assert_int_eq(st[KT_FIG_PIT_HISTOGRAM], KT_FIGURE_NO_PATHS);
+    ck_assert_int_eq(st[KT_FIG_IC_DECAY], KT_FIGURE_DRAWN);
+    for (int svg = 0; svg < 2; svg++) {
+        snprintf(path, sizeof path, "%s/figures/reliability.%s", dir2, svg ? "svg" : "png");
+        ck_assert_msg(!exists(path), "%s was not removed", path);
+        snprintf(path, sizeof path, "%s/figures/pit_histogram.%s", dir2, svg ? "svg" : "png");
+        ck_assert_msg(!exists(path), "%s was not removed", path);
+    }
+    ck_assert_str_eq(kt_figure_reason(KT_FIGURE_NO_PATHS),
+                     "one sampled path per forecast (--sample-count below 2): no distribution to "
+                     "score");
     /* the same directory without labels: nothing to draw, old files removed */
     synth *e = make_synth(1);
     ck_assert_int_eq(kt_figures_write(dir, &e->in, st, err, sizeof err), 0);
@@ -429,6 +463,8 @@ START_TEST(test_figures_synthetic)
     ck_assert_int_eq(st[KT_FIG_QUINTILE_RETURNS], KT_FIGURE_NO_LEGS);
     ck_assert_int_eq(st[KT_FIG_CUMULATIVE_NET_SPREAD], KT_FIGURE_NO_LEGS);
     ck_assert_int_eq(st[KT_FIG_CHURN_TIMESERIES], KT_FIGURE_NO_CHURN);
+    ck_assert_int_eq(st[KT_FIG_RELIABILITY], KT_FIGURE_NO_OUTCOMES);
+    ck_assert_int_eq(st[KT_FIG_PIT_HISTOGRAM], KT_FIGURE_NO_OUTCOMES);
     for (int f = 0; f < KT_N_FIGURES; f++) {
         snprintf(path, sizeof path, "%s/figures/%s.png", dir, kt_figure_name(f));
         ck_assert_msg(!exists(path), "%s was not removed", path);
@@ -456,6 +492,57 @@ START_TEST(test_figures_zero_rows)
     ck_assert_str_eq(kt_figure_reason(KT_FIGURE_NO_ROWS), "no evaluation rows");
     free(s);
     rmtree(dir);
+}
+END_TEST
+
+/* The data of the reliability and PIT figures, by hand: one date, one
+ * horizon, five rows (the last without a realised return). The figures
+ * score the paths against the raw return prob_y, never the label (an
+ * excess return with --benchmark): the labels here say the opposite. */
+START_TEST(test_figures_prob_data)
+{
+    kt_score_row rows[6] = {
+        {.h = 0, .prob_y = 0.01, .p_up = 0.05, .pit = 0.95, .hv_pit = 0.7},
+        {.h = 0, .prob_y = -0.02, .p_up = 0.15, .pit = 0.05, .hv_pit = 0.2},
+        {.h = 0, .prob_y = 0.03, .p_up = 0.95, .pit = 0.55, .hv_pit = NAN},
+        {.h = 0, .prob_y = -0.01, .p_up = 1.0, .pit = 0.1, .hv_pit = 0.35},
+        {.h = 0, .prob_y = NAN, .p_up = 0.5, .pit = NAN, .hv_pit = NAN},
+        {.h = 1, .prob_y = 0.05, .p_up = 0.5, .pit = 0.5, .hv_pit = 0.5}, /* another horizon */
+    };
+    for (int i = 0; i < 6; i++)
+        rows[i].label = -rows[i].prob_y; /* as if a benchmark moved a lot */
+    kt_prob_metrics pm[4];
+    kt_date_result d = {.date = "2023-01-03", .n_rows = 6, .rows = rows, .pm = pm, .pm_hv = pm + 2};
+    int hz[2] = {5, 20};
+    kt_fig_input in = {.nd = 1, .nh = 2, .horizons = hz, .dates = &d, .sample_count = 8};
+    kt_fig_prob p;
+    ck_assert_int_eq(kt_fig_prob_data(&in, 0, &p), 4);
+    /* reliability: bin 0 {0.05: up}, bin 1 {0.15: down}, bin 9 {0.95 up, 1.0 down} */
+    long want_n[KT_REL_BINS] = {1, 1, 0, 0, 0, 0, 0, 0, 0, 2};
+    for (int k = 0; k < KT_REL_BINS; k++) {
+        ck_assert_int_eq(p.rel_n[k], want_n[k]);
+        if (!want_n[k])
+            ck_assert(isnan(p.rel_p[k]) && isnan(p.rel_up[k]));
+    }
+    ck_near(p.rel_p[0], 0.05);
+    ck_near(p.rel_up[0], 1.0);
+    ck_near(p.rel_p[1], 0.15);
+    ck_near(p.rel_up[1], 0.0);
+    ck_near(p.rel_p[9], 0.975);
+    ck_near(p.rel_up[9], 0.5);
+    /* HistVol20: three rows with a sigma, one up move */
+    ck_assert_int_eq(p.hv_n, 3);
+    ck_near(p.hv_up, 1.0 / 3);
+    /* PIT densities (share x 10): Kronos 0.95, 0.05, 0.55, 0.1 -> bins 9, 0, 5, 1;
+     * HistVol20 0.7, 0.2, 0.35 -> bins 7, 2, 3 */
+    for (int k = 0; k < KT_PIT_BINS; k++) {
+        ck_near(p.pit[k], (k == 0 || k == 1 || k == 5 || k == 9) ? 2.5 : 0.0);
+        ck_near(p.pit_hv[k], (k == 2 || k == 3 || k == 7) ? 10.0 / 3 : 0.0);
+    }
+    /* a date without probabilistic scores (d.pm NULL) is left out */
+    d.pm = NULL;
+    ck_assert_int_eq(kt_fig_prob_data(&in, 0, &p), 0);
+    ck_assert(isnan(p.pit[0]) && isnan(p.hv_up));
 }
 END_TEST
 
@@ -538,6 +625,7 @@ int main(void)
     tcase_add_test(tc, test_pixels_and_files);
     tcase_add_test(tc, test_figures_synthetic);
     tcase_add_test(tc, test_figures_zero_rows);
+    tcase_add_test(tc, test_figures_prob_data);
     tcase_add_test(tc, test_html);
     suite_add_tcase(s, tc);
     return kt_check_failures(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;

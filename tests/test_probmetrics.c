@@ -221,6 +221,53 @@ START_TEST(test_prob_date)
 }
 END_TEST
 
+/* With --benchmark the label is an excess return; the paths forecast the
+ * ticker's own close, so they are scored against its raw return. Here the
+ * label says the benchmark rose 20 % (0.01 - 0.20): the scores must be
+ * those of the raw return 0.01 (test_prob_date's), not of -0.19 (Brier
+ * 0.36, coverage 0, PIT 0). */
+START_TEST(test_prob_date_benchmark)
+{
+    char csv[4096];
+    size_t w = (size_t)snprintf(csv, sizeof csv, "date,ticker,open,high,low,close,volume\n");
+    for (int t = 0; t < 22; t++) {
+        double c = t % 2 ? 101.0 : 100.0;
+        w += (size_t)snprintf(csv + w, sizeof csv - w, "2020-01-%02d,AAA,%g,%g,%g,%g,1000\n", t + 1,
+                              c, c, c, c);
+    }
+    kt_prices *p = NULL;
+    char err[256];
+    ck_assert_int_eq(kt_prices_load_mem("mem", csv, w, &p, err, sizeof err), 0);
+    kt_date_result d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.date, sizeof d.date, "2020-01-21"); /* bar 20: close 100, then 101 */
+    kt_score_row rows[2] = {{.series = 0, .h = 0, .label = 0.01 - 0.20},
+                            {.series = 0, .h = 1, .label = -0.3}}; /* h = 4: past the data */
+    d.rows = rows;
+    d.n_rows = 2;
+    double paths[10] = {0.03, -0.01, 0.02, 0.0, 0.05, 0.03, -0.01, 0.02, 0.0, 0.05};
+    int hz[2] = {1, 4};
+    ck_assert_int_eq(kt_prob_date(&d, p, hz, 2, paths, 5), 0);
+    ck_near(rows[0].prob_y, 0.01);
+    ck_assert(isnan(rows[1].prob_y));
+    ck_assert_int_eq(d.pm[0].n_names, 1);
+    ck_near(d.pm[0].brier, 0.16);      /* (0.6 - 1)^2: the ticker went up */
+    ck_near(d.pm[0].coverage_80, 1.0); /* 0.01 in [-0.006, 0.042] */
+    ck_near(d.pm[0].crps, 0.008);
+    ck_near(d.pm[0].pit_mean, 0.4);    /* -0.01, 0.0 at or below 0.01 */
+    ck_assert_int_eq(d.pm[1].n_names, 0); /* no raw return, whatever the label */
+    double sigma = (0.01 + 1.0 / 101) / 2 * sqrt(20.0 / 19.0), z = 0.01 / sigma;
+    ck_near(d.pm_hv[0].pit_mean, 0.5 * erfc(-z / sqrt(2.0)));
+    ck_near(d.pm_hv[0].coverage_80, 1.0);
+    ck_assert_int_eq(d.pm_hv[1].n_names, 0);
+    /* the labels are left as they are (scores.csv, RankIC) */
+    ck_near(rows[0].label, -0.19);
+    ck_near(rows[1].label, -0.3);
+    free(d.pm);
+    kt_prices_free(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("probmetrics");
@@ -232,6 +279,7 @@ int main(void)
     tcase_add_test(tc, test_gauss_row);
     tcase_add_test(tc, test_histvol20_sigma);
     tcase_add_test(tc, test_prob_date);
+    tcase_add_test(tc, test_prob_date_benchmark);
     suite_add_tcase(s, tc);
     return kt_check_failures(s, CK_FORK_GETENV) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

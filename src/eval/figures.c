@@ -28,6 +28,7 @@
 static const char *const names[KT_N_FIGURES] = {
     "ic_decay",         "cumulative_rankic",     "monthly_rankic_heatmap", "rankic_histogram",
     "quintile_returns", "cumulative_net_spread", "churn_timeseries",       "churn_distribution",
+    "reliability",      "pit_histogram",
 };
 
 static const char *const captions[KT_N_FIGURES] = {
@@ -39,6 +40,8 @@ static const char *const captions[KT_N_FIGURES] = {
     N_("Cumulative net long-short return by cost scenario"),
     N_("Churn of the top K over time"),
     N_("Distribution of the top-K churn"),
+    N_("Reliability of p_up: observed share of up moves by forecast bin"),
+    N_("PIT histogram of the sampled paths and HistVol20"),
 };
 
 const char *kt_figure_name(int fig)
@@ -61,6 +64,9 @@ const char *kt_figure_reason(kt_figure_state s)
     case KT_FIGURE_NO_LEGS:
         return _("no date with quintile legs (fewer than 10 names with a label on every date)");
     case KT_FIGURE_NO_CHURN: return _("no pair of consecutive dates in a fold with a top 10");
+    case KT_FIGURE_NO_PATHS:
+        return _("one sampled path per forecast (--sample-count below 2): no distribution to score");
+    case KT_FIGURE_NO_OUTCOMES: return _("no row with a realised return to score the paths against");
     }
     return "";
 }
@@ -890,6 +896,190 @@ static void draw_churn_dist(cairo_t *cr, double w, double hgt, const void *ctx)
     kt_plot_text(cr, kt_axes_x(&a, 0.50) + 5, a.py + 6, "HIGH_CHURN: 0.50", 11, 0, 0, 0, INK);
 }
 
+/* ---- 9. reliability of p_up (S >= 2) --------------------------------------------- */
+
+#define REL_ROW_H 300
+
+long kt_fig_prob_data(const kt_fig_input *in, int h, kt_fig_prob *out)
+{
+    memset(out, 0, sizeof *out);
+    double sum_p[KT_REL_BINS] = {0};
+    long ups[KT_REL_BINS] = {0}, pit[KT_PIT_BINS] = {0}, pit_hv[KT_PIT_BINS] = {0}, hv_ups = 0;
+    for (int d = 0; d < in->nd; d++) {
+        const kt_date_result *dr = &in->dates[d];
+        if (!dr->pm)
+            continue;
+        for (int i = 0; i < dr->n_rows; i++) {
+            const kt_score_row *r = &dr->rows[i];
+            double y = kt_prob_outcome(r);
+            if (r->h != h || !isfinite(y) || !isfinite(r->p_up) || !isfinite(r->pit))
+                continue;
+            int k = kt_prob_rel_bin(r->p_up);
+            out->rel_n[k]++;
+            sum_p[k] += r->p_up;
+            ups[k] += y > 0;
+            pit[kt_prob_pit_bin(r->pit)]++;
+            out->n++;
+            if (isfinite(r->hv_pit)) {
+                pit_hv[kt_prob_pit_bin(r->hv_pit)]++;
+                hv_ups += y > 0;
+                out->hv_n++;
+            }
+        }
+    }
+    for (int k = 0; k < KT_REL_BINS; k++) {
+        out->rel_p[k] = out->rel_n[k] ? sum_p[k] / out->rel_n[k] : NAN;
+        out->rel_up[k] = out->rel_n[k] ? (double)ups[k] / out->rel_n[k] : NAN;
+    }
+    out->hv_up = out->hv_n ? (double)hv_ups / out->hv_n : NAN;
+    for (int k = 0; k < KT_PIT_BINS; k++) {
+        out->pit[k] = out->n ? (double)KT_PIT_BINS * pit[k] / out->n : NAN;
+        out->pit_hv[k] = out->hv_n ? (double)KT_PIT_BINS * pit_hv[k] / out->hv_n : NAN;
+    }
+    return out->n;
+}
+
+static int reliability_height(int nh)
+{
+    return 124 + nh * REL_ROW_H;
+}
+
+static const kt_rgb KRONOS_C = {0.0, 0.447, 0.698};  /* Okabe-Ito blue */
+static const kt_rgb HISTVOL_C = {0.835, 0.369, 0.0}; /* vermillion */
+
+static void draw_reliability(cairo_t *cr, double w, double hgt, const void *ctx)
+{
+    const figdata *fd = ctx;
+    (void)hgt;
+    char sub[200];
+    snprintf(sub, sizeof sub,
+             "share of up moves against the mean p_up of each of %d bins (%d paths per forecast); "
+             "on the diagonal: calibrated",
+             KT_REL_BINS, fd->in->sample_count);
+    double top = kt_plot_title(cr, w, "Reliability of p_up", sub);
+    kt_legend_item it[3] = {
+        {"Kronos (share of paths above the spot close)", style(KRONOS_C, 2.2, 0, 1),
+         KT_MARK_LINE},
+        {"HistVol20: p_up is 0.5 for every row, one point (all its rows)",
+         style(HISTVOL_C, 1, 0, 1), KT_MARK_DOT},
+        {"perfect calibration", style(GREY, 1.4, KT_DASH_DASHED, 1), KT_MARK_LINE},
+    };
+    top += kt_plot_legend(cr, 20, top, w - 40, it, 3) + 6;
+    kt_ticks xt, yt;
+    kt_ticks_nice(&xt, 0, 1, 11, 1);
+    kt_ticks_nice(&yt, 0, 1, 6, 1);
+    double lw = floor(w * 0.6);
+    for (int h = 0; h < fd->nh; h++) {
+        kt_fig_prob pd;
+        kt_fig_prob_data(fd->in, h, &pd);
+        double y = top + h * REL_ROW_H;
+        char head[96];
+        snprintf(head, sizeof head, "horizon %dd: %ld rows", fd->in->horizons[h], pd.n);
+        kt_axes a;
+        kt_axes_panel(&a, cr, 0, y, lw, REL_ROW_H, head, &xt, "mean p_up of the bin", &yt,
+                      "observed share of up moves");
+        double dx[2] = {0, 1}, dy[2] = {0, 1};
+        kt_axes_line(&a, dx, dy, 2, &it[2].style);
+        /* the bins' counts beside it */
+        long nmax = 0;
+        for (int k = 0; k < KT_REL_BINS; k++)
+            nmax = pd.rel_n[k] > nmax ? pd.rel_n[k] : nmax;
+        kt_ticks ct;
+        count_axis(&ct, nmax * 1.15);
+        kt_axes b;
+        kt_axes_panel(&b, cr, lw, y, w - lw, REL_ROW_H, "rows per p_up bin", &xt, "p_up bin", &ct,
+                      "rows");
+        if (pd.n == 0) {
+            no_data(&a, "no row with a realised return at this horizon");
+            continue;
+        }
+        /* a line through empty bins would break: connect the bins with rows */
+        double px[KT_REL_BINS], py[KT_REL_BINS];
+        int m = 0;
+        for (int k = 0; k < KT_REL_BINS; k++)
+            if (pd.rel_n[k]) {
+                px[m] = pd.rel_p[k];
+                py[m] = pd.rel_up[k];
+                m++;
+            }
+        kt_axes_line(&a, px, py, m, &it[0].style);
+        kt_axes_dots(&a, px, py, m, 4, KRONOS_C, 1);
+        if (pd.hv_n) {
+            double hx = 0.5, hy = pd.hv_up;
+            kt_axes_dots(&a, &hx, &hy, 1, 6, HISTVOL_C, 1);
+        }
+        double bw = kt_axes_x(&b, 0.1) - kt_axes_x(&b, 0);
+        for (int k = 0; k < KT_REL_BINS; k++) {
+            if (!pd.rel_n[k])
+                continue;
+            kt_axes_rect(&b, k / 10.0 + 0.012, 0, (k + 1) / 10.0 - 0.012, (double)pd.rel_n[k],
+                         KRONOS_C, 0.85, NULL);
+            if (bw >= 22) {
+                char c[24];
+                snprintf(c, sizeof c, "%ld", pd.rel_n[k]);
+                kt_plot_text(cr, kt_axes_x(&b, (k + 0.5) / 10.0), kt_axes_y(&b, pd.rel_n[k]) - 3,
+                             c, 10.5, 0, 0.5, 1, INK);
+            }
+        }
+    }
+}
+
+/* ---- 10. PIT histogram (S >= 2) ---------------------------------------------------- */
+
+static void draw_pit(cairo_t *cr, double w, double hgt, const void *ctx)
+{
+    const figdata *fd = ctx;
+    (void)hgt;
+    char sub[200];
+    snprintf(sub, sizeof sub,
+             "PIT = share of the %d paths at or below the realised return (HistVol20: its Gaussian "
+             "CDF); density per bin, calibrated: 1.0 in each",
+             fd->in->sample_count);
+    double top = kt_plot_title(cr, w, "PIT histogram", sub);
+    kt_legend_item it[3] = {
+        {"Kronos (sampled paths)", style(KRONOS_C, 1, 0, 1), KT_MARK_BOX},
+        {"HistVol20 (zero-drift Gaussian, trailing 20-day volatility)", style(HISTVOL_C, 1, 0, 1),
+         KT_MARK_BOX},
+        {"uniform density 1.0", style(INK, 1.4, KT_DASH_DASHED, 1), KT_MARK_LINE},
+    };
+    top += kt_plot_legend(cr, 20, top, w - 40, it, 3) + 6;
+    kt_ticks xt;
+    kt_ticks_nice(&xt, 0, 1, 11, 1);
+    for (int h = 0; h < fd->nh; h++) {
+        kt_fig_prob pd;
+        kt_fig_prob_data(fd->in, h, &pd);
+        double hi = 1;
+        for (int k = 0; k < KT_PIT_BINS; k++) {
+            if (isfinite(pd.pit[k]))
+                hi = fmax(hi, pd.pit[k]);
+            if (isfinite(pd.pit_hv[k]))
+                hi = fmax(hi, pd.pit_hv[k]);
+        }
+        kt_ticks yt;
+        kt_ticks_nice(&yt, 0, hi * 1.08, 6, 1);
+        char head[128];
+        snprintf(head, sizeof head, "horizon %dd: Kronos %ld rows, HistVol20 %ld rows",
+                 fd->in->horizons[h], pd.n, pd.hv_n);
+        kt_axes a;
+        kt_axes_panel(&a, cr, 0, panel_y(top, h), w, PANEL_H, head, &xt,
+                      h == fd->nh - 1 ? "PIT (probability integral transform)" : NULL, &yt,
+                      "density");
+        if (pd.n == 0) {
+            no_data(&a, "no row with a realised return at this horizon");
+            continue;
+        }
+        for (int k = 0; k < KT_PIT_BINS; k++) {
+            double x0 = (double)k / KT_PIT_BINS, bw = 1.0 / KT_PIT_BINS;
+            if (isfinite(pd.pit[k]))
+                kt_axes_rect(&a, x0 + bw * 0.08, 0, x0 + bw * 0.5, pd.pit[k], KRONOS_C, 0.9, NULL);
+            if (isfinite(pd.pit_hv[k]))
+                kt_axes_rect(&a, x0 + bw * 0.5, 0, x0 + bw * 0.92, pd.pit_hv[k], HISTVOL_C, 0.9,
+                             NULL);
+        }
+        kt_axes_hline(&a, 1.0, &it[2].style);
+    }
+}
+
 /* ---- writing ----------------------------------------------------------------- */
 
 static void figdata_free(figdata *fd)
@@ -993,13 +1183,20 @@ int kt_figures_write(const char *run_dir, const kt_fig_input *in,
     int has_quint = 0;
     for (int h = 0; h < in->nh; h++)
         has_quint |= fd.quint_dates[h] > 0;
+    kt_figure_state has_prob = in->sample_count < 2 ? KT_FIGURE_NO_PATHS : KT_FIGURE_NO_OUTCOMES;
+    for (int h = 0; h < in->nh && has_prob != KT_FIGURE_NO_PATHS; h++) {
+        kt_fig_prob pd;
+        if (kt_fig_prob_data(in, h, &pd) > 0)
+            has_prob = KT_FIGURE_DRAWN;
+    }
     static const struct {
         kt_plot_draw_fn fn;
         int stacked; /* one panel per horizon */
     } figs[KT_N_FIGURES] = {
         {draw_ic_decay, 1},  {draw_cumulative_rankic, 0}, {draw_heatmap, 0},
         {draw_histogram, 0}, {draw_quintiles, 0},         {draw_net, 1},
-        {draw_churn_ts, 0},  {draw_churn_dist, 0},
+        {draw_churn_ts, 0},  {draw_churn_dist, 0},         {draw_reliability, 0},
+        {draw_pit, 1},
     };
     kt_figure_state why[KT_N_FIGURES] = {
         has_ric ? KT_FIGURE_DRAWN : KT_FIGURE_NO_RANKIC,
@@ -1010,6 +1207,8 @@ int kt_figures_write(const char *run_dir, const kt_fig_input *in,
         has_legs ? KT_FIGURE_DRAWN : KT_FIGURE_NO_LEGS,
         has_churn ? KT_FIGURE_DRAWN : KT_FIGURE_NO_CHURN,
         has_churn ? KT_FIGURE_DRAWN : KT_FIGURE_NO_CHURN,
+        has_prob,
+        has_prob,
     };
     int rc = 0, any = 0;
     for (int f = 0; f < KT_N_FIGURES; f++)
@@ -1026,6 +1225,7 @@ int kt_figures_write(const char *run_dir, const kt_fig_input *in,
         }
         int h = figs[f].stacked                 ? stacked_height(in->nh)
                 : f == KT_FIG_MONTHLY_RANKIC_HEATMAP ? heatmap_height(in->nh)
+                : f == KT_FIG_RELIABILITY            ? reliability_height(in->nh)
                                                      : 560;
         if (kt_plot_write(dir, names[f], FIG_W, h, figs[f].fn, &fd, err, errlen) != 0)
             rc = -1;

@@ -167,15 +167,20 @@ int kt_prob_date(kt_date_result *d, const kt_prices *p, const int *horizons, int
     for (int i = 0; i < d->n_rows; i++) {
         kt_score_row *w = &d->rows[i];
         kt_prob_row pr, hv;
-        kt_prob_row_paths(paths + (size_t)i * S, S, w->label, tmp, &pr);
+        const kt_series *se = &p->series[w->series];
+        int bar = kt_series_find(se, t), h = horizons[w->h];
+        /* the ticker's own return (kt_eval_label without a benchmark) */
+        double y = bar >= 0 && bar + h < se->n
+                       ? se->ohlcva[(size_t)(bar + h) * 6 + 3] / se->ohlcva[(size_t)bar * 6 + 3] - 1.0
+                       : NAN;
+        w->prob_y = y;
+        kt_prob_row_paths(paths + (size_t)i * S, S, y, tmp, &pr);
         w->p_up = pr.p_up;
         w->median = pr.median;
         w->pit = pr.pit;
         kt_prob_acc_add(&acc[w->h], &pr);
-        const kt_series *se = &p->series[w->series];
-        int bar = kt_series_find(se, t);
         double sigma = bar >= 0 ? kt_histvol20_sigma(se->ohlcva + 3, 6, bar) : NAN;
-        kt_prob_row_gauss(sigma * sqrt((double)horizons[w->h]), w->label, &hv);
+        kt_prob_row_gauss(sigma * sqrt((double)h), y, &hv);
         w->hv_pit = hv.pit;
         kt_prob_acc_add(&acc[KT_MAX_HORIZONS + w->h], &hv);
     }

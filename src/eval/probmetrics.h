@@ -3,8 +3,10 @@
  * HistVol20 calibration baseline. Pure functions; NaN means "unknown".
  *
  * For one (date, ticker, horizon) the paths give S predicted returns
- * x_s = path close at step h / spot close - 1, and y is the realised
- * return (the label):
+ * x_s = path close at step h / spot close - 1, and y is the ticker's
+ * realised return close[bar + h] / close[bar] - 1. y is never net of
+ * --benchmark: the paths forecast the ticker's own close, so an excess
+ * label (scores.csv, RankIC) would compare unlike things:
  *  - p_up = #{x_s > 0} / S; Brier = (p_up - 1{y > 0})^2;
  *  - the central 80 % interval [q10, q90] of the x_s (linear
  *    interpolation between order statistics, numpy's default: position
@@ -29,6 +31,13 @@
 #define KT_HISTVOL_DAYS 20
 #define KT_REL_BINS 10   /* reliability: equal-width bins of p_up */
 #define KT_PIT_BINS 10   /* PIT histogram */
+
+/* The realised return the paths are scored against (row->prob_y, set by
+ * kt_prob_date(): the raw return, not the label; NaN when missing). */
+static inline double kt_prob_outcome(const kt_score_row *r)
+{
+    return r->prob_y;
+}
 
 /* One row's scores. */
 typedef struct kt_prob_row {
@@ -72,8 +81,10 @@ void kt_prob_rel_add(kt_reliability *r, double p, double y);
 int kt_prob_pit_bin(double pit);
 
 /* The date's probabilistic scores (d->pm, d->pm_hv, one per horizon, and
- * each row's p_up, median and pit) from paths [n_rows][S] (pred returns
- * in row order); the HistVol20 sigma from the prices at the date's bar.
+ * each row's p_up, median, pit, hv_pit and prob_y) from paths
+ * [n_rows][S] (pred returns in row order); the realised return and the
+ * HistVol20 sigma from the prices at the date's bar (the rows' labels are
+ * not used).
  * 0 ok, -1 out of memory. */
 int kt_prob_date(kt_date_result *d, const kt_prices *p, const int *horizons, int nh,
                  const double *paths, int S);

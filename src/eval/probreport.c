@@ -116,7 +116,7 @@ static void rankic_of(const kt_report_input *in, int h, int which, double *mean,
     free(v);
 }
 
-void kt_probreport_md(FILE *f, const kt_report_input *in)
+void kt_probreport_md(FILE *f, const kt_report_input *in, const kt_figure_state *fig)
 {
     const int S = in->cfg->sample_count, nh = in->cfg->n_horizons;
     if (S < 2)
@@ -133,6 +133,13 @@ void kt_probreport_md(FILE *f, const kt_report_input *in)
           "(sample std of the last 20 daily simple returns, times sqrt(h)); its p_up is 0.5, "
           "so its Brier score is 0.25.\n\n",
           f);
+    if (in->cfg->benchmark[0])
+        fprintf(f,
+                "The labels are excess returns over %s (`scores.csv`, RankIC), but the paths "
+                "forecast each ticker's own close: Brier, coverage, CRPS, PIT, the reliability "
+                "and PIT figures and HistVol20 score them against the ticker's raw return, not "
+                "net of %s.\n\n",
+                in->cfg->benchmark, in->cfg->benchmark);
     fputs("| horizon | forecast | rows | Brier | 80 % coverage | CRPS | mean PIT |\n"
           "|---|---|---|---|---|---|---|\n",
           f);
@@ -166,6 +173,17 @@ void kt_probreport_md(FILE *f, const kt_report_input *in)
                 k[h].crps, hv[h].crps);
     }
 
+    /* the figures of the two tables below */
+    static const int pf[2] = {KT_FIG_RELIABILITY, KT_FIG_PIT_HISTOGRAM};
+    for (int i = 0; i < 2; i++) {
+        if (fig[pf[i]] == KT_FIGURE_DRAWN)
+            fprintf(f, "\n![%s](figures/%s.png)\n", kt_figure_caption(pf[i]),
+                    kt_figure_name(pf[i]));
+        else
+            fprintf(f, "\n- %s: %s: %s\n", kt_figure_caption(pf[i]), _("figure not drawn"),
+                    kt_figure_reason(fig[pf[i]]));
+    }
+
     /* reliability of p_up and the PIT histogram, per horizon */
     for (int h = 0; h < nh; h++) {
         kt_reliability rel;
@@ -177,9 +195,9 @@ void kt_probreport_md(FILE *f, const kt_report_input *in)
                 continue;
             for (int i = 0; i < dr->n_rows; i++) {
                 const kt_score_row *r = &dr->rows[i];
-                if (r->h != h || !isfinite(r->label))
+                if (r->h != h || !isfinite(kt_prob_outcome(r)))
                     continue;
-                kt_prob_rel_add(&rel, r->p_up, r->label);
+                kt_prob_rel_add(&rel, r->p_up, kt_prob_outcome(r));
                 pit[kt_prob_pit_bin(r->pit)]++;
                 np++;
                 if (isfinite(r->hv_pit)) {

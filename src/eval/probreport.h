@@ -10,12 +10,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "eval/figures.h"
 #include "eval/report.h"
 
 /* Writes run_dir/prob_metrics.csv atomically (the header only when no
  * date has scores). 0, or -1 with err. */
 int kt_probreport_csv(const kt_report_input *in, char *err, size_t errlen);
-/* The REPORT.md section (English). */
-void kt_probreport_md(FILE *f, const kt_report_input *in);
+/* The REPORT.md section (English), with the reliability and PIT figures
+ * (fig: kt_figures_write()'s states; drawn: linked, else why not). */
+void kt_probreport_md(FILE *f, const kt_report_input *in, const kt_figure_state *fig);
 
 #endif /* KT_PROBREPORT_H */

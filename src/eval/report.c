@@ -1602,7 +1602,8 @@ static int write_figures(wctx *w, const calc *c, extra *ex)
     kt_fig_input fi = {.nd = c->nd, .nh = c->nh, .horizons = in->cfg->horizons,
                        .dates = in->dates, .plan = in->plan, .prices = in->prices,
                        .rankic = c->ric, .bl = c->bd, .cost = c->cd, .cost_bps = in->cfg->cost_bps,
-                       .aum = in->cfg->aum, .excess = in->cfg->benchmark[0] != '\0'};
+                       .aum = in->cfg->aum, .excess = in->cfg->benchmark[0] != '\0',
+                       .sample_count = in->cfg->sample_count};
     for (int h = 0; h < c->nh; h++)
         for (int j = 0; j < 2; j++) {
             fi.churn[h][j] = c->cs[h * 2 + j].churn;
@@ -1612,23 +1613,34 @@ static int write_figures(wctx *w, const calc *c, extra *ex)
     return kt_figures_write(in->run_dir, &fi, ex->fig, w->err, w->errlen);
 }
 
-/* REPORT.md: the figures (PNG links; REPORT.html shows the SVGs inline). */
-static void md_figures(FILE *f, const extra *ex)
+/* REPORT.md: the figures (PNG links; REPORT.html shows the SVGs inline).
+ * The reliability and PIT figures belong to the probabilistic section
+ * (probreport.c) when the run sampled S >= 2 paths; without paths this
+ * section says why they were not drawn. */
+static int md_figure_here(const kt_report_input *in, int k)
 {
-    int drawn = 0;
+    return in->cfg->sample_count < 2 || (k != KT_FIG_RELIABILITY && k != KT_FIG_PIT_HISTOGRAM);
+}
+
+static void md_figures(FILE *f, const kt_report_input *in, const extra *ex)
+{
+    int drawn = 0, missing = 0;
     for (int k = 0; k < KT_N_FIGURES; k++)
-        drawn += ex->fig[k] == KT_FIGURE_DRAWN;
+        if (md_figure_here(in, k)) {
+            drawn += ex->fig[k] == KT_FIGURE_DRAWN;
+            missing += ex->fig[k] != KT_FIGURE_DRAWN;
+        }
     fprintf(f, "## %s\n\n", _("Figures"));
     if (drawn)
         fprintf(f, "%s\n\n", _("PNG and SVG files in figures/; REPORT.html shows them inline."));
     for (int k = 0; k < KT_N_FIGURES; k++)
-        if (ex->fig[k] == KT_FIGURE_DRAWN)
+        if (md_figure_here(in, k) && ex->fig[k] == KT_FIGURE_DRAWN)
             fprintf(f, "![%s](figures/%s.png)\n\n", kt_figure_caption(k), kt_figure_name(k));
     for (int k = 0; k < KT_N_FIGURES; k++)
-        if (ex->fig[k] != KT_FIGURE_DRAWN)
+        if (md_figure_here(in, k) && ex->fig[k] != KT_FIGURE_DRAWN)
             fprintf(f, "- %s: %s: %s\n", kt_figure_caption(k), _("figure not drawn"),
                     kt_figure_reason(ex->fig[k]));
-    if (drawn < KT_N_FIGURES)
+    if (missing)
         fputc('\n', f);
 }
 
@@ -1643,14 +1655,14 @@ static void report_md(FILE *f, const kt_report_input *in, const calc *c, const f
     md_headline(f, c, sum);
     md_periods(f, c, cut);
     md_rankic_by_date(f, in, c, fs);
-    md_figures(f, ex);
+    md_figures(f, in, ex);
     md_folds(f, in, c, fs);
     md_decay(f, in, c, fs);
     md_churn(f, in, c);
     md_costs(f, in, c, ex);
     md_baselines(f, c, sum, ex);
     md_controls(f, in, c, shuf, lag, ex->mom);
-    kt_probreport_md(f, in); /* S >= 2 sampled paths (probreport.c) */
+    kt_probreport_md(f, in, ex->fig); /* S >= 2 sampled paths (probreport.c) */
     md_run_facts(f, in, c);
     md_prices(f, in);
 }

@@ -17,8 +17,10 @@ typedef struct kt_score_row {
     double score, pred_close, spot_close;
     double label;      /* NaN: missing (end of data) */
     /* not stored in the journal: from the sampled paths (S >= 2, see
-     * probmetrics.h; 0 otherwise) */
-    double p_up, median, pit, hv_pit;
+     * probmetrics.h; 0 otherwise). prob_y: the ticker's own realised
+     * return the paths are scored against, never net of --benchmark (the
+     * paths forecast the ticker's close; label may be an excess return) */
+    double p_up, median, pit, hv_pit, prob_y;
 } kt_score_row;
 
 /* Probabilistic scores of a date and horizon (S >= 2; probmetrics.h). */
