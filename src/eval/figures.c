@@ -903,38 +903,18 @@ static void draw_churn_dist(cairo_t *cr, double w, double hgt, const void *ctx)
 long kt_fig_prob_data(const kt_fig_input *in, int h, kt_fig_prob *out)
 {
     memset(out, 0, sizeof *out);
-    double sum_p[KT_REL_BINS] = {0};
-    long ups[KT_REL_BINS] = {0}, pit[KT_PIT_BINS] = {0}, pit_hv[KT_PIT_BINS] = {0}, hv_ups = 0;
-    for (int d = 0; d < in->nd; d++) {
-        const kt_date_result *dr = &in->dates[d];
-        if (!dr->pm)
-            continue;
-        for (int i = 0; i < dr->n_rows; i++) {
-            const kt_score_row *r = &dr->rows[i];
-            double y = kt_prob_outcome(r);
-            if (r->h != h || !isfinite(y) || !isfinite(r->p_up) || !isfinite(r->pit))
-                continue;
-            int k = kt_prob_rel_bin(r->p_up);
-            out->rel_n[k]++;
-            sum_p[k] += r->p_up;
-            ups[k] += y > 0;
-            pit[kt_prob_pit_bin(r->pit)]++;
-            out->n++;
-            if (isfinite(r->hv_pit)) {
-                pit_hv[kt_prob_pit_bin(r->hv_pit)]++;
-                hv_ups += y > 0;
-                out->hv_n++;
-            }
-        }
-    }
+    kt_prob_counts c;
+    out->n = kt_prob_counts_of(in->dates, in->nd, h, &c);
+    out->hv_n = c.hv_n;
     for (int k = 0; k < KT_REL_BINS; k++) {
-        out->rel_p[k] = out->rel_n[k] ? sum_p[k] / out->rel_n[k] : NAN;
-        out->rel_up[k] = out->rel_n[k] ? (double)ups[k] / out->rel_n[k] : NAN;
+        out->rel_n[k] = c.rel.n[k];
+        out->rel_p[k] = c.rel.n[k] ? c.rel.sum_p[k] / c.rel.n[k] : NAN;
+        out->rel_up[k] = c.rel.n[k] ? (double)c.rel.ups[k] / c.rel.n[k] : NAN;
     }
-    out->hv_up = out->hv_n ? (double)hv_ups / out->hv_n : NAN;
+    out->hv_up = c.hv_n ? (double)c.hv_ups / c.hv_n : NAN;
     for (int k = 0; k < KT_PIT_BINS; k++) {
-        out->pit[k] = out->n ? (double)KT_PIT_BINS * pit[k] / out->n : NAN;
-        out->pit_hv[k] = out->hv_n ? (double)KT_PIT_BINS * pit_hv[k] / out->hv_n : NAN;
+        out->pit[k] = c.n ? (double)KT_PIT_BINS * c.pit[k] / c.n : NAN;
+        out->pit_hv[k] = c.hv_n ? (double)KT_PIT_BINS * c.pit_hv[k] / c.hv_n : NAN;
     }
     return out->n;
 }

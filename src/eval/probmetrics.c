@@ -148,6 +148,30 @@ void kt_prob_rel_add(kt_reliability *r, double p, double y)
     r->ups[k] += y > 0;
 }
 
+long kt_prob_counts_of(const kt_date_result *dates, int nd, int h, kt_prob_counts *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int d = 0; d < nd; d++) {
+        if (!dates[d].pm)
+            continue;
+        for (int i = 0; i < dates[d].n_rows; i++) {
+            const kt_score_row *r = &dates[d].rows[i];
+            double y = kt_prob_outcome(r);
+            if (r->h != h || !isfinite(y) || !isfinite(r->p_up) || !isfinite(r->pit))
+                continue;
+            kt_prob_rel_add(&out->rel, r->p_up, y);
+            out->pit[kt_prob_pit_bin(r->pit)]++;
+            out->n++;
+            if (isfinite(r->hv_pit)) {
+                out->pit_hv[kt_prob_pit_bin(r->hv_pit)]++;
+                out->hv_ups += y > 0;
+                out->hv_n++;
+            }
+        }
+    }
+    return out->n;
+}
+
 int kt_prob_date(kt_date_result *d, const kt_prices *p, const int *horizons, int nh,
                  const double *paths, int S)
 {

@@ -80,6 +80,19 @@ void kt_prob_rel_add(kt_reliability *r, double p, double y);
 /* PIT histogram bin of a PIT value in [0, 1] (same rule). */
 int kt_prob_pit_bin(double pit);
 
+/* The reliability bins and PIT histograms of horizon h over dates[0..nd):
+ * every row with probabilistic scores (its date has pm) and a realised
+ * return (kt_prob_outcome). The report's tables and its figures both
+ * come from these counts. Returns out->n. */
+typedef struct kt_prob_counts {
+    long n;                    /* rows (Kronos) */
+    kt_reliability rel;        /* bins of p_up */
+    long pit[KT_PIT_BINS];
+    long hv_n, hv_ups;         /* rows with a HistVol20 sigma; their up moves */
+    long pit_hv[KT_PIT_BINS];
+} kt_prob_counts;
+long kt_prob_counts_of(const kt_date_result *dates, int nd, int h, kt_prob_counts *out);
+
 /* The date's probabilistic scores (d->pm, d->pm_hv, one per horizon, and
  * each row's p_up, median, pit, hv_pit and prob_y) from paths
  * [n_rows][S] (pred returns in row order); the realised return and the

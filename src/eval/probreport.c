@@ -186,26 +186,11 @@ void kt_probreport_md(FILE *f, const kt_report_input *in, const kt_figure_state 
 
     /* reliability of p_up and the PIT histogram, per horizon */
     for (int h = 0; h < nh; h++) {
-        kt_reliability rel;
-        memset(&rel, 0, sizeof rel);
-        long pit[KT_PIT_BINS] = {0}, pit_hv[KT_PIT_BINS] = {0}, np = 0, nhv = 0;
-        for (int d = 0; d < in->n_dates; d++) {
-            const kt_date_result *dr = &in->dates[d];
-            if (!dr->pm)
-                continue;
-            for (int i = 0; i < dr->n_rows; i++) {
-                const kt_score_row *r = &dr->rows[i];
-                if (r->h != h || !isfinite(kt_prob_outcome(r)))
-                    continue;
-                kt_prob_rel_add(&rel, r->p_up, kt_prob_outcome(r));
-                pit[kt_prob_pit_bin(r->pit)]++;
-                np++;
-                if (isfinite(r->hv_pit)) {
-                    pit_hv[kt_prob_pit_bin(r->hv_pit)]++;
-                    nhv++;
-                }
-            }
-        }
+        kt_prob_counts c;
+        kt_prob_counts_of(in->dates, in->n_dates, h, &c);
+        const kt_reliability rel = c.rel;
+        const long *pit = c.pit, *pit_hv = c.pit_hv;
+        const long np = c.n, nhv = c.hv_n;
         fprintf(f, "\n### Reliability of p_up, %dd\n\n", in->cfg->horizons[h]);
         fputs("| p_up bin | rows | mean p_up | observed up share |\n|---|---|---|---|\n", f);
         for (int q = 0; q < KT_REL_BINS; q++)
