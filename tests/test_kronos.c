@@ -448,6 +448,78 @@ START_TEST(test_forecast_paths)
 }
 END_TEST
 
+/* kronos_forecast_ex's steps: 4 series x 2 samples in micro-batches of 3
+ * rows (3 micro-batches) of P = 12 steps: steps 1..36 in order, each
+ * once, then once more at the end of its micro-batch with the series
+ * done grown; the forecast is bit-identical to kronos_forecast's, whose
+ * series-only callback sees as many calls. */
+typedef struct step_log {
+    int n;
+    kronos_progress p[64];
+} step_log;
+
+static int log_step(void *user, const kronos_progress *p)
+{
+    step_log *l = user;
+    if (l->n < 64)
+        l->p[l->n] = *p;
+    l->n++;
+    return 0;
+}
+
+static int count_calls(void *user, int done, int total)
+{
+    (void)done;
+    (void)total;
+    ++*(int *)user;
+    return 0;
+}
+
+START_TEST(test_step_progress)
+{
+    kronos_model *m = NULL;
+    kronos_error e;
+    kronos_options o = {0};
+    o.threads = 1;
+    o.batch_size = 3;
+    ck_assert_int_eq(kronos_open(fx_path("tiny", "tokenizer"), fx_path("tiny", "model"), &o, &m, &e), KRONOS_OK);
+    series s;
+    load_series("tiny", &s);
+    const int starts[4] = {10, 333, 700, 1111}, L = 50, P = 12;
+    kronos_batch b;
+    make_batch(&s, starts, 4, L, P, &b);
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.pred_len = P;
+    sp.max_context = 128;
+    sp.sample_count = 2;
+    sp.top_k = 4;
+    double ref[4 * P * 6], got[4 * P * 6];
+    int old_calls = 0;
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, count_calls, &old_calls, ref, &e), KRONOS_OK);
+    step_log lg = {0};
+    ck_assert_int_eq(kronos_forecast_ex(m, &b, &sp, log_step, &lg, got, NULL, &e), KRONOS_OK);
+    ck_assert_int_eq(memcmp(ref, got, sizeof ref), 0);
+    ck_assert_int_eq(lg.n, 3 * (P + 1));
+    ck_assert_int_eq(old_calls, lg.n);
+    const int done_before[3] = {0, 1, 3}, done_after[3] = {1, 3, 4};
+    int k = 0;
+    for (int mb = 1; mb <= 3; mb++)
+        for (int i = 1; i <= P + 1; i++, k++) {
+            const kronos_progress *p = &lg.p[k];
+            ck_assert_int_eq(p->total_series, 4);
+            ck_assert_int_eq(p->micro_batch, mb);
+            ck_assert_int_eq(p->micro_batches, 3);
+            ck_assert_int_eq(p->steps, 3 * P);
+            ck_assert_int_eq(p->step, (mb - 1) * P + (i <= P ? i : P));
+            ck_assert_int_eq(p->done_series, i <= P ? done_before[mb - 1] : done_after[mb - 1]);
+        }
+    ck_assert_int_eq(lg.p[lg.n - 1].step, lg.p[lg.n - 1].steps);
+    free_series(&s);
+    kronos_close(m);
+}
+END_TEST
+
 START_TEST(test_batched_equals_per_series)
 {
     kronos_model *m = NULL;
@@ -963,6 +1035,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_training_forward_equals_inference);
     tcase_add_test(tc, test_cache_and_horizon_prefix);
     tcase_add_test(tc, test_batched_equals_per_series);
+    tcase_add_test(tc, test_step_progress);
     tcase_add_test(tc, test_lanes_equal_one_thread);
     tcase_add_test(tc, test_strict_loading);
     tcase_add_test(tc, test_status_names);
