@@ -65,7 +65,7 @@ wait_for "batch 9/10" && {
         "Model: Kronos-small + Kronos-Tokenizer-base  24.7M params, context 512, lookback 252" \
         "51/2289 dates (42 resumed)" "fold_03 (3/109)  21 dates" \
         "2024-03-14 (10/21)  scored 78  skipped 11  batch 9/10" \
-        "ETA (average) 01:33:15" "ETA (last 5 dates) 01:36:59" \
+        "ETA (average) 01:33:13" "ETA (last 5 dates) 01:36:56" \
         "Last 3.00 s  Median 2.50 s" "p90 3.00 s  Dates timed 9" \
         "Tickers/s 36.0  Tokens/s 4000" "✓ CPU verified (412 tensors)" \
         "Threads 2   SIMD AVX2" "BLAS Haswell, OpenBLAS 0.3.21" "Model 94.2 MiB" \
@@ -98,7 +98,7 @@ current="panels 80x24"
 start 80 24 LC_ALL=$UTF8 -- normal
 wait_for "batch 9/10" && {
     expect "fold_03 (3/109)" "2024-03-14 (10/21)  scored 78  skipped 11  batch 9/10" \
-        "ETA (average) 01:33:15" "ETA (last 5 dates) 01:36:59" "Median 2.50 s" \
+        "ETA (average) 01:33:13" "ETA (last 5 dates) 01:36:56" "Median 2.50 s" \
         "✓ CPU verified (412 tensors)" "BLAS Haswell, OpenBLAS" "24.7M params, context 512, lookback 252" \
         "BRK.B skipped" "?/F1 Help" "q Quit"
     expect_re "^│  5d +51 +0\.0412 +0\.0387 +0\.52 +61\.2 +0\.0843 +\+1\.23 +— "
@@ -202,6 +202,16 @@ start 120 40 LC_ALL=$UTF8 -- fresh
 wait_for "2016-02-01 (1/21)" && expect "ETA (average) —" "ETA (last 5 dates) —" "Median — s" \
     "No metrics yet"
 
+# generation steps within the date: the text, and the date bar at 34/90
+# of its 50 cells (18 done); the fold bar at (0 + 34/90)/21 (0 cells)
+current="steps within a date"
+start 120 40 LC_ALL=$UTF8 -- steps --ascii
+wait_for "step 34/90" && {
+    expect "2016-02-01 (1/21)  step 34/90, micro-batch 1/1"
+    expect_re "Date +#{18}\.{32} 2016-02-01 \(1/21\)  step 34/90, micro-batch 1/1"
+    expect_re "Fold +\.{50} fold_01"
+}
+
 # ---- reference BLAS warning ------------------------------------------
 current="reference BLAS"
 start 80 24 LC_ALL=$UTF8 -- refblas
@@ -291,7 +301,7 @@ if "$FEEDER" normal --write-status "$TMP/status.json"; then
     grep -q '"heartbeat_interval": 1000' "$TMP/status.json" || fail "could not set the heartbeat"
     start 120 40 LC_ALL=$UTF8 -- --attach "$TMP/status.json"
     wait_for "batch 9/10" && {
-        expect "(attached, read-only)" "fold_03 (3/109)" "ETA (average) 01:33:15" \
+        expect "(attached, read-only)" "fold_03 (3/109)" "ETA (average) 01:33:13" \
             "✓ CPU verified (412 tensors)" \
             "Gates after fold_02: 1 pass, 2 fail, 3 not run" \
             "⚠ model saw 20 dates (to 2016-02-29)"

@@ -191,7 +191,7 @@ wait_for "Batch 9/10" && {
         "24.7M Parameter, Kontext 512, Rückblick 252" \
         "Gesamt" "51/2289 Tage (42 übernommen)" "fold_03 (3/109)  21 Tage" \
         "2024-03-14 (10/21)  bewertet 78  ausgel. 11  Batch 9/10" \
-        "Laufzeit" "ETA (Mittel) 01:33:15" "ETA (letzte 5 Tage) 01:36:59" \
+        "Laufzeit" "ETA (Mittel) 01:33:13" "ETA (letzte 5 Tage) 01:36:56" \
         "Letzte 3.00 s  Median 2.50 s" "p90 3.00 s  Gemessene Tage 9" "Ticker/s 36.0  Tokens/s 4000" \
         "✓ CPU verifiziert (412 Tensoren)" "Threads 2   SIMD AVX2" "Modell 94.2 MiB" \
         "Horizont Tage" "Mittel" "Letzter" "Netto %" "Marker" \

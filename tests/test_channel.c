@@ -164,6 +164,35 @@ START_TEST(test_progress_and_timing)
     ck_assert(s.elapsed == 80.0);
     ck_assert_uint_eq(s.seq, 12);
 
+    /* the 9th date under way (on a copy): its step fraction comes off the
+     * dates left; without steps, the series fraction */
+    {
+        kt_snapshot t = s;
+        kt_event d = ev_of(KT_EV_DATE_STARTED, 81);
+        d.batch_total = 30;
+        kt_snapshot_apply(&t, &d);
+        ck_assert(kt_snapshot_date_fraction(&t) == 0.0);
+        d = ev_of(KT_EV_BATCH_PROGRESS, 82);
+        d.batch_done = 10;
+        d.batch_total = 30;
+        kt_snapshot_apply(&t, &d);
+        ck_assert(fabs(kt_snapshot_date_fraction(&t) - 1.0 / 3.0) < 1e-12);
+        d.micro_batch = 1;
+        d.micro_batches = 2;
+        d.step_done = 45;
+        d.step_total = 180;
+        kt_snapshot_apply(&t, &d);
+        ck_assert_int_eq(t.step_done, 45);
+        ck_assert_int_eq(t.micro_batches, 2);
+        ck_assert(kt_snapshot_date_fraction(&t) == 0.25);
+        ck_assert(fabs(kt_snapshot_eta_avg(&t) - 12.25) < 1e-9);    /* 1.75 * 7 */
+        ck_assert(fabs(kt_snapshot_eta_recent(&t) - 14.0) < 1e-9);  /* 1.75 * 8 */
+        e = date_done(9, "2016-02-09", 8.0, 60, 0);
+        kt_snapshot_apply(&t, &e);
+        ck_assert_int_eq(t.step_done, 180);
+        ck_assert(kt_snapshot_date_fraction(&t) == 1.0);
+    }
+
     /* overrun: no negative ETA */
     for (int i = 0; i < 3; i++) {
         e = date_done(9, "2016-02-09", 1.0, 1, 0);

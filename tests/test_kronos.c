@@ -11,10 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/rng.h"
 #include "check_run.h"
 #include "eval/calendar.h"
-#include "base/rng.h"
 #include "eval/ohlcv_csv.h"
+#include "eval/scorer.h"
 #include "model/kronos.h"
 #include "model/kronos_internal.h"
 
@@ -446,6 +447,128 @@ START_TEST(test_forecast_paths)
         ck_assert(max_rel_diff_ok(one + i * P * 6, paths + (size_t)i * S * P * 6, P * 6, 1e-5));
     free_series(&s);
     kronos_close(m);
+}
+END_TEST
+
+/* kronos_forecast_ex's steps: 4 series x 2 samples in micro-batches of 3
+ * rows (3 micro-batches) of P = 12 steps: steps 1..36 in order, each
+ * once, then once more at the end of its micro-batch with the series
+ * done grown; the forecast is bit-identical to kronos_forecast's, whose
+ * series-only callback sees as many calls. */
+typedef struct step_log {
+    int n;
+    kronos_progress p[64];
+} step_log;
+
+static int log_step(void *user, const kronos_progress *p)
+{
+    step_log *l = user;
+    if (l->n < 64)
+        l->p[l->n] = *p;
+    l->n++;
+    return 0;
+}
+
+static int count_calls(void *user, int done, int total)
+{
+    (void)done;
+    (void)total;
+    ++*(int *)user;
+    return 0;
+}
+
+START_TEST(test_step_progress)
+{
+    kronos_model *m = NULL;
+    kronos_error e;
+    kronos_options o = {0};
+    o.threads = 1;
+    o.batch_size = 3;
+    ck_assert_int_eq(kronos_open(fx_path("tiny", "tokenizer"), fx_path("tiny", "model"), &o, &m, &e), KRONOS_OK);
+    series s;
+    load_series("tiny", &s);
+    const int starts[4] = {10, 333, 700, 1111}, L = 50, P = 12;
+    kronos_batch b;
+    make_batch(&s, starts, 4, L, P, &b);
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.pred_len = P;
+    sp.max_context = 128;
+    sp.sample_count = 2;
+    sp.top_k = 4;
+    double ref[4 * P * 6], got[4 * P * 6];
+    int old_calls = 0;
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, count_calls, &old_calls, ref, &e), KRONOS_OK);
+    step_log lg = {0};
+    ck_assert_int_eq(kronos_forecast_ex(m, &b, &sp, log_step, &lg, got, NULL, &e), KRONOS_OK);
+    ck_assert_int_eq(memcmp(ref, got, sizeof ref), 0);
+    ck_assert_int_eq(lg.n, 3 * (P + 1));
+    ck_assert_int_eq(old_calls, lg.n);
+    const int done_before[3] = {0, 1, 3}, done_after[3] = {1, 3, 4};
+    int k = 0;
+    for (int mb = 1; mb <= 3; mb++)
+        for (int i = 1; i <= P + 1; i++, k++) {
+            const kronos_progress *p = &lg.p[k];
+            ck_assert_int_eq(p->total_series, 4);
+            ck_assert_int_eq(p->micro_batch, mb);
+            ck_assert_int_eq(p->micro_batches, 3);
+            ck_assert_int_eq(p->steps, 3 * P);
+            ck_assert_int_eq(p->step, (mb - 1) * P + (i <= P ? i : P));
+            ck_assert_int_eq(p->done_series, i <= P ? done_before[mb - 1] : done_after[mb - 1]);
+        }
+    ck_assert_int_eq(lg.p[lg.n - 1].step, lg.p[lg.n - 1].steps);
+    free_series(&s);
+    kronos_close(m);
+}
+END_TEST
+
+/* The product scorer when the window would slide (lookback 50 + 5 > 52):
+ * one generation per horizon (2, then 5), each in 2 micro-batches of 3
+ * rows; the date's steps add up: 2*2 + 2*5 = 14 from the first call on,
+ * step 1..14 never going back, series done only in the last generation. */
+START_TEST(test_scorer_steps_over_generations)
+{
+    kronos_options o = {0};
+    o.threads = 1;
+    o.batch_size = 3;
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.max_context = 52;
+    sp.top_k = 4;
+    kt_scorer *sc = NULL;
+    char err[512] = "";
+    ck_assert_msg(kt_scorer_kronos_open(fx_path("tiny", "tokenizer"), fx_path("tiny", "model"), &o, &sp, &sc,
+                                        err, sizeof err) == 0,
+                  "%s", err);
+    series s;
+    load_series("tiny", &s);
+    const int starts[4] = {10, 333, 700, 1111}, L = 50, P = 5, hs[2] = {2, 5};
+    kronos_batch b;
+    make_batch(&s, starts, 4, L, P, &b);
+    kt_score_request req = {.n_series = 4, .lookback = L, .ohlcva = b.ohlcva, .has_volume = b.has_volume,
+                            .has_amount = b.has_amount, .x_stamp = b.x_stamp, .pred_len = P,
+                            .y_stamp = b.y_stamp, .n_horizons = 2, .horizons = hs};
+    double pred[4 * 2];
+    int64_t tokens = 0;
+    step_log lg = {0};
+    ck_assert_int_eq(sc->score(sc, &req, log_step, &lg, pred, &tokens, err, sizeof err), KT_SCORE_OK);
+    ck_assert_int_eq(lg.n, 2 * (2 + 1) + 2 * (5 + 1));
+    for (int k = 0; k < lg.n; k++) {
+        ck_assert_int_eq(lg.p[k].steps, 14);
+        ck_assert_int_eq(lg.p[k].micro_batches, 2);
+        ck_assert_int_eq(lg.p[k].total_series, 4);
+        ck_assert_int_ge(lg.p[k].step, k ? lg.p[k - 1].step : 1);
+        if (k < 6) /* the first generation: steps 1..4, no series finished */
+            ck_assert_int_eq(lg.p[k].done_series, 0);
+    }
+    ck_assert_int_eq(lg.p[0].step, 1);
+    ck_assert_int_eq(lg.p[5].step, 4);
+    ck_assert_int_eq(lg.p[6].step, 5);
+    ck_assert_int_eq(lg.p[lg.n - 1].step, 14);
+    ck_assert_int_eq(lg.p[lg.n - 1].done_series, 4);
+    ck_assert_int_eq(lg.p[lg.n - 1].micro_batch, 2);
+    free_series(&s);
+    sc->destroy(sc);
 }
 END_TEST
 
@@ -1089,6 +1212,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_training_forward_equals_inference);
     tcase_add_test(tc, test_cache_and_horizon_prefix);
     tcase_add_test(tc, test_batched_equals_per_series);
+    tcase_add_test(tc, test_step_progress);
+    tcase_add_test(tc, test_scorer_steps_over_generations);
     tcase_add_test(tc, test_lanes_equal_one_thread);
     tcase_add_test(tc, test_attention_kernels_same_bits);
     tcase_add_test(tc, test_strict_loading);

@@ -12,16 +12,26 @@
 typedef struct tscorer {
     kt_scorer base;
     int micro, sleep_us;
+    int steps; /* generation steps reported per micro-batch (0: none) */
     long series;
 } tscorer;
 
-static int tscore(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress,
+static int tscore(kt_scorer *self, const kt_score_request *req, kronos_progress_ex_fn progress,
                   void *user, double *pred_close, int64_t *tokens, char *err, size_t errlen)
 {
     tscorer *t = (tscorer *)self;
     int n = req->n_series, L = req->lookback;
+    kronos_progress p = {.total_series = n, .micro_batches = (n + t->micro - 1) / t->micro};
+    p.steps = p.micro_batches * t->steps;
     for (int i0 = 0; i0 < n; i0 += t->micro) {
         int i1 = i0 + t->micro < n ? i0 + t->micro : n;
+        p.micro_batch++;
+        p.done_series = i0;
+        for (int k = 0; k < t->steps; k++) {
+            p.step++;
+            if (progress && progress(user, &p))
+                return KT_SCORE_CANCELLED;
+        }
         if (t->sleep_us)
             usleep((useconds_t)t->sleep_us);
         for (int i = i0; i < i1; i++) {
@@ -39,7 +49,8 @@ static int tscore(kt_scorer *self, const kt_score_request *req, kronos_progress_
             }
         }
         t->series += i1 - i0;
-        if (progress && progress(user, i1, n))
+        p.done_series = i1;
+        if (progress && progress(user, &p))
             return KT_SCORE_CANCELLED;
     }
     *tokens = (int64_t)n * (L + req->pred_len);
@@ -66,6 +77,11 @@ kt_scorer *kt_test_scorer_new(int micro, int sleep_us)
     snprintf(t->base.device.device, sizeof t->base.device.device, "cpu");
     t->base.device.verified = 1;
     return &t->base;
+}
+
+void kt_test_scorer_set_steps(kt_scorer *s, int steps)
+{
+    ((tscorer *)s)->steps = steps;
 }
 
 long kt_test_scorer_calls(const kt_scorer *s)

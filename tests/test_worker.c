@@ -350,7 +350,7 @@ END_TEST
 typedef struct hooked {
     kt_scorer base;
     kt_scorer *inner;
-    kronos_progress_fn inner_progress;
+    kronos_progress_ex_fn inner_progress;
     void *user;
     long calls;
     void (*hook)(struct hooked *h);
@@ -359,15 +359,15 @@ typedef struct hooked {
     int fd;
 } hooked;
 
-static int hooked_progress(void *u, int done, int total)
+static int hooked_progress(void *u, const kronos_progress *p)
 {
     hooked *h = u;
     h->calls++;
     h->hook(h);
-    return h->inner_progress(h->user, done, total);
+    return h->inner_progress(h->user, p);
 }
 
-static int hooked_score(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress, void *user,
+static int hooked_score(kt_scorer *self, const kt_score_request *req, kronos_progress_ex_fn progress, void *user,
                         double *pred, int64_t *tokens, char *err, size_t errlen)
 {
     hooked *h = (hooked *)self;
@@ -621,19 +621,19 @@ END_TEST
  * distinct count, not per call. */
 static int counted_progress_calls;
 static int counted_distinct;
-static int repeat_progress(void *u, int done, int total)
+static int repeat_progress(void *u, const kronos_progress *p)
 {
     hooked *h = u;
     int rc = 0;
     counted_distinct++;
     for (int i = 0; i < 3 && rc == 0; i++) {
         counted_progress_calls++;
-        rc = h->inner_progress(h->user, done, total);
+        rc = h->inner_progress(h->user, p);
     }
     return rc;
 }
 
-static int repeat_score(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress,
+static int repeat_score(kt_scorer *self, const kt_score_request *req, kronos_progress_ex_fn progress,
                         void *user, double *pred, int64_t *tokens, char *err, size_t errlen)
 {
     hooked *h = (hooked *)self;
@@ -663,6 +663,80 @@ START_TEST(test_progress_only_on_change)
     ck_assert_int_gt(counted_distinct, 0);
     ck_assert_int_eq(counted_progress_calls, 3 * counted_distinct);
     ck_assert_int_eq(progress, counted_distinct);
+    free(evs);
+    kt_channel_free(ch);
+    rs.inner->destroy(rs.inner);
+    fx_free(&fx);
+}
+END_TEST
+
+/* A scorer counting 3 generation steps per micro-batch of 4 series, each
+ * call made three times: the worker publishes one BATCH_PROGRESS per
+ * distinct (series, micro-batch, step), in kronos_forecast_ex's order,
+ * and the snapshot's date fraction follows the steps. */
+START_TEST(test_step_progress_events)
+{
+    fixture fx;
+    fx_init(&fx);
+    fx.cfg.max_folds = 1;
+    hooked rs;
+    hooked_init(&rs, kt_test_scorer_new(4, 0), NULL);
+    kt_test_scorer_set_steps(rs.inner, 3);
+    rs.base.score = repeat_score;
+    kt_channel *ch = kt_channel_new_capacity(100000);
+    char err[512] = "";
+    counted_progress_calls = counted_distinct = 0;
+    ck_assert_int_eq(run_in(&fx, "steps", &rs.base, ch, err), KT_EXIT_OK);
+    kt_event *evs = malloc(100000 * sizeof *evs);
+    size_t n = kt_channel_drain(ch, evs, 100000);
+    ck_assert_int_eq(kt_channel_dropped(ch), 0);
+    int dates = 0, progress = 0;
+    kt_snapshot snap;
+    kt_snapshot_init(&snap);
+    for (size_t i = 0; i < n; i++) {
+        kt_snapshot_apply(&snap, &evs[i]);
+        if (evs[i].kind != KT_EV_DATE_STARTED)
+            continue;
+        /* this date's events up to DATE_DONE: per micro-batch mb of M,
+         * steps 3(mb-1)+1..3mb with done 4(mb-1), then step 3mb with done
+         * min(4mb, series) */
+        size_t j = i + 1;
+#define SKIP_OTHERS()                                                                              \
+    while (j < n && (evs[j].kind == KT_EV_WARNING || evs[j].kind == KT_EV_LOG))                   \
+        j++
+        SKIP_OTHERS();
+        ck_assert_uint_lt(j, n);
+        int series = evs[j].batch_total, M = (series + 3) / 4;
+        ck_assert_int_ge(series, 5); /* 15 tickers, some with too short a lookback */
+        ck_assert_int_le(series, 15);
+        for (int mb = 1; mb <= M; mb++)
+            for (int k = 1; k <= 4; k++, j++) {
+                SKIP_OTHERS();
+                ck_assert_uint_lt(j, n);
+                const kt_event *e = &evs[j];
+                ck_assert_int_eq(e->kind, KT_EV_BATCH_PROGRESS);
+                ck_assert_int_eq(e->batch_total, series);
+                ck_assert_int_eq(e->batch_done, k < 4 ? 4 * (mb - 1) : (4 * mb < series ? 4 * mb : series));
+                ck_assert_int_eq(e->micro_batch, mb);
+                ck_assert_int_eq(e->micro_batches, M);
+                ck_assert_int_eq(e->step_done, 3 * (mb - 1) + (k < 4 ? k : 3));
+                ck_assert_int_eq(e->step_total, 3 * M);
+                progress++;
+                if (mb == 2 && k == 2) { /* step 5 of 3M: 5/(3M) of the date */
+                    kt_snapshot tmp = snap;
+                    for (size_t q = i + 1; q <= j; q++)
+                        kt_snapshot_apply(&tmp, &evs[q]);
+                    ck_assert_double_eq_tol(kt_snapshot_date_fraction(&tmp), 5.0 / (3 * M), 1e-12);
+                }
+            }
+        SKIP_OTHERS();
+        ck_assert_int_eq(evs[j].kind, KT_EV_DATE_DONE);
+        dates++;
+#undef SKIP_OTHERS
+    }
+    ck_assert_int_gt(dates, 0);
+    ck_assert_int_eq(progress, counted_distinct);
+    ck_assert_int_eq(counted_progress_calls, 3 * counted_distinct);
     free(evs);
     kt_channel_free(ch);
     rs.inner->destroy(rs.inner);
@@ -872,6 +946,7 @@ int main(void)
     tcase_add_test(tc, test_torn_record_and_foreign_journal);
     tcase_add_test(tc, test_thread_with_batch_log);
     tcase_add_test(tc, test_progress_only_on_change);
+    tcase_add_test(tc, test_step_progress_events);
     tcase_add_test(tc, test_cutoff_and_verdict);
     suite_add_tcase(s, tc);
     int nf = kt_check_failures(s, CK_NOFORK);

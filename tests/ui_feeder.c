@@ -2,7 +2,7 @@
  * scripted run on a worker thread and opens the console on it, so the
  * console can be driven in tmux without a model (tests/console.sh).
  *
- *   ui_feeder [normal|finish|empty|fresh|refblas|slowkernel] [--no-color]
+ *   ui_feeder [normal|finish|empty|fresh|steps|refblas|slowkernel] [--no-color]
  *             [--ascii] [--cjk] [--refresh S] [--delay MS]
  *   ui_feeder SCENARIO --write-status FILE   (replay into status.json, exit)
  *   ui_feeder --attach FILE                  (console on a status file)
@@ -253,6 +253,24 @@ static void script_fresh(feeder *f)
     emit(f, &e);
 }
 
+/* fresh, then the scorer 34 of 90 generation steps into the date's only
+ * micro-batch, no series done yet */
+static void script_steps(feeder *f)
+{
+    script_fresh(f);
+    kt_event e = blank(KT_EV_BATCH_PROGRESS);
+    e.date_index = 1;
+    e.date_total = 21;
+    snprintf(e.date, sizeof e.date, "2016-02-01");
+    e.batch_done = 0;
+    e.batch_total = 10;
+    e.micro_batch = 1;
+    e.micro_batches = 1;
+    e.step_done = 34;
+    e.step_total = 90;
+    emit(f, &e);
+}
+
 /* Publishes the scenario; returns 1 when the run stays active. */
 static int run_script(feeder *f)
 {
@@ -263,6 +281,8 @@ static int run_script(feeder *f)
     }
     if (strcmp(sc, "fresh") == 0)
         script_fresh(f);
+    else if (strcmp(sc, "steps") == 0)
+        script_steps(f);
     else
         script_normal(f, strcmp(sc, "refblas") == 0 ? 1 : strcmp(sc, "slowkernel") == 0 ? 2 : 0);
     if (strcmp(sc, "finish") == 0) {

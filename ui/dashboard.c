@@ -195,7 +195,7 @@ static void draw_progress(const kt_ui *ui, const layout *L)
     }
     progress_line(ui, y + 1, x, w, lw, labels[0], frac, buf);
 
-    double bfrac = s->batch_total > 0 ? (double)s->batch_done / s->batch_total : 0;
+    double bfrac = kt_snapshot_date_fraction(s);
     double ffrac = 0;
     if (s->date_total > 0 && s->date_index > 0)
         ffrac = (s->date_index - 1 + bfrac) / s->date_total;
@@ -213,6 +213,12 @@ static void draw_progress(const kt_ui *ui, const layout *L)
         /* TRANSLATORS: percentage, megabytes done and in all, file, repo id */
         snprintf(buf, sizeof buf, _("%3d%%  %.1f/%.1f MB  %s (%s)"), (int)(100 * bfrac),
                  (double)s->dl_done / 1e6, (double)s->dl_total / 1e6, s->dl_file, s->dl_id);
+    } else if (s->date[0] && s->step_total > 0) {
+        /* TRANSLATORS: date, its index in the fold, generation steps done
+         * and in all for the date, micro-batch under way and their count */
+        snprintf(buf, sizeof buf, _("%s (%d/%d)  step %d/%d, micro-batch %d/%d"), s->date,
+                 s->date_index, s->date_total, s->step_done, s->step_total, s->micro_batch,
+                 s->micro_batches);
     } else if (s->date[0] && s->batch_total > 0) {
         snprintf(buf, sizeof buf, _("%s (%d/%d)  scored %d  skipped %d  batch %d/%d"), s->date,
                  s->date_index, s->date_total, s->date_scored, s->date_skipped, s->batch_done,

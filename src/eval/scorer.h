@@ -2,7 +2,13 @@
  *
  * The worker passes every eligible ticker of an evaluation date in one
  * call; the scorer splits the work into micro-batches itself and calls
- * `progress` after each one (that is where pause/cancel act). The product
+ * `progress` after each generation step and each micro-batch (that is
+ * where pause/cancel act), with a kronos_progress for the whole date:
+ * done_series of total_series whose every horizon is forecast,
+ * micro_batch of micro_batches of the generation under way, and step of
+ * steps over all the generations of the date (a scorer that generates
+ * each horizon on its own adds them up; steps may be re-estimated when a
+ * generation starts, step never goes back). The product
  * scorer (scorer_kronos.c) uses Kronos; a deterministic test scorer lives
  * under tests/ only. */
 #ifndef KT_SCORER_H
@@ -38,7 +44,7 @@ struct kt_scorer {
      * bar. tokens: tokens prefilled + generated (may stay 0). Returns
      * KT_SCORE_OK, KT_SCORE_CANCELLED (progress asked to stop) or
      * KT_SCORE_ERROR (err says why). */
-    int (*score)(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress,
+    int (*score)(kt_scorer *self, const kt_score_request *req, kronos_progress_ex_fn progress,
                  void *user, double *pred_close, int64_t *tokens, char *err, size_t errlen);
     void (*destroy)(kt_scorer *self);
     char desc[256];                /* model description for reports */

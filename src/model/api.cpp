@@ -327,14 +327,36 @@ int kronos_set_threads(kronos_model *m, int threads)
     return KRONOS_OK;
 }
 
+namespace {
+// The series-count callback on top of the step-level one.
+struct SeriesProgress {
+    kronos_progress_fn fn;
+    void *user;
+};
+int series_progress(void *user, const kronos_progress *p)
+{
+    const SeriesProgress *sp = static_cast<const SeriesProgress *>(user);
+    return sp->fn(sp->user, p->done_series, p->total_series);
+}
+}  // namespace
+
 int kronos_forecast(kronos_model *m, const kronos_batch *in, const kronos_sampling *s, kronos_progress_fn progress,
                     void *user, double *out, kronos_error *err)
 {
-    return guarded(err, [&] { forecast_impl(m, in, s, progress, user, out, nullptr); });
+    return kronos_forecast_paths(m, in, s, progress, user, out, nullptr, err);
 }
 
 int kronos_forecast_paths(kronos_model *m, const kronos_batch *in, const kronos_sampling *s,
                           kronos_progress_fn progress, void *user, double *out, double *paths, kronos_error *err)
+{
+    SeriesProgress sp{progress, user};
+    return guarded(err, [&] {
+        forecast_impl(m, in, s, progress ? series_progress : nullptr, progress ? &sp : nullptr, out, paths);
+    });
+}
+
+int kronos_forecast_ex(kronos_model *m, const kronos_batch *in, const kronos_sampling *s,
+                       kronos_progress_ex_fn progress, void *user, double *out, double *paths, kronos_error *err)
 {
     return guarded(err, [&] { forecast_impl(m, in, s, progress, user, out, paths); });
 }

@@ -161,9 +161,9 @@ size_t chunk_bytes(const kronos_model *m, int64_t L0, int64_t P, int64_t mc)
 
 // Who reports progress and how lanes stop each other (see generate_lanes).
 struct LaneCtl {
-    kronos_progress_fn progress = nullptr;  // set on lane 0 only
+    kronos_progress_ex_fn progress = nullptr;  // set on lane 0 only
     void *user = nullptr;
-    int done_series = 0, total_series = 0;
+    kronos_progress at{};  // the micro-batch's; step counts the steps before it
     std::atomic<bool> *stop = nullptr;  // another lane failed or was cancelled
 };
 struct LaneStopped {};
@@ -231,8 +231,12 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
         }
         if (ctl.stop && ctl.stop->load(std::memory_order_relaxed))
             throw LaneStopped{};
-        if (ctl.progress && ctl.progress(ctl.user, ctl.done_series, ctl.total_series))
-            fail(KRONOS_ECANCELLED, _("cancelled"));
+        if (ctl.progress) {
+            kronos_progress p = ctl.at;
+            p.step += (int)i + 1;
+            if (ctl.progress(ctl.user, &p))
+                fail(KRONOS_ECANCELLED, _("cancelled"));
+        }
     }
     double t2 = now_s();
     // Final decode of the last min(total, max_context) tokens.
@@ -258,8 +262,8 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
 // progress; a lane that fails or is cancelled stops the others at their
 // next step, and the first real error is rethrown after the join.
 at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor &full_stamp,
-                          const kronos_sampling &s, std::vector<kt_rng> &rngs, size_t rng0, kronos_progress_fn progress,
-                          void *user, int done_series, int total_series)
+                          const kronos_sampling &s, std::vector<kt_rng> &rngs, size_t rng0,
+                          kronos_progress_ex_fn progress, void *user, const kronos_progress &at)
 {
     // At least two rows per lane: a one-row matrix product takes another
     // BLAS path (different rounding), and the bytes must not depend on the
@@ -276,8 +280,7 @@ at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor
         if (k == 0) {
             ctl.progress = progress;
             ctl.user = user;
-            ctl.done_series = done_series;
-            ctl.total_series = total_series;
+            ctl.at = at;
         }
         try {
             c10::InferenceMode guard;
@@ -366,7 +369,7 @@ void normalise_batch(const kronos_batch *in, double clip, std::vector<float> &xn
 
 }  // namespace
 
-void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_sampling *sp, kronos_progress_fn progress,
+void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_sampling *sp, kronos_progress_ex_fn progress,
                    void *user, double *out, double *paths)
 {
     if (!m || !in || !sp || (!out && !paths))
@@ -413,13 +416,20 @@ void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_samplin
     at::Tensor xs_all = stamps_tensor(in->x_stamp, N * L0).view({N, L0, 5});
     at::Tensor ys_all = stamps_tensor(in->y_stamp, N * P).view({N, P, 5});
     std::vector<double> acc((size_t)(N * P * 6), 0.0);
+    kronos_progress at{};
+    at.total_series = (int)N;
+    at.micro_batches = (int)((R + mb - 1) / mb);
+    at.steps = (int)(at.micro_batches * P);
     for (int64_t r0 = 0; r0 < R; r0 += mb) {
         const int64_t nb = std::min(mb, R - r0);
+        at.done_series = (int)(r0 / S);
+        at.micro_batch = (int)(r0 / mb) + 1;
+        at.step = (int)((r0 / mb) * P);
         at::Tensor series = at::arange(r0, r0 + nb, I64).div(S, "floor");  // row -> series
         at::Tensor x = x_all.index_select(0, series);
         at::Tensor st = at::cat({xs_all.index_select(0, series), ys_all.index_select(0, series)}, 1);
         at::Tensor z =
-            generate_lanes(m, x, st, s, rngs, (size_t)r0, progress, user, (int)(r0 / S), (int)N).contiguous();
+            generate_lanes(m, x, st, s, rngs, (size_t)r0, progress, user, at).contiguous();
         const float *zp = z.data_ptr<float>();
         for (int64_t r = 0; r < nb; r++) {
             int64_t i = (r0 + r) / S;
@@ -437,7 +447,9 @@ void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_samplin
                             (double)zp[(r * P + t) * 6 + c] * (stdv[i * 6 + c] + 1e-5) + mean[i * 6 + c];
             }
         m->timing.micro_batches++;
-        if (progress && progress(user, (int)((r0 + nb) / S), (int)N))
+        at.done_series = (int)((r0 + nb) / S);
+        at.step += (int)P;
+        if (progress && progress(user, &at))
             fail(KRONOS_ECANCELLED, _("cancelled"));
     }
     // Average the samples in normalised space, then undo the normalisation.

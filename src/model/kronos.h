@@ -114,9 +114,24 @@ typedef struct kronos_sampling {
  * max_context 512, clip 5, seed 0. */
 void kronos_sampling_defaults(kronos_sampling *s);
 
-/* Called after every micro-batch (and at least once per generation step
- * group); return non-zero to cancel. May block (that is how pause works). */
+/* Called after every generation step and after every micro-batch; return
+ * non-zero to cancel. May block (that is how pause works). */
 typedef int (*kronos_progress_fn)(void *user, int done_series, int total_series);
+
+/* Where a forecast stands, for kronos_forecast_ex()'s callback. One
+ * forecast runs micro_batches micro-batches of pred_len generation steps
+ * each (the prefill of the lookback is the first step); steps counts them
+ * over the whole call: steps = micro_batches * pred_len. After the k-th
+ * step (1-based, k = 1..steps, in order) the callback sees step = k and
+ * micro_batch = the 1-based micro-batch that step belongs to; when a
+ * micro-batch is done it is called once more with the same step and
+ * done_series grown. */
+typedef struct kronos_progress {
+    int done_series, total_series;   /* series whose every sample is done */
+    int micro_batch, micro_batches;  /* 1-based */
+    int step, steps;                 /* generation steps done, in all */
+} kronos_progress;
+typedef int (*kronos_progress_ex_fn)(void *user, const kronos_progress *p);
 
 int kronos_open(const char *tokenizer_dir, const char *model_dir,
                 const kronos_options *opt, kronos_model **out, kronos_error *err);
@@ -140,6 +155,12 @@ int kronos_forecast(kronos_model *m, const kronos_batch *in, const kronos_sampli
 int kronos_forecast_paths(kronos_model *m, const kronos_batch *in, const kronos_sampling *s,
                           kronos_progress_fn progress, void *user, double *out, double *paths,
                           kronos_error *err);
+
+/* kronos_forecast_paths() with the step-level callback (progress may be
+ * NULL); the old two calls report the same calls' series counts. */
+int kronos_forecast_ex(kronos_model *m, const kronos_batch *in, const kronos_sampling *s,
+                       kronos_progress_ex_fn progress, void *user, double *out, double *paths,
+                       kronos_error *err);
 
 const char *kronos_status_name(kronos_status s);
 

@@ -217,7 +217,7 @@ struct kronos_model {
 namespace km {
 // Every tensor of the model, named "tokenizer embed.weight", "predictor norm.weight".
 std::vector<NamedTensor> all_tensors(const kronos_model *m);
-void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_sampling *sp, kronos_progress_fn progress,
+void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_sampling *sp, kronos_progress_ex_fn progress,
                    void *user, double *out, double *paths);
 void check_stamps(const kronos_stamp *st, int64_t n, const char *what, int64_t series, int64_t len);
 at::Tensor stamps_tensor(const kronos_stamp *st, int64_t n);

@@ -14,8 +14,30 @@ typedef struct kscorer {
     kronos_sampling s;
 } kscorer;
 
-static int run(kscorer *k, const kt_score_request *req, int pred_len, kronos_progress_fn progress,
-               void *user, double *out, double *paths, char *err, size_t errlen)
+/* The date's progress over its generations: steps of the finished ones
+ * (base) and the generation steps still to come after the current one
+ * (later, per micro-batch: assumed as many micro-batches as the current). */
+typedef struct date_progress {
+    kronos_progress_ex_fn fn;
+    void *user;
+    int base, later, last;
+    int seen_steps;
+} date_progress;
+
+static int on_generation(void *user, const kronos_progress *p)
+{
+    date_progress *d = user;
+    kronos_progress q = *p;
+    d->seen_steps = p->steps;
+    q.step = d->base + p->step;
+    q.steps = d->base + p->steps + d->later * p->micro_batches;
+    if (!d->last)
+        q.done_series = 0; /* the series still have horizons to come */
+    return d->fn ? d->fn(d->user, &q) : 0;
+}
+
+static int run(kscorer *k, const kt_score_request *req, int pred_len, date_progress *dp,
+               double *out, double *paths, char *err, size_t errlen)
 {
     int n = req->n_series;
     kronos_stamp *ys = malloc((size_t)n * (size_t)pred_len * sizeof *ys);
@@ -39,8 +61,8 @@ static int run(kscorer *k, const kt_score_request *req, int pred_len, kronos_pro
     s.pred_len = pred_len;
     kronos_error e;
     memset(&e, 0, sizeof e);
-    int rc = paths ? kronos_forecast_paths(k->m, &b, &s, progress, user, out, paths, &e)
-                   : kronos_forecast(k->m, &b, &s, progress, user, out, &e);
+    int rc = kronos_forecast_ex(k->m, &b, &s, on_generation, dp, out, paths, &e);
+    dp->base += dp->seen_steps;
     free(ys);
     if (rc == KRONOS_ECANCELLED)
         return KT_SCORE_CANCELLED;
@@ -52,9 +74,10 @@ static int run(kscorer *k, const kt_score_request *req, int pred_len, kronos_pro
     return KT_SCORE_OK;
 }
 
-static int kscore(kt_scorer *self, const kt_score_request *req, kronos_progress_fn progress,
+static int kscore(kt_scorer *self, const kt_score_request *req, kronos_progress_ex_fn progress,
                   void *user, double *pred_close, int64_t *tokens, char *err, size_t errlen)
 {
+    date_progress dp = {.fn = progress, .user = user, .last = 1};
     kscorer *k = (kscorer *)self;
     int n = req->n_series, nh = req->n_horizons;
     int maxh = req->pred_len;
@@ -76,7 +99,7 @@ static int kscore(kt_scorer *self, const kt_score_request *req, kronos_progress_
             snprintf(err, errlen, _("out of memory"));
             return KT_SCORE_ERROR;
         }
-        int rc = run(k, req, maxh, progress, user, out, paths, err, errlen);
+        int rc = run(k, req, maxh, &dp, out, paths, err, errlen);
         if (rc == KT_SCORE_OK) {
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < nh; j++) {
@@ -94,6 +117,10 @@ static int kscore(kt_scorer *self, const kt_score_request *req, kronos_progress_
     /* the window would slide: generate each horizon on its own */
     for (int j = 0; j < nh; j++) {
         int h = req->horizons[j];
+        dp.later = 0;
+        for (int q = j + 1; q < nh; q++)
+            dp.later += req->horizons[q];
+        dp.last = j == nh - 1;
         double *out = malloc((size_t)n * (size_t)h * 6 * sizeof *out);
         double *paths = S ? malloc((size_t)n * (size_t)S * (size_t)h * 6 * sizeof *paths) : NULL;
         if (!out || (S && !paths)) {
@@ -101,7 +128,7 @@ static int kscore(kt_scorer *self, const kt_score_request *req, kronos_progress_
             snprintf(err, errlen, _("out of memory"));
             return KT_SCORE_ERROR;
         }
-        int rc = run(k, req, h, progress, user, out, paths, err, errlen);
+        int rc = run(k, req, h, &dp, out, paths, err, errlen);
         if (rc != KT_SCORE_OK) {
             free(out), free(paths);
             return rc;

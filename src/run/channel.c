@@ -230,6 +230,7 @@ void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev)
         s->date[0] = '\0';
         s->date_scored = s->date_skipped = 0;
         s->batch_done = s->batch_total = 0;
+        s->micro_batch = s->micro_batches = s->step_done = s->step_total = 0;
         break;
     case KT_EV_DATE_STARTED:
         s->date_index = ev->date_index;
@@ -238,10 +239,15 @@ void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev)
         s->date_scored = s->date_skipped = 0;
         s->batch_done = 0;
         s->batch_total = ev->batch_total;
+        s->micro_batch = s->micro_batches = s->step_done = s->step_total = 0;
         break;
     case KT_EV_BATCH_PROGRESS:
         s->batch_done = ev->batch_done;
         s->batch_total = ev->batch_total;
+        s->micro_batch = ev->micro_batch;
+        s->micro_batches = ev->micro_batches;
+        s->step_done = ev->step_done;
+        s->step_total = ev->step_total;
         s->date_scored = ev->scored;
         s->date_skipped = ev->skipped;
         break;
@@ -252,6 +258,7 @@ void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev)
         s->date_scored = ev->scored;
         s->date_skipped = ev->skipped;
         s->batch_done = s->batch_total;
+        s->step_done = s->step_total;
         s->dates_done++;
         secs_push(s, ev->seconds);
         s->secs_total += ev->seconds;
@@ -365,9 +372,21 @@ double kt_snapshot_secs_p90(const kt_snapshot *s)
     return s->secs_n >= MIN_P90 ? secs_quantile(s, 0.9) : NAN;
 }
 
-static int dates_left(const kt_snapshot *s)
+double kt_snapshot_date_fraction(const kt_snapshot *s)
 {
-    int left = s->dates_total - s->dates_done;
+    if (s->step_total > 0)
+        return s->step_done >= s->step_total ? 1.0 : (double)s->step_done / s->step_total;
+    if (s->batch_total > 0)
+        return s->batch_done >= s->batch_total ? 1.0 : (double)s->batch_done / s->batch_total;
+    return 0;
+}
+
+/* Dates still to compute, less the share of the date under way (a
+ * finished date's full fraction is not subtracted twice). */
+static double dates_left(const kt_snapshot *s)
+{
+    double f = kt_snapshot_date_fraction(s);
+    double left = s->dates_total - s->dates_done - (f < 1.0 ? f : 0.0);
     return left > 0 ? left : 0;
 }
 

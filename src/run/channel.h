@@ -44,7 +44,7 @@ typedef enum kt_event_kind {
     KT_EV_RUN_STARTED = 0, /* header fields, device, totals */
     KT_EV_FOLD_STARTED,
     KT_EV_DATE_STARTED,
-    KT_EV_BATCH_PROGRESS,  /* micro-batch done within a date */
+    KT_EV_BATCH_PROGRESS,  /* generation step or micro-batch done within a date */
     KT_EV_DATE_DONE,       /* seconds, scored, skipped */
     KT_EV_DATE_RESUMED,    /* date taken from the journal, not recomputed */
     KT_EV_FOLD_DONE,       /* text: "Fold fold_01, horizon 20d: 2058 total scores" lines */
@@ -120,6 +120,9 @@ typedef struct kt_event {
     char date[24];
     int scored, skipped;
     int batch_done, batch_total;
+    int micro_batch, micro_batches; /* BATCH_PROGRESS: 0 when the scorer does not say */
+    int step_done, step_total;   /* BATCH_PROGRESS: generation steps of the date, 0 when
+                                    the scorer does not count them */
     double seconds;              /* DATE_DONE: wall seconds for the date */
     int64_t tokens;              /* DATE_DONE: tokens generated + prefilled */
     int prob;                    /* DATE_DONE/RESUMED: 1 when brier and coverage_80 are set
@@ -162,6 +165,8 @@ typedef struct kt_snapshot {
     char date[24];
     int date_scored, date_skipped;
     int batch_done, batch_total;
+    int micro_batch, micro_batches;  /* the scorer's current micro-batch, 1-based */
+    int step_done, step_total;       /* generation steps of the date (0: not counted) */
     int dates_done, dates_total;  /* over the whole run */
     int dates_resumed;            /* taken from the journal this session */
     double elapsed;               /* seconds, this session */
@@ -250,7 +255,11 @@ void kt_snapshot_init(kt_snapshot *s);
  * computed in this session count; resumed dates are excluded. */
 double kt_snapshot_secs_median(const kt_snapshot *s);
 double kt_snapshot_secs_p90(const kt_snapshot *s);
-/* ETA in seconds: whole-run average and recent-window (last 5 dates) rate. */
+/* The share of the current date done (0..1): generation steps when the
+ * scorer counts them, else series. */
+double kt_snapshot_date_fraction(const kt_snapshot *s);
+/* ETA in seconds: whole-run average and recent-window (last 5 dates)
+ * rate, times the dates left (less the date under way's fraction). */
 double kt_snapshot_eta_avg(const kt_snapshot *s);
 double kt_snapshot_eta_recent(const kt_snapshot *s);
 

@@ -119,17 +119,24 @@ static int checkpoint(run *r)
     return r->a->ch ? kt_channel_checkpoint(r->a->ch) : 0;
 }
 
-/* The scorer's progress: an event only when a displayed count changed
- * (a scorer may report the same count at every decode step); the
- * checkpoint (pause, cancel) at every call. */
-static int on_progress(void *user, int done, int total)
+/* The scorer's progress: an event only when a displayed number changed
+ * (series done, micro-batch, generation step: at most one per step);
+ * the checkpoint (pause, cancel) at every call. */
+static int on_progress(void *user, const kronos_progress *p)
 {
     run *r = user;
-    if (done != r->prog.batch_done || total != r->prog.batch_total) {
-        r->prog.kind = KT_EV_BATCH_PROGRESS;
-        r->prog.batch_done = done;
-        r->prog.batch_total = total;
-        publish(r, &r->prog);
+    kt_event *e = &r->prog;
+    if (p->done_series != e->batch_done || p->total_series != e->batch_total ||
+        p->micro_batch != e->micro_batch || p->micro_batches != e->micro_batches ||
+        p->step != e->step_done || p->steps != e->step_total) {
+        e->kind = KT_EV_BATCH_PROGRESS;
+        e->batch_done = p->done_series;
+        e->batch_total = p->total_series;
+        e->micro_batch = p->micro_batch;
+        e->micro_batches = p->micro_batches;
+        e->step_done = p->step;
+        e->step_total = p->steps;
+        publish(r, e);
     }
     return checkpoint(r);
 }
