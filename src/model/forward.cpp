@@ -49,7 +49,7 @@ __attribute__((always_inline)) inline f8 load8(const float *p)
     memcpy(&v, p, sizeof v);
     return v;
 }
-__attribute__((always_inline)) inline void store8(float *p, f8 v) { memcpy(p, &v, sizeof v); }
+__attribute__((always_inline)) inline void store8(float *p, const f8 &v) { memcpy(p, &v, sizeof v); }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
 #define KT_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
@@ -170,7 +170,7 @@ namespace {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
-__attribute__((always_inline)) inline float hsum8(f8 a)
+__attribute__((always_inline)) inline float hsum8(const f8 &a)
 {
     return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
