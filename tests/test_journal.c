@@ -25,7 +25,8 @@ static void rec(kt_date_result *r, const char *date, int n)
     r->n_rows = n;
     r->rows = calloc((size_t)(n ? n : 1), sizeof *r->rows);
     for (int i = 0; i < n; i++)
-        r->rows[i] = (kt_score_row){i, i % 2, 0.1 * i - 1e-17, 100.0 / 7.0, 3.0, i == 1 ? NAN : -0.25};
+        r->rows[i] = (kt_score_row){.series = i, .h = i % 2, .score = 0.1 * i - 1e-17, .pred_close = 100.0 / 7.0,
+                                    .spot_close = 3.0, .label = i == 1 ? NAN : -0.25};
 }
 
 static long file_size(void)

@@ -101,7 +101,8 @@ static int run_in(fixture *fx, const char *sub, kt_scorer *sc, kt_channel *ch, c
 {
     char dir[300];
     snprintf(dir, sizeof dir, "%s/%s", tmpdir, sub);
-    kt_worker_args a = {&fx->cfg, fx->p, &fx->cal, sc, ch, dir, err, 512};
+    kt_worker_args a = {.cfg = &fx->cfg, .prices = fx->p, .cal = &fx->cal, .scorer = sc, .ch = ch,
+                        .run_dir = dir, .err = err, .errlen = 512};
     return kt_worker_run(&a);
 }
 
@@ -479,7 +480,8 @@ START_TEST(test_resume_after_kill9)
             kt_worker_args a;
             char dir[300], e[512];
             snprintf(dir, sizeof dir, "%s/%s", tmpdir, sub);
-            a = (kt_worker_args){&fx.cfg, fx.p, &fx.cal, &hs.base, NULL, dir, e, sizeof e};
+            a = (kt_worker_args){.cfg = &fx.cfg, .prices = fx.p, .cal = &fx.cal, .scorer = &hs.base, .ch = NULL,
+                                 .run_dir = dir, .err = e, .errlen = sizeof e};
             _exit(kt_worker_run(&a));
         }
         close(pfd[1]);
@@ -532,7 +534,8 @@ START_TEST(test_thread_with_batch_log)
     kt_channel *ch = kt_channel_new();
     char dir[300], err[512] = "";
     snprintf(dir, sizeof dir, "%s/thread", tmpdir);
-    kt_worker_args a = {&fx.cfg, fx.p, &fx.cal, sc, ch, dir, err, sizeof err};
+    kt_worker_args a = {.cfg = &fx.cfg, .prices = fx.p, .cal = &fx.cal, .scorer = sc, .ch = ch,
+                        .run_dir = dir, .err = err, .errlen = sizeof err};
     kt_worker *w;
     ck_assert_int_eq(kt_worker_start(&a, &w), 0);
     char logpath[300];
