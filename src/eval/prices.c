@@ -596,6 +596,13 @@ int kt_prices_find(const kt_prices *p, const char *ticker)
     return -1;
 }
 
+double kt_series_return(const kt_series *s, int bar, int h)
+{
+    if (bar < 0 || bar + h >= s->n)
+        return NAN;
+    return s->ohlcva[(size_t)(bar + h) * 6 + 3] / s->ohlcva[(size_t)bar * 6 + 3] - 1.0;
+}
+
 int kt_series_find(const kt_series *s, kt_time t)
 {
     int lo = 0, hi = s->n - 1;

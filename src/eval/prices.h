@@ -86,6 +86,9 @@ void kt_prices_free(kt_prices *p);
 int kt_prices_find(const kt_prices *p, const char *ticker);
 /* Index of the bar of series s at time t, or -1. */
 int kt_series_find(const kt_series *s, kt_time t);
+/* Simple close-to-close return of series s from bar to bar + h: close[bar
+ * + h] / close[bar] - 1; NaN when either bar is outside the series. */
+double kt_series_return(const kt_series *s, int bar, int h);
 /* FNV-1a hash of every loaded ticker, time and value (run identity). */
 uint64_t kt_prices_hash(const kt_prices *p);
 /* Human name of a drop reason (translated). */

@@ -193,10 +193,7 @@ int kt_prob_date(kt_date_result *d, const kt_prices *p, const int *horizons, int
         kt_prob_row pr, hv;
         const kt_series *se = &p->series[w->series];
         int bar = kt_series_find(se, t), h = horizons[w->h];
-        /* the ticker's own return (kt_eval_label without a benchmark) */
-        double y = bar >= 0 && bar + h < se->n
-                       ? se->ohlcva[(size_t)(bar + h) * 6 + 3] / se->ohlcva[(size_t)bar * 6 + 3] - 1.0
-                       : NAN;
+        double y = kt_series_return(se, bar, h); /* the ticker's own return, no benchmark */
         w->prob_y = y;
         kt_prob_row_paths(paths + (size_t)i * S, S, y, tmp, &pr);
         w->p_up = pr.p_up;

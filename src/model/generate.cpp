@@ -33,9 +33,8 @@ namespace km {
 // first one whose sum exceeds top_p removed. Only that head is ordered
 // (blocks of 32, 128, 512, ... tokens selected in linear time, then
 // sorted; ties broken by index, so the order is total), and each exp is
-// computed once; the sums run over the same
-// values in the same order as a full sort would, so the draws are the
-// same bit for bit.
+// computed once; the sums run over the same values in the same order as
+// a full sort would, so the draws are the same bit for bit.
 int64_t sample_row(const float *logits, int64_t n, const kronos_sampling &s, kt_rng &rng, std::vector<double> &buf,
                    std::vector<int64_t> &idx)
 {

@@ -184,14 +184,15 @@ at::Tensor predictor_hidden_full(const Predictor &p, int64_t d, const at::Tensor
 at::Tensor predictor_s2_logits_full(const Predictor &p, int64_t d, const at::Tensor &h, const at::Tensor &s1q);
 
 // ---------------------------------------------------------------------------
-// Sampling (generate.cpp): one RNG stream per row (series x sample).
 // Single-query attention of one (row, head) over T cached keys/values
-// (w: T floats of scratch). attend_row picks a fixed-size kernel for head
-// sizes 16/32/64/128, attend_row_generic works for any; same bits.
+// (forward.cpp; w: T floats of scratch). attend_row picks a fixed-size
+// kernel for head sizes 16/32/64/128, attend_row_generic works for any;
+// same bits.
 void attend_row(const float *qp, const float *kp, const float *vp, float *op, int64_t T, int64_t hd, float scale,
                 float *w);
 void attend_row_generic(const float *qp, const float *kp, const float *vp, float *op, int64_t T, int64_t hd,
                         float scale, float *w);
+// Sampling (generate.cpp): one RNG stream per row (series x sample).
 int64_t sample_row(const float *logits, int64_t n, const kronos_sampling &s, kt_rng &rng, std::vector<double> &buf,
                    std::vector<int64_t> &idx);
 double now_s();

@@ -25,15 +25,15 @@
 double kt_eval_label(const kt_prices *p, int s, int bar, int h, int bench)
 {
     const kt_series *se = &p->series[s];
-    if (bar < 0 || bar + h >= se->n)
+    double r = kt_series_return(se, bar, h);
+    if (isnan(r))
         return NAN;
-    double r = se->ohlcva[(size_t)(bar + h) * 6 + 3] / se->ohlcva[(size_t)bar * 6 + 3] - 1.0;
     if (bench >= 0) {
         const kt_series *b = &p->series[bench];
         int i0 = kt_series_find(b, se->t[bar]), i1 = kt_series_find(b, se->t[bar + h]);
         if (i0 < 0 || i1 < 0)
             return NAN;
-        r -= b->ohlcva[(size_t)i1 * 6 + 3] / b->ohlcva[(size_t)i0 * 6 + 3] - 1.0;
+        r -= kt_series_return(b, i0, i1 - i0);
     }
     return r;
 }
