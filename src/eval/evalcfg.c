@@ -34,7 +34,7 @@ void kt_evalcfg_defaults(kt_evalcfg *c)
     snprintf(c->score, sizeof c->score, "mean");
     c->seed = 0;
     c->threads = 0;
-    c->memory_budget_mb = 1024;
+    c->memory_budget_mb = 2048;
     c->batch_size = 0;
     c->max_context = 512;
     c->heartbeat = 5.0;
@@ -531,7 +531,7 @@ static const char *help_main(void)
              "  --sample-count S       samples averaged per forecast (default 1)\n"
              "  --seed N               sampling and control seed (default 0)\n"
              "  --threads N            intra-op threads (0 = library default)\n"
-             "  --memory-budget MB     activation budget per micro-batch (default 1024)\n"
+             "  --memory-budget MB     activation budget per micro-batch (default 2048)\n"
              "  --batch-size N         series per micro-batch (overrides --memory-budget)\n"
              "  --output-dir DIR       run directory (default runs/NAME)\n"
              "  --name NAME            experiment name (default kronos-eval)\n"

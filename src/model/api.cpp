@@ -484,9 +484,9 @@ int kronos_debug_sample(const float *logits, int n, const kronos_sampling *s, ui
         kt_rng rng;
         kt_rng_seed_stream(&rng, seed, stream);
         std::vector<double> buf;
-        std::vector<int64_t> idx;
+        std::vector<uint64_t> keys;
         for (int i = 0; i < count; i++)
-            out[i] = sample_row(logits, n, *s, rng, buf, idx);
+            out[i] = sample_row(logits, n, *s, rng, buf, keys);
     });
 }
 

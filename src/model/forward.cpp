@@ -463,6 +463,17 @@ PredCache new_pred_cache(const Predictor &p, int64_t B, int64_t d, int64_t cap)
     return c;
 }
 
+PredCache reuse_pred_cache(PredCache &kept, const Predictor &p, int64_t B, int64_t d, int64_t cap)
+{
+    if (kept.layers.empty() || kept.dep_k.size(0) < B || kept.dep_k.size(2) != cap) {
+        kept = PredCache{};  // the old buffers go first
+        kept = new_pred_cache(p, B, d, cap);
+    }
+    PredCache c = kept.rows(0, B);
+    c.len = 0;
+    return c;
+}
+
 namespace {
 
 at::Tensor lookup(const at::Tensor &table, const at::Tensor &ids)

@@ -17,7 +17,6 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
-#include <numeric>
 #include <thread>
 
 #include "base/i18n.h"
@@ -35,8 +34,27 @@ namespace km {
 // sorted; ties broken by index, so the order is total), and each exp is
 // computed once; the sums run over the same values in the same order as
 // a full sort would, so the draws are the same bit for bit.
+//
+// The order is kept as one 64-bit key per token, sorted as integers: the
+// scaled logit is a float (logits[j] / T in single precision, then
+// widened), so its bits fit the high half, flipped so that larger values
+// come first, and the index the low half (ties by index). -0 is keyed as
+// +0, since the two compare equal. An integer compare instead of two
+// indirect double compares per step made the sampler about twice as fast.
+namespace {
+uint64_t nucleus_key(float v, int64_t j)
+{
+    uint32_t u;
+    if (v == 0.0f)
+        v = 0.0f;
+    std::memcpy(&u, &v, sizeof u);
+    u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);  // ascending as unsigned
+    return ((uint64_t)~u << 32) | (uint64_t)j;           // descending value, then ascending index
+}
+}  // namespace
+
 int64_t sample_row(const float *logits, int64_t n, const kronos_sampling &s, kt_rng &rng, std::vector<double> &buf,
-                   std::vector<int64_t> &idx)
+                   std::vector<uint64_t> &keys)
 {
     if (s.temperature <= 0.0)
         return std::max_element(logits, logits + n) - logits;
@@ -60,25 +78,26 @@ int64_t sample_row(const float *logits, int64_t n, const kronos_sampling &s, kt_
             double tot = 0;
             for (int64_t j = 0; j < n; j++)
                 tot += e[j];
-            idx.resize(n);
-            std::iota(idx.begin(), idx.end(), 0);
-            auto before = [x](int64_t a, int64_t b) { return x[a] > x[b] || (x[a] == x[b] && a < b); };
+            keys.resize(n);
+            for (int64_t j = 0; j < n; j++)
+                keys[j] = nucleus_key(logits[j] / T, j);
+            auto token = [&keys](int64_t r) { return (int64_t)(keys[r] & 0xffffffffu); };
             double cum = 0;
             int64_t keep = n, sorted = 0;
             for (int64_t r = 0; r < n && keep == n; r++) {
                 if (r == sorted) {  // order the next block of the head: select it, then sort it
                     int64_t upto = std::min<int64_t>(n, std::max<int64_t>(32, 4 * sorted));
                     if (upto < n)
-                        std::nth_element(idx.begin() + sorted, idx.begin() + upto, idx.end(), before);
-                    std::sort(idx.begin() + sorted, idx.begin() + upto, before);
+                        std::nth_element(keys.begin() + sorted, keys.begin() + upto, keys.end());
+                    std::sort(keys.begin() + sorted, keys.begin() + upto);
                     sorted = upto;
                 }
-                cum += e[idx[r]] / tot;
+                cum += e[token(r)] / tot;
                 if (cum > s.top_p)
                     keep = r + 1;  // shifted right: this token stays
             }
             for (int64_t r = keep; r < n; r++)
-                e[idx[r]] = 0.0;  // the tail: idx[keep..] holds exactly the removed tokens
+                e[token(r)] = 0.0;  // the tail: keys[keep..] hold exactly the removed tokens
         }
     }
     double tot = 0;
@@ -164,6 +183,7 @@ struct LaneCtl {
     void *user = nullptr;
     kronos_progress at{};  // the micro-batch's; step counts the steps before it
     std::atomic<bool> *stop = nullptr;  // another lane failed or was cancelled
+    PredCache *kept = nullptr;           // this lane's KV cache between calls
 };
 struct LaneStopped {};
 
@@ -187,9 +207,9 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
     double t1 = now_s();
     tm.encode_s += t1 - t0;
 
-    PredCache cache = new_pred_cache(m->pred, B, d, std::min(total, mc));
+    PredCache cache = reuse_pred_cache(*ctl.kept, m->pred, B, d, std::min(total, mc));
     std::vector<double> buf;
-    std::vector<int64_t> idx;
+    std::vector<uint64_t> keys;
     std::vector<int64_t> ids(B);
     for (int64_t i = 0; i < P; i++) {
         double ts = now_s();
@@ -212,12 +232,12 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
         at::Tensor l1 = linear(m->pred.proj_s1, h_last).contiguous();
         const int64_t V1 = l1.size(1);
         for (int64_t r = 0; r < B; r++)
-            ids[r] = sample_row(l1.data_ptr<float>() + r * V1, V1, s, rngs[rng0 + r], buf, idx);
+            ids[r] = sample_row(l1.data_ptr<float>() + r * V1, V1, s, rngs[rng0 + r], buf, keys);
         at::Tensor s1_new = at::from_blob(ids.data(), {B}, I64).clone();
         at::Tensor l2 = predictor_s2_logits(m->pred, d, h_last, s1_new, cache).contiguous();
         const int64_t V2 = l2.size(1);
         for (int64_t r = 0; r < B; r++)
-            ids[r] = sample_row(l2.data_ptr<float>() + r * V2, V2, s, rngs[rng0 + r], buf, idx);
+            ids[r] = sample_row(l2.data_ptr<float>() + r * V2, V2, s, rngs[rng0 + r], buf, keys);
         full_s1.select(1, cur).copy_(s1_new);
         full_s2.select(1, cur).copy_(at::from_blob(ids.data(), {B}, I64));
         double te = now_s();
@@ -272,10 +292,13 @@ at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor
     std::vector<kronos_timing> tms((size_t)lanes, kronos_timing{});
     std::vector<at::Tensor> outs((size_t)lanes);
     std::vector<std::exception_ptr> errs((size_t)lanes);
+    if (m->kv_kept.size() < (size_t)lanes)
+        m->kv_kept.resize((size_t)lanes);
     auto run = [&](int64_t k) {
         const int64_t r0 = B * k / lanes, r1 = B * (k + 1) / lanes;
         LaneCtl ctl;
         ctl.stop = &stop;
+        ctl.kept = &m->kv_kept[(size_t)k];
         if (k == 0) {
             ctl.progress = progress;
             ctl.user = user;

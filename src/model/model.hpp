@@ -170,6 +170,9 @@ struct PredCache {
 // Rows per chunk so that a chunk holds about 2048 tokens.
 int64_t chunk_rows(int64_t L);
 PredCache new_pred_cache(const Predictor &p, int64_t B, int64_t d, int64_t cap);
+// A cache of B rows and capacity cap from `kept` (its first B rows) when it
+// is large enough, else a new one that replaces it; len 0 either way.
+PredCache reuse_pred_cache(PredCache &kept, const Predictor &p, int64_t B, int64_t d, int64_t cap);
 // decode_s1 over new window positions (cached): normed hidden states [B, L, d].
 at::Tensor predictor_hidden(const Predictor &p, int64_t d, const at::Tensor &s1, const at::Tensor &s2,
                             const at::Tensor &stamp, PredCache &c);
@@ -194,7 +197,7 @@ void attend_row_generic(const float *qp, const float *kp, const float *vp, float
                         float scale, float *w);
 // Sampling (generate.cpp): one RNG stream per row (series x sample).
 int64_t sample_row(const float *logits, int64_t n, const kronos_sampling &s, kt_rng &rng, std::vector<double> &buf,
-                   std::vector<int64_t> &idx);
+                   std::vector<uint64_t> &keys);
 double now_s();
 
 }  // namespace km
@@ -213,6 +216,11 @@ struct kronos_model {
     at::Tensor last_out;
     kronos_timing timing{};
     int lanes = 1;  // compute threads (generate_lanes)
+    // Each lane's KV cache, kept from one micro-batch and call to the next:
+    // its pages are touched once per process instead of once per date (in
+    // a VM the first touch of 1.1 GB cost about 1 s of a 30 s date).
+    // Bounded by the largest micro-batch; freed by kronos_close.
+    std::vector<km::PredCache> kv_kept;
 };
 
 namespace km {
