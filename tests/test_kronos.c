@@ -29,21 +29,27 @@ static char *fx_path(const char *fx, const char *file)
     return p;
 }
 
-static kronos_model *open_dirs(const char *tok, const char *mod)
+/* One thread; batch_size 0: micro-batches from the memory budget. */
+static kronos_model *open_dirs_batch(const char *tok, const char *mod, int batch_size)
 {
     kronos_model *m = NULL;
     kronos_error e;
     kronos_options o = {0};
     o.threads = 1;
+    o.batch_size = batch_size;
     int rc = kronos_open(tok, mod, &o, &m, &e);
     ck_assert_msg(rc == KRONOS_OK, "open %s, %s: %s", tok, mod, e.msg);
     return m;
 }
 
-static kronos_model *open_fx(const char *fx)
+static kronos_model *open_dirs(const char *tok, const char *mod) { return open_dirs_batch(tok, mod, 0); }
+
+static kronos_model *open_fx_batch(const char *fx, int batch_size)
 {
-    return open_dirs(fx_path(fx, "tokenizer"), fx_path(fx, "model"));
+    return open_dirs_batch(fx_path(fx, "tokenizer"), fx_path(fx, "model"), batch_size);
 }
+
+static kronos_model *open_fx(const char *fx) { return open_fx_batch(fx, 0); }
 
 /* Numbers from a whitespace-separated text file. */
 static double *read_numbers(const char *path, size_t *n)
@@ -479,12 +485,8 @@ static int count_calls(void *user, int done, int total)
 
 START_TEST(test_step_progress)
 {
-    kronos_model *m = NULL;
     kronos_error e;
-    kronos_options o = {0};
-    o.threads = 1;
-    o.batch_size = 3;
-    ck_assert_int_eq(kronos_open(fx_path("tiny", "tokenizer"), fx_path("tiny", "model"), &o, &m, &e), KRONOS_OK);
+    kronos_model *m = open_fx_batch("tiny", 3);
     series s;
     load_series("tiny", &s);
     const int starts[4] = {10, 333, 700, 1111}, L = 50, P = 12;
@@ -574,12 +576,8 @@ END_TEST
 
 START_TEST(test_batched_equals_per_series)
 {
-    kronos_model *m = NULL;
     kronos_error e;
-    kronos_options o = {0};
-    o.threads = 1;
-    o.batch_size = 3;
-    ck_assert_int_eq(kronos_open(fx_path("tiny", "tokenizer"), fx_path("tiny", "model"), &o, &m, &e), KRONOS_OK);
+    kronos_model *m = open_fx_batch("tiny", 3);
     kronos_model *m1 = open_fx("tiny");
     series s;
     load_series("tiny", &s);

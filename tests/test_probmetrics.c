@@ -169,9 +169,8 @@ START_TEST(test_histvol20_sigma)
 }
 END_TEST
 
-/* A whole date: one ticker, horizons 1 and 4, the same five paths on
- * both rows; the realised returns 1 and NaN (end of data). */
-START_TEST(test_prob_date)
+/* One ticker AAA, 22 daily bars 2020-01-01.., closes 100, 101, 100, ... */
+static kt_prices *zigzag_prices(void)
 {
     char csv[4096];
     size_t w = (size_t)snprintf(csv, sizeof csv, "date,ticker,open,high,low,close,volume\n");
@@ -183,6 +182,14 @@ START_TEST(test_prob_date)
     kt_prices *p = NULL;
     char err[256];
     ck_assert_int_eq(kt_prices_load_mem("mem", csv, w, &p, err, sizeof err), 0);
+    return p;
+}
+
+/* A whole date: one ticker, horizons 1 and 4, the same five paths on
+ * both rows; the realised returns 1 and NaN (end of data). */
+START_TEST(test_prob_date)
+{
+    kt_prices *p = zigzag_prices();
     kt_date_result d;
     memset(&d, 0, sizeof d);
     snprintf(d.date, sizeof d.date, "2020-01-21"); /* bar 20 */
@@ -228,16 +235,7 @@ END_TEST
  * 0.36, coverage 0, PIT 0). */
 START_TEST(test_prob_date_benchmark)
 {
-    char csv[4096];
-    size_t w = (size_t)snprintf(csv, sizeof csv, "date,ticker,open,high,low,close,volume\n");
-    for (int t = 0; t < 22; t++) {
-        double c = t % 2 ? 101.0 : 100.0;
-        w += (size_t)snprintf(csv + w, sizeof csv - w, "2020-01-%02d,AAA,%g,%g,%g,%g,1000\n", t + 1,
-                              c, c, c, c);
-    }
-    kt_prices *p = NULL;
-    char err[256];
-    ck_assert_int_eq(kt_prices_load_mem("mem", csv, w, &p, err, sizeof err), 0);
+    kt_prices *p = zigzag_prices();
     kt_date_result d;
     memset(&d, 0, sizeof d);
     snprintf(d.date, sizeof d.date, "2020-01-21"); /* bar 20: close 100, then 101 */
