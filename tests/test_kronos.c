@@ -777,6 +777,57 @@ START_TEST(test_lanes_equal_one_thread)
 }
 END_TEST
 
+/* Each lane keeps its KV cache from one call to the next (reuse_pred_cache):
+ * a later call with more rows than the kept cache holds grows it, one with
+ * fewer rows uses its first rows, and one with a longer window reallocates
+ * it. Every call must give the bytes a freshly opened model gives. */
+static kronos_model *open_lanes(int threads)
+{
+    kronos_model *m = NULL;
+    kronos_error e;
+    kronos_options o = {0};
+    o.threads = threads;
+    ck_assert_int_eq(kronos_open(fx_path("tiny", "tokenizer"), fx_path("tiny", "model"), &o, &m, &e), KRONOS_OK);
+    return m;
+}
+
+START_TEST(test_kept_cache_grows_and_shrinks)
+{
+    enum { L = 40, PMAX = 14 };
+    const int starts[4] = {10, 333, 700, 1111};
+    /* series, samples, horizon: 2 rows (one lane), 8 (two lanes of 4:
+     * lane 0's cache grows, lane 1's is new), 2 again (the first rows of
+     * the grown cache), then 6 with a longer horizon (a wider cache). */
+    const int calls[4][3] = {{1, 2, 9}, {4, 2, 9}, {1, 2, 9}, {3, 2, PMAX}};
+    kronos_model *kept = open_lanes(2);
+    static double got[4 * PMAX * 6], ref[4 * PMAX * 6];
+    for (int c = 0; c < 4; c++) {
+        const int n = calls[c][0], P = calls[c][2];
+        series s;
+        load_series("tiny", &s);
+        kronos_batch b;
+        make_batch(&s, starts, n, L, P, &b);
+        kronos_sampling sp;
+        kronos_sampling_defaults(&sp);
+        sp.pred_len = P;
+        sp.sample_count = calls[c][1];
+        sp.seed = 7 + c;
+        kronos_error e;
+        memset(got, 0, sizeof got);
+        memset(ref, 0xff, sizeof ref);
+        ck_assert_int_eq(kronos_forecast(kept, &b, &sp, NULL, NULL, got, &e), KRONOS_OK);
+        kronos_model *fresh = open_lanes(2);
+        ck_assert_int_eq(kronos_forecast(fresh, &b, &sp, NULL, NULL, ref, &e), KRONOS_OK);
+        kronos_close(fresh);
+        ck_assert_msg(memcmp(got, ref, sizeof(double) * n * P * 6) == 0,
+                      "call %d (%d series x %d samples, horizon %d): the kept cache changed the forecast", c + 1,
+                      n, calls[c][1], P);
+        free_series(&s);
+    }
+    kronos_close(kept);
+}
+END_TEST
+
 START_TEST(test_strict_loading)
 {
     kronos_error e;
@@ -1215,6 +1266,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_step_progress);
     tcase_add_test(tc, test_scorer_steps_over_generations);
     tcase_add_test(tc, test_lanes_equal_one_thread);
+    tcase_add_test(tc, test_kept_cache_grows_and_shrinks);
     tcase_add_test(tc, test_attention_kernels_same_bits);
     tcase_add_test(tc, test_strict_loading);
     tcase_add_test(tc, test_status_names);

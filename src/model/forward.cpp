@@ -184,6 +184,7 @@ __attribute__((always_inline)) inline void scores4(const float *qp, const float 
                                                    float *w)
 {
     f8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
+#pragma GCC unroll 16
     for (int c = 0; c < NC; c++) {  // four keys at once: four independent chains
         const f8 q = load8(qp + 8 * c);
         a0 += q * load8(kp + 8 * c);
@@ -200,7 +201,11 @@ __attribute__((always_inline)) inline void scores4(const float *qp, const float 
 // attend_row for hd = 8 * NC: four keys per pass for the scores, and the
 // output kept in registers while the values stream by (NC <= 8), instead
 // of one dependent chain per key and a load and store of the output per
-// value row.
+// value row. The loops over chunks are unrolled by pragma: left to itself
+// GCC 12 kept o[] on the stack, and each value row then waited on the
+// store of the one before (a store-to-load chain). Unrolled, one thread
+// streams the cache at 8.3 instead of 6.8 GB/s (B = 50 rows, T = 300,
+// hd = 64; AMD EPYC Zen 3), the same operations in the same order.
 template <int NC>
 __attribute__((always_inline)) inline void attend_row_fixed(const float *qp, const float *kp, const float *vp,
                                                             float *op, int64_t T, float scale, float *w)
@@ -228,6 +233,7 @@ __attribute__((always_inline)) inline void attend_row_fixed(const float *qp, con
         for (t = 0; t < T; t++) {
             const float p = w[t] / sum, *v = vp + t * hd;
             const f8 pv = {p, p, p, p, p, p, p, p};
+#pragma GCC unroll 8
             for (int c = 0; c < NC; c++)
                 o[c] = o[c] + pv * load8(v + 8 * c);
         }
