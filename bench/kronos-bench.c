@@ -9,6 +9,7 @@
  * over the phases. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
@@ -143,6 +144,20 @@ static double bench_bandwidth_gbs(int threads, size_t n, int reps)
     return best;
 }
 
+/* A whole number from lo to hi for --flag, or 0 after saying why. */
+static int bench_number(const char *flag, const char *arg, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < lo || v > hi) {
+        fprintf(stderr, _("kronos-bench: --%s: '%s' is not a whole number from %ld to %ld\n"), flag, arg, lo, hi);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
 /* Step 1: parse the options; -1 to go on, else the exit code. */
 static int bench_parse(int argc, char **argv, bench_args *a)
 {
@@ -154,26 +169,29 @@ static int bench_parse(int argc, char **argv, bench_args *a)
         {"tokenizer", required_argument, NULL, 't'}, {"model", required_argument, NULL, 'm'},
         {"revision", required_argument, NULL, 'R'}, {"dates", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int c;
+    int c, ok = 1;
+    long v = 0;
     *a = (bench_args){.tickers = 100, .lookback = 252, .samples = 1, .budget_mb = 2048, .seed = 1,
                       .horizons = "20,60,90", .dates = 2};
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': a->tickers = atoi(optarg); break;
-        case 'l': a->lookback = atoi(optarg); break;
+        case 'n': ok = bench_number("tickers", optarg, 1, 100000, &v), a->tickers = (int)v; break;
+        case 'l': ok = bench_number("lookback", optarg, 2, 100000, &v), a->lookback = (int)v; break;
         case 'H': a->horizons = optarg; break;
-        case 'j': a->threads = atoi(optarg); break;
-        case 'b': a->budget_mb = atol(optarg); break;
-        case 'B': a->batch_size = atoi(optarg); break;
-        case 's': a->samples = atoi(optarg); break;
+        case 'j': ok = bench_number("threads", optarg, 0, 1024, &v), a->threads = (int)v; break;
+        case 'b': ok = bench_number("budget-mb", optarg, 1, 10000000, &v), a->budget_mb = v; break;
+        case 'B': ok = bench_number("batch-size", optarg, 0, 100000, &v), a->batch_size = (int)v; break;
+        case 's': ok = bench_number("samples", optarg, 1, 100000, &v), a->samples = (int)v; break;
         case 'S': a->seed = strtoull(optarg, NULL, 10); break;
         case 't': a->tok = optarg; break;
         case 'm': a->model = optarg; break;
         case 'R': a->revision = optarg; break;
-        case 'D': a->dates = atoi(optarg); break;
+        case 'D': ok = bench_number("dates", optarg, 1, 100000, &v), a->dates = (int)v; break;
         case 'h': usage(stdout); return KT_EXIT_OK;
         default: usage(stderr); return KT_EXIT_USAGE;
         }
+        if (!ok)
+            return KT_EXIT_USAGE;
     }
     a->pred_len = 0;
     for (const char *p = a->horizons; *p;) {
@@ -339,6 +357,7 @@ static void bench_print_report(const bench_args *a, const kronos_info *info, con
 int main(int argc, char **argv)
 {
     kt_blas_select(argv); /* a kernel that matches the CPU (blas.h); may re-execute */
+    kt_i18n_init();
     bench_args a;
     int rc = bench_parse(argc, argv, &a);
     if (rc >= 0)

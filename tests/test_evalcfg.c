@@ -30,6 +30,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(kt_evalcfg_folds(&c), 3);
     ck_assert(c.temperature == 0.0);
     ck_assert_int_eq(c.sample_count, 1);
+    ck_assert_int_eq(c.memory_budget_mb, 2048); /* 100 tickers of Kronos-small: one micro-batch */
 }
 END_TEST
 

@@ -810,13 +810,7 @@ static int run_demo_or_eval(int argc, char **argv)
 int main(int argc, char **argv)
 {
     kt_blas_select(argv); /* a BLAS kernel that matches the CPU (blas.h); may re-execute */
-    setlocale(LC_ALL, "");
-    /* Numbers in CSV/JSON outputs and parsed inputs always use '.'. */
-    setlocale(LC_NUMERIC, "C");
-    /* KRONOS_TUI_LOCALEDIR: catalogs of an uninstalled build (tests). */
-    const char *localedir = getenv("KRONOS_TUI_LOCALEDIR");
-    bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
-    textdomain(PACKAGE);
+    kt_i18n_init();
 
     if (argc >= 2 && strcmp(argv[1], "forecast") == 0)
         return kt_cmd_forecast(argc - 1, argv + 1);

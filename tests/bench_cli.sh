@@ -1,0 +1,48 @@
+#!/bin/sh
+# bench_cli.sh: kronos-bench's command line. Bad numbers name the option,
+# the value and the range, with exit 2 and nothing on stdout; --dates N
+# times N dates in one process and reports the last; the default memory
+# budget is kronos-tui's (2048 MB); --help exits 0. A benchmark's timings
+# are not asserted here (they depend on the machine).
+set -u
+srcdir=${srcdir:-.}
+bin=./kronos-bench
+export LC_ALL=C
+unset LANGUAGE
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kt-bench-cli.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+no() { echo "FAIL: $*"; fail=1; }
+
+# option value expected-message
+while read -r opt val range; do
+    $bin "--$opt" "$val" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq 2 ] || no "--$opt $val: exit $rc, expected 2"
+    [ ! -s "$tmp/out" ] || no "--$opt $val: wrote to stdout"
+    want="kronos-bench: --$opt: '$val' is not a whole number from $range"
+    [ "$(cat "$tmp/err")" = "$want" ] || no "--$opt $val: stderr '$(cat "$tmp/err")', expected '$want'"
+done <<'CASES'
+dates 0 1 to 100000
+dates x 1 to 100000
+tickers 5x 1 to 100000
+lookback 1 2 to 100000
+samples -3 1 to 100000
+threads 99999 0 to 1024
+budget-mb 0 1 to 10000000
+CASES
+
+$bin --help >"$tmp/help" 2>&1 || no "--help: exit $?"
+grep -q '^Usage: kronos-bench ' "$tmp/help" || no "--help: no usage line"
+[ -f "$srcdir/doc/kronos-bench.1" ] || no "no man page doc/kronos-bench.1"
+
+$bin --tickers 2 --lookback 16 --horizons 2,3 --threads 1 --dates 3 >"$tmp/run" 2>&1 ||
+    { cat "$tmp/run"; no "3 dates: exit $?"; }
+grep -q '^  workload:         2 tickers x 1 samples, lookback 16, horizons 2,3 (one generation of 3)$' "$tmp/run" ||
+    no "workload line"
+grep -q '^  micro-batches:    1 of up to 2 rows (memory budget 2048 MB)$' "$tmp/run" || no "default budget"
+grep -q '^                    date 3 of 3; the first took [0-9.]* s' "$tmp/run" || no "--dates 3: no 'date 3 of 3'"
+grep -q '^    encode [0-9.]* s, prefill [0-9.]* s, 2 generation steps [0-9.]* s, decode [0-9.]* s$' "$tmp/run" ||
+    no "phase line (2 generation steps)"
+[ "$fail" -eq 0 ] || cat "$tmp/run"
+exit "$fail"
