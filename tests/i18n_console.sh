@@ -202,7 +202,7 @@ wait_for "Batch 9/10" && {
 current="de help overlay 80x24"
 $TM send-keys -t kt '?'
 wait_for "diese Hilfe (jede Taste schließt sie)" && {
-    expect "Lauf pausieren/fortsetzen (nach dem Mikro-Batch)" "Horizont wählen oder im Protokoll blättern" \
+    expect "Lauf pausieren/fortsetzen (beim nächsten Schritt)" "Horizont wählen oder im Protokoll blättern" \
         "schneller / langsamer aktualisieren" "beenden (fragt nach, solange der Lauf aktiv ist)" \
         "Aktualisierung alle 1.0 s."
     aligned 80

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/rng.h"
@@ -828,6 +829,72 @@ START_TEST(test_kept_cache_grows_and_shrinks)
 }
 END_TEST
 
+/* A paused run pauses every lane: while lane 0's progress callback blocks
+ * (the console's pause), the other lane may finish the step it is in but
+ * not start another. Polled for up to 0.5 s: without the gate the other
+ * lane runs its remaining steps in that time (a few ms each), unless the
+ * machine starves it, in which case this passes without proving much. */
+typedef struct pause_probe {
+    kronos_model *m;
+    int paused_at;      /* the step at which the callback blocked, 0 before */
+    long long before;   /* steps of every lane when it blocked */
+    long long most;     /* the most seen while blocked */
+} pause_probe;
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int pause_at_step_3(void *user, const kronos_progress *p)
+{
+    pause_probe *pp = user;
+    if (pp->paused_at || p->step != 3)
+        return 0;
+    pp->paused_at = p->step;
+    pp->before = pp->most = kronos_debug_steps(pp->m);
+    for (double t0 = mono_s(); mono_s() - t0 < 0.5;) {
+        long long n = kronos_debug_steps(pp->m);
+        if (n > pp->most)
+            pp->most = n;
+        if (pp->most > pp->before + 1)
+            break; /* the other lane went on: fail without waiting longer */
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    return 0;
+}
+
+START_TEST(test_pause_holds_every_lane)
+{
+    series s;
+    load_series("tiny", &s);
+    enum { L = 40, P = 60 };
+    const int starts[2] = {10, 333};
+    kronos_batch b;
+    make_batch(&s, starts, 2, L, P, &b);
+    kronos_sampling sp;
+    kronos_sampling_defaults(&sp);
+    sp.pred_len = P;
+    sp.sample_count = 2; /* 4 rows: two lanes of 2 */
+    kronos_model *m = open_lanes(2);
+    pause_probe pp = {m, 0, 0, 0};
+    static double out[2 * P * 6], ref[2 * P * 6];
+    kronos_error e;
+    ck_assert_int_eq(kronos_forecast_ex(m, &b, &sp, pause_at_step_3, &pp, out, NULL, &e), KRONOS_OK);
+    ck_assert_int_eq(pp.paused_at, 3);
+    ck_assert_msg(pp.most <= pp.before + 1, "paused at step 3 with %lld steps done; the other lane went on to %lld",
+                  pp.before, pp.most);
+    ck_assert_int_eq(kronos_debug_steps(m), 2 * P); /* both lanes, every step */
+    ck_assert_int_eq(kronos_forecast(m, &b, &sp, NULL, NULL, ref, &e), KRONOS_OK);
+    ck_assert_int_eq(memcmp(out, ref, sizeof out), 0); /* a pause changes nothing */
+    kronos_close(m);
+    free_series(&s);
+}
+END_TEST
+
 START_TEST(test_strict_loading)
 {
     kronos_error e;
@@ -1267,6 +1334,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_scorer_steps_over_generations);
     tcase_add_test(tc, test_lanes_equal_one_thread);
     tcase_add_test(tc, test_kept_cache_grows_and_shrinks);
+    tcase_add_test(tc, test_pause_holds_every_lane);
     tcase_add_test(tc, test_attention_kernels_same_bits);
     tcase_add_test(tc, test_strict_loading);
     tcase_add_test(tc, test_status_names);

@@ -272,7 +272,7 @@ static void console_toggle_pause(kt_ui *ui)
         kt_channel_set_paused(ui->opt->ch, ui->pause_requested);
         notice(ui, "%s",
                ui->pause_requested
-                   ? _("Pausing after the current micro-batch")
+                   ? _("Pausing at the next step")
                    : _("Resumed"));
     }
 }
@@ -324,7 +324,7 @@ static void console_dispatch_key(kt_ui *ui, console_loop *lp, int key)
             kt_channel_cancel(ui->opt->ch);
             ui->stopping = 1;
             lp->stop_since = ui->now;
-            notice(ui, "%s", _("Stopping after the current micro-batch"));
+            notice(ui, "%s", _("Stopping at the next step"));
             lp->dirty = 1;
         } else {
             lp->quit = 1;

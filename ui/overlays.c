@@ -17,7 +17,7 @@ static void help_draw(kt_ui *ui)
 {
     static const struct { const char *key, *what; } rows[] = {
         {"? / F1 / h", N_("this help (any key closes it)")},
-        {"p / Space", N_("pause or resume the run (between micro-batches)")},
+        {"p / Space", N_("pause or resume the run (at the next step)")},
         {"r", N_("the run directory's reports: list and view them")},
         {"Tab / Right", N_("next panel")},
         {"Shift-Tab / Left", N_("previous panel")},
@@ -70,7 +70,7 @@ static void confirm_draw(kt_ui *ui)
     kt_widget_overlay(ui, 8, 66, _("Stop the run?"), &iy, &ix, &ih, &iw);
     int y = iy;
     y += kt_widget_wrap(ui, y, ix, iw, ih, KT_ROLE_NORMAL,
-                        _("The run is still active. Quitting stops it after the current micro-batch; completed dates stay in the journal and --resume continues from there."));
+                        _("The run is still active. Quitting stops it at the next step; completed dates stay in the journal and --resume continues from there."));
     kt_widget_wrap(ui, y + 1, ix, iw, iy + ih - y - 1, KT_ROLE_KEY,
                    _("y: stop and quit    n / Esc: keep running"));
 }

@@ -388,6 +388,8 @@ void kronos_debug_timing(const kronos_model *m, kronos_timing *t)
         *t = m->timing;
 }
 
+long long kronos_debug_steps(const kronos_model *m) { return m ? m->steps_done.load() : 0; }
+
 int kronos_debug_encode(kronos_model *m, const float *x, int L, int64_t *s1, int64_t *s2, kronos_error *err)
 {
     return guarded(err, [&] {

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <thread>
 
 #include "base/i18n.h"
@@ -184,6 +185,7 @@ struct LaneCtl {
     kronos_progress at{};  // the micro-batch's; step counts the steps before it
     std::atomic<bool> *stop = nullptr;  // another lane failed or was cancelled
     PredCache *kept = nullptr;           // this lane's KV cache between calls
+    std::mutex *gate = nullptr;          // held by lane 0 while it reports (a pause)
 };
 struct LaneStopped {};
 
@@ -248,14 +250,20 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
             tm.generate_s += te - ts;
             tm.step_tokens += B * n_new;
         }
-        if (ctl.stop && ctl.stop->load(std::memory_order_relaxed))
-            throw LaneStopped{};
+        m->steps_done.fetch_add(1, std::memory_order_relaxed);
         if (ctl.progress) {
+            // The callback may block (a paused run): the gate holds every
+            // other lane at its next step meanwhile.
+            std::lock_guard<std::mutex> hold(*ctl.gate);
             kronos_progress p = ctl.at;
             p.step += (int)i + 1;
             if (ctl.progress(ctl.user, &p))
                 fail(KRONOS_ECANCELLED, _("cancelled"));
+        } else if (ctl.gate) {
+            std::lock_guard<std::mutex> wait_for_lane0(*ctl.gate);
         }
+        if (ctl.stop && ctl.stop->load(std::memory_order_relaxed))
+            throw LaneStopped{};
     }
     double t2 = now_s();
     // Final decode of the last min(total, max_context) tokens.
@@ -278,8 +286,10 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
 // synchronisation until the join; with one BLAS thread pool and one
 // OpenMP pool spinning against each other on two cores, the shared-memory
 // alternative spent most of its time in sched_yield. Lane 0 reports
-// progress; a lane that fails or is cancelled stops the others at their
-// next step, and the first real error is rethrown after the join.
+// progress, holding a gate that every other lane passes at the end of
+// each step, so a paused run (the callback blocks) pauses every lane at
+// its next step; a lane that fails or is cancelled stops the others at
+// their next step, and the first real error is rethrown after the join.
 at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor &full_stamp,
                           const kronos_sampling &s, std::vector<kt_rng> &rngs, size_t rng0,
                           kronos_progress_ex_fn progress, void *user, const kronos_progress &at)
@@ -289,6 +299,7 @@ at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor
     // thread count.
     const int64_t B = x.size(0), lanes = std::max<int64_t>(1, std::min<int64_t>(m->lanes, B / 2));
     std::atomic<bool> stop{false};
+    std::mutex gate;
     std::vector<kronos_timing> tms((size_t)lanes, kronos_timing{});
     std::vector<at::Tensor> outs((size_t)lanes);
     std::vector<std::exception_ptr> errs((size_t)lanes);
@@ -299,6 +310,7 @@ at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor
         LaneCtl ctl;
         ctl.stop = &stop;
         ctl.kept = &m->kv_kept[(size_t)k];
+        ctl.gate = &gate;
         if (k == 0) {
             ctl.progress = progress;
             ctl.user = user;

@@ -70,6 +70,9 @@ typedef struct kronos_timing {
     int micro_batches, batch_rows;
 } kronos_timing;
 void kronos_debug_timing(const kronos_model *m, kronos_timing *t);
+/* Generation steps finished so far by every lane (all calls), read while
+ * a call runs (from its progress callback). */
+long long kronos_debug_steps(const kronos_model *m);
 
 /* Measured single-precision GEMM rate of this process's libtorch/BLAS:
  * at::mm of [m,k] x [k,n], best of `reps`, in GFLOP/s. */

@@ -221,6 +221,7 @@ struct kronos_model {
     // a VM the first touch of 1.1 GB cost about 1 s of a 30 s date).
     // Bounded by the largest micro-batch; freed by kronos_close.
     std::vector<km::PredCache> kv_kept;
+    mutable std::atomic<long long> steps_done{0};  // every lane's finished steps (kronos_debug_steps)
 };
 
 namespace km {

@@ -11,7 +11,7 @@
  *    kt_channel_snapshot() and/or drain queued events with
  *    kt_channel_drain(). Only one thread drains.
  *  - Control flows the other way through pause/cancel requests, which the
- *    worker honours between micro-batches (kt_channel_checkpoint()).
+ *    worker honours at every step (kt_channel_checkpoint()).
  *  - kt_snapshot is plain data (no pointers) so it can be copied, written
  *    to status.json and read back by a viewer in another process.
  */
