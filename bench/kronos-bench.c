@@ -9,7 +9,6 @@
  * over the phases. */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <pthread.h>
@@ -21,6 +20,7 @@
 
 #include "base/exitcodes.h"
 #include "base/i18n.h"
+#include "base/numparse.h"
 #include "model/blas.h"
 #include "model/hub.h"
 #include "model/kronos.h"
@@ -147,14 +147,10 @@ static double bench_bandwidth_gbs(int threads, size_t n, int reps)
 /* A whole number from lo to hi for --flag, or 0 after saying why. */
 static int bench_number(const char *flag, const char *arg, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (errno || end == arg || *end || v < lo || v > hi) {
-        fprintf(stderr, _("kronos-bench: --%s: '%s' is not a whole number from %ld to %ld\n"), flag, arg, lo, hi);
+    if (kt_parse_long(arg, lo, hi, out) != 0) {
+        fprintf(stderr, _("kronos-bench: --%s: expected an integer in [%ld, %ld], got \"%s\"\n"), flag, lo, hi, arg);
         return 0;
     }
-    *out = v;
     return 1;
 }
 

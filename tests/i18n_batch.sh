@@ -30,9 +30,9 @@ unset LANGUAGE LC_ALL LC_MESSAGES LC_NUMERIC
 
 # 0. kronos-bench loads the catalogs too: its usage and its number errors
 LANG=de_DE.UTF-8 ./kronos-bench --help | grep -q '^Aufruf: kronos-bench ' || fail "kronos-bench: no German usage"
-[ "$(LANG=de_DE.UTF-8 ./kronos-bench --dates x 2>&1)" = "kronos-bench: --dates: „x“ ist keine ganze Zahl von 1 bis 100000" ] ||
+[ "$(LANG=de_DE.UTF-8 ./kronos-bench --dates x 2>&1)" = 'kronos-bench: --dates: ganze Zahl in [1, 100000] erwartet, erhalten: "x"' ] ||
   fail "kronos-bench: no German number error"
-[ "$(LANG=zh_CN.UTF-8 ./kronos-bench --dates 0 2>&1)" = "kronos-bench：--dates：“0”不是 1 到 100000 之间的整数" ] ||
+[ "$(LANG=zh_CN.UTF-8 ./kronos-bench --dates 0 2>&1)" = 'kronos-bench：--dates：应为 [1, 100000] 内的整数，实际为 "0"' ] ||
   fail "kronos-bench: no Chinese number error"
 
 # 12 tickers, weekday bars 2019-01-01 .. 2019-09-30 (as in eval_batch.sh)

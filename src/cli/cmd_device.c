@@ -9,6 +9,7 @@
 
 #include "base/exitcodes.h"
 #include "base/i18n.h"
+#include "base/numparse.h"
 #include "cli/commands.h"
 #include "model/blas.h"
 #include "model/hub.h"
@@ -63,10 +64,7 @@ int kt_cmd_device(int argc, char **argv)
         case 'm': model = optarg; break;
         case 'R': revision = optarg; break;
         case 'j': {
-            char *end;
-            errno = 0;
-            threads = strtol(optarg, &end, 10);
-            if (end == optarg || *end || errno || threads < 1 || threads > 4096) {
+            if (kt_parse_long(optarg, 1, 4096, &threads) != 0) {
                 fprintf(stderr, _("kronos-tui device: --threads: expected an integer in [1, 4096], got \"%s\"\n"),
                         optarg);
                 return KT_EXIT_USAGE;

@@ -12,6 +12,7 @@
 
 #include "base/exitcodes.h"
 #include "base/i18n.h"
+#include "base/numparse.h"
 #include "cli/commands.h"
 #include "eval/calendar.h"
 #include "eval/ohlcv_csv.h"
@@ -37,15 +38,11 @@ static void forecast_usage(FILE *out)
 
 static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || errno || v < lo || v > hi) {
+    if (kt_parse_long(s, lo, hi, out) != 0) {
         fprintf(stderr, _("kronos-tui forecast: --%s: expected an integer in [%ld, %ld], got \"%s\"\n"), opt, lo, hi,
                 s);
         return -1;
     }
-    *out = v;
     return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "base/exitcodes.h"
 #include "base/i18n.h"
+#include "base/numparse.h"
 #include "eval/calendar.h"
 #include "eval/prices.h"
 #include "model/train.h"
@@ -132,14 +133,10 @@ static int on_progress(void *user, const char *stage, int step, int total, doubl
 
 static int parse_int(const char *opt, const char *v, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || end == v || *end || x < lo || x > hi) {
+    if (kt_parse_long(v, lo, hi, out) != 0) {
         fprintf(stderr, _("kronos-tui train: %s: expected an integer in %ld..%ld, got %s\n"), opt, lo, hi, v);
         return -1;
     }
-    *out = x;
     return 0;
 }
 

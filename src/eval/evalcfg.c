@@ -13,6 +13,7 @@
 
 #include "base/exitcodes.h"
 #include "base/i18n.h"
+#include "base/numparse.h"
 #include "eval/prices.h"
 #include "model/hub.h"
 
@@ -155,9 +156,8 @@ static int set_value(kt_evalcfg *c, const opt *o, const char *v, const char *whe
         return 0;
     }
     case T_INT: {
-        errno = 0;
-        long x = strtol(v, &end, 10);
-        if (end == v || *end || errno || x < o->lo || x > o->hi) {
+        long x;
+        if (kt_parse_long(v, (long)o->lo, (long)o->hi, &x) != 0) {
             snprintf(err, errlen, _("%s: expected an integer from %.0f to %.0f, got \"%s\""),
                      where, o->lo, o->hi, v);
             return -1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "base/i18n.h"
+#include "base/numparse.h"
 #include "eval/report.h"
 #include "run/journal.h"
 
@@ -44,8 +45,9 @@ static int parse_line(char *line, int S, char *date, size_t dlen, int *rows, dou
     if (strcmp(tok[0], "P") != 0 || strlen(tok[1]) >= dlen)
         return -1;
     snprintf(date, dlen, "%s", tok[1]);
-    long n = strtol(tok[2], &end, 10), s = strtol(tok[3], &end, 10);
-    if (n < 0 || n > (long)(strlen(tok[4]) / 2 + 1) / S || s != S)
+    long n, s; /* both fields whole numbers (a torn or edited line is not one) */
+    if (kt_parse_long(tok[2], 0, (long)(strlen(tok[4]) / 2 + 1) / S, &n) != 0 ||
+        kt_parse_long(tok[3], S, S, &s) != 0)
         return -1;
     if (n == 0) { /* a date without scored rows: "-" */
         *rows = 0;

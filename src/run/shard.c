@@ -15,6 +15,7 @@
 
 #include "base/exitcodes.h"
 #include "base/i18n.h"
+#include "base/numparse.h"
 #include "run/batchlog.h"
 #include "run/channel.h"
 #include "run/rundir.h"
@@ -25,10 +26,8 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 {
     if (!s || !*s)
         return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > hi || s[0] == '+' || s[0] == ' ')
+    long v;
+    if (s[0] == '+' || s[0] == ' ' || kt_parse_long(s, lo, hi, &v) != 0)
         return -1;
     *out = (int)v;
     return 0;
