@@ -9,7 +9,10 @@
 #         the 20-trial statistics come from the normal check)
 #   tsan  ./configure --enable-tsan; compiles only what the threaded tests
 #         link (the C objects of libkronoscore.a: no libtorch .cpp, no
-#         programs) and runs tests/test_channel and tests/test_worker
+#         programs) and runs tests/test_channel and tests/test_worker;
+#         then the engine too (libtorch itself uninstrumented) for
+#         tests/test_kronos: its compute lanes, their stop flag, the
+#         pause gate and the KV cache kept between calls
 # Usage: .ci/sanitizers.sh [asan|tsan|all] (default all). Prints the
 # wall time of each stage. Needs the packages of setup.sh plus clang
 # only for `make fuzz` (not used here).
@@ -69,8 +72,16 @@ run_tsan() {
         tail -n 3 "$t.log"
         ! grep -q 'ThreadSanitizer' "$t.log" || { cat "$t.log"; echo "FAIL: TSan report in $t"; exit 1; }
     done
+    # the engine's lanes (C++): the whole library, test_kronos in-process
+    make -j"$jobs" tests/test_kronos >/dev/null
+    CK_FORK=no TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:${TSAN_OPTIONS:-}" \
+        srcdir=. ./tests/test_kronos > tests/test_kronos.log 2>&1 ||
+        { cat tests/test_kronos.log; echo "FAIL: tests/test_kronos under TSan"; exit 1; }
+    tail -n 3 tests/test_kronos.log
+    ! grep -q 'ThreadSanitizer' tests/test_kronos.log ||
+        { cat tests/test_kronos.log; echo "FAIL: TSan report in tests/test_kronos"; exit 1; }
     t2=$(stamp)
-    echo "sanitizers: tsan build $((t1 - t0)) s, tests $((t2 - t1)) s"
+    echo "sanitizers: tsan build $((t1 - t0)) s, tests (with the engine's build) $((t2 - t1)) s"
 }
 
 case $which in

@@ -39,7 +39,9 @@ namespace {
 // "arch=haswell" clone is picked only on a Haswell (__builtin_cpu_is), so
 // Zen and newer Xeons ran the SSE2 default. It is AVX2 without FMA on
 // purpose: a multiply and an add each rounded, as the default does, so
-// every CPU gives the same bits and the wider vectors change none.
+// every CPU gives the same bits and the wider vectors change none. Not
+// in sanitizer builds: their instrumented ifunc resolvers would run before
+// the sanitizer's runtime is set up (under TSan the program crashed at load).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef float f8 __attribute__((vector_size(32)));
@@ -51,7 +53,7 @@ __attribute__((always_inline)) inline f8 load8(const float *p)
 }
 __attribute__((always_inline)) inline void store8(float *p, const f8 &v) { memcpy(p, &v, sizeof v); }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define KT_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define KT_SIMD_CLONES
