@@ -21,6 +21,7 @@
 #include "base/exitcodes.h"
 #include "base/i18n.h"
 #include "base/numparse.h"
+#include "eval/results.h"
 #include "model/blas.h"
 #include "model/hub.h"
 #include "model/kronos.h"
@@ -61,7 +62,7 @@ static void usage(FILE *out)
 typedef struct {
     int tickers, lookback, threads, batch_size, samples, pred_len, dates;
     long budget_mb;
-    unsigned long long seed;
+    uint64_t seed;
     const char *horizons, *tok, *model, *revision;
 } bench_args;
 
@@ -171,34 +172,64 @@ static int bench_parse(int argc, char **argv, bench_args *a)
                       .horizons = "20,60,90", .dates = 2};
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': ok = bench_number("tickers", optarg, 1, 100000, &v), a->tickers = (int)v; break;
-        case 'l': ok = bench_number("lookback", optarg, 2, 100000, &v), a->lookback = (int)v; break;
+        case 'n':
+            ok = bench_number("tickers", optarg, 1, 100000, &v);
+            a->tickers = (int)v;
+            break;
+        case 'l':
+            ok = bench_number("lookback", optarg, 2, 100000, &v);
+            a->lookback = (int)v;
+            break;
         case 'H': a->horizons = optarg; break;
-        case 'j': ok = bench_number("threads", optarg, 0, 1024, &v), a->threads = (int)v; break;
-        case 'b': ok = bench_number("budget-mb", optarg, 1, 10000000, &v), a->budget_mb = v; break;
-        case 'B': ok = bench_number("batch-size", optarg, 0, 100000, &v), a->batch_size = (int)v; break;
-        case 's': ok = bench_number("samples", optarg, 1, 100000, &v), a->samples = (int)v; break;
-        case 'S': a->seed = strtoull(optarg, NULL, 10); break;
+        case 'j':
+            ok = bench_number("threads", optarg, 0, 1024, &v);
+            a->threads = (int)v;
+            break;
+        case 'b':
+            ok = bench_number("budget-mb", optarg, 1, 10000000, &v);
+            a->budget_mb = v;
+            break;
+        case 'B':
+            ok = bench_number("batch-size", optarg, 0, 100000, &v);
+            a->batch_size = (int)v;
+            break;
+        case 's':
+            ok = bench_number("samples", optarg, 1, 100000, &v);
+            a->samples = (int)v;
+            break;
+        case 'S':
+            if (kt_parse_u64(optarg, &a->seed) != 0) {
+                fprintf(stderr, _("kronos-bench: --%s: expected a non-negative integer, got \"%s\"\n"),
+                        "seed", optarg);
+                ok = 0;
+            }
+            break;
         case 't': a->tok = optarg; break;
         case 'm': a->model = optarg; break;
         case 'R': a->revision = optarg; break;
-        case 'D': ok = bench_number("dates", optarg, 1, 100000, &v), a->dates = (int)v; break;
+        case 'D':
+            ok = bench_number("dates", optarg, 1, 100000, &v);
+            a->dates = (int)v;
+            break;
         case 'h': usage(stdout); return KT_EXIT_OK;
         default: usage(stderr); return KT_EXIT_USAGE;
         }
         if (!ok)
             return KT_EXIT_USAGE;
     }
-    a->pred_len = 0;
-    for (const char *p = a->horizons; *p;) {
-        int h = atoi(p);
-        if (h > a->pred_len)
-            a->pred_len = h;
-        p = strchr(p, ',');
-        if (!p)
-            break;
-        p++;
+    int h[KT_MAX_HORIZONS];
+    int nh = kt_parse_int_list(a->horizons, 1, 10000, h, KT_MAX_HORIZONS);
+    if (nh < 0) {
+        fprintf(stderr,
+                _("kronos-bench: --%s: expected up to %d comma-separated horizons from 1 to 10000, "
+                  "got \"%s\"\n"),
+                "horizons", KT_MAX_HORIZONS, a->horizons);
+        return KT_EXIT_USAGE;
     }
+    a->pred_len = 0;
+    for (int i = 0; i < nh; i++)
+        if (h[i] > a->pred_len)
+            a->pred_len = h[i];
     if (a->tickers < 1 || a->lookback < 2 || a->pred_len < 1 || a->samples < 1 || a->dates < 1 ||
         (!a->tok) != (!a->model)) {
         usage(stderr);

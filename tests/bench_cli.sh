@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench_cli.sh: kronos-bench's command line. A bad number names the
 # option, the range and the value (as kronos-tui forecast does), with exit
-# 2 and nothing on stdout; --dates N times N dates in one process and
+# 2 and nothing on stdout (a seed and the list of horizons too); --dates N times N dates in one process and
 # reports the last; the default memory budget is kronos-tui's (2048 MB);
 # --help exits 0. A benchmark's timings are not asserted here (they depend
 # on the machine).
@@ -31,6 +31,24 @@ lookback 1 2 100000
 samples -3 1 100000
 threads 99999 0 1024
 budget-mb 0 1 10000000
+CASES
+
+# a seed and a list of horizons: whole, in range, nothing after
+while read -r opt val want; do
+    $bin "--$opt" "$val" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq 2 ] || no "--$opt $val: exit $rc, expected 2"
+    [ ! -s "$tmp/out" ] || no "--$opt $val: wrote to stdout"
+    want="kronos-bench: --$opt: expected $want, got \"$val\""
+    [ "$(cat "$tmp/err")" = "$want" ] || no "--$opt $val: stderr '$(cat "$tmp/err")', expected '$want'"
+done <<'CASES'
+seed x a non-negative integer
+seed -1 a non-negative integer
+seed 18446744073709551616 a non-negative integer
+horizons 20,x up to 8 comma-separated horizons from 1 to 10000
+horizons 20,,60 up to 8 comma-separated horizons from 1 to 10000
+horizons 0 up to 8 comma-separated horizons from 1 to 10000
+horizons 1,2,3,4,5,6,7,8,9 up to 8 comma-separated horizons from 1 to 10000
 CASES
 
 $bin --help >"$tmp/help" 2>&1 || no "--help: exit $?"

@@ -16,20 +16,10 @@
 #endif
 #define N_(s) (s)
 
-#include <locale.h>
-#include <stdlib.h>
-
 /* Every program's first step after choosing its BLAS kernel: messages in
  * the user's language, numbers in CSV/JSON outputs and parsed inputs
  * always with '.'. KRONOS_TUI_LOCALEDIR: the catalogs of an uninstalled
  * build (tests). */
-static inline void kt_i18n_init(void)
-{
-    setlocale(LC_ALL, "");
-    setlocale(LC_NUMERIC, "C");
-    const char *localedir = getenv("KRONOS_TUI_LOCALEDIR");
-    bindtextdomain(PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
-    textdomain(PACKAGE);
-}
+void kt_i18n_init(void);
 
 #endif /* KT_I18N_H */

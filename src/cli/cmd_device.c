@@ -2,7 +2,6 @@
  * the CPU; exit KT_EXIT_DEVICE on any violation. */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

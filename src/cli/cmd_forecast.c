@@ -86,17 +86,11 @@ typedef struct {
 /* Step 1, options: the value of --seed. Returns 1 when it is bad. */
 static int forecast_parse_seed(const char *arg, uint64_t *seed)
 {
-    int bad = 0;
-    char *end;
-    errno = 0;
-    unsigned long long u = strtoull(arg, &end, 10);
-    if (end == arg || *end || errno || arg[0] == '-') {
-        fprintf(stderr, _("kronos-tui forecast: --%s: expected a non-negative integer, got \"%s\"\n"),
-                "seed", arg);
-        bad = 1;
-    }
-    *seed = (uint64_t)u;
-    return bad;
+    if (kt_parse_u64(arg, seed) == 0)
+        return 0;
+    fprintf(stderr, _("kronos-tui forecast: --%s: expected a non-negative integer, got \"%s\"\n"),
+            "seed", arg);
+    return 1;
 }
 
 /* Step 1: parse the options; -1 to go on, else the exit code. */

@@ -165,16 +165,12 @@ static int set_value(kt_evalcfg *c, const opt *o, const char *v, const char *whe
         *(int *)base = (int)x;
         return 0;
     }
-    case T_U64: {
-        errno = 0;
-        unsigned long long x = strtoull(v, &end, 10);
-        if (end == v || *end || errno || v[0] == '-') {
+    case T_U64:
+        if (kt_parse_u64(v, (uint64_t *)base) != 0) {
             snprintf(err, errlen, _("%s: expected a non-negative integer, got \"%s\""), where, v);
             return -1;
         }
-        *(uint64_t *)base = (uint64_t)x;
         return 0;
-    }
     case T_DBL: {
         errno = 0;
         double x = strtod(v, &end);
@@ -187,23 +183,14 @@ static int set_value(kt_evalcfg *c, const opt *o, const char *v, const char *whe
         return 0;
     }
     case T_HOR: {
-        int h[KT_MAX_HORIZONS], n = 0;
-        const char *p = v;
-        for (;;) {
-            errno = 0;
-            long x = strtol(p, &end, 10);
-            if (end == p || errno || x < 1 || x > 10000 || n == KT_MAX_HORIZONS ||
-                (*end && *end != ',')) {
-                snprintf(err, errlen,
-                         _("%s: expected up to %d comma-separated horizons from 1 to 10000, "
-                           "got \"%s\""),
-                         where, KT_MAX_HORIZONS, v);
-                return -1;
-            }
-            h[n++] = (int)x;
-            if (!*end)
-                break;
-            p = end + 1;
+        int h[KT_MAX_HORIZONS];
+        int n = kt_parse_int_list(v, 1, 10000, h, KT_MAX_HORIZONS);
+        if (n < 0) {
+            snprintf(err, errlen,
+                     _("%s: expected up to %d comma-separated horizons from 1 to 10000, "
+                       "got \"%s\""),
+                     where, KT_MAX_HORIZONS, v);
+            return -1;
         }
         qsort(h, (size_t)n, sizeof h[0], cmp_int);
         for (int i = 1; i < n; i++)
