@@ -51,16 +51,19 @@ static void usage(FILE *out)
 {
     fputs(_("Usage: kronos-bench [--tickers N] [--lookback N] [--horizons 20,60,90] [--threads N]\n"
             "         [--budget-mb MB] [--batch-size N] [--samples S] [--seed N] [--dates N]\n"
+            "         [--precision fp32|int8]\n"
             "         [--tokenizer DIR|ID --model DIR|ID [--revision REV]]\n"
             "Times one evaluation date (one generation of the longest horizon serves all).\n"
             "--dates N (default 2) runs N dates in one process, as an evaluation does, and\n"
-            "reports the last; the first also pays one-time costs.\n"),
+            "reports the last; the first also pays one-time costs.\n"
+            "--precision int8 times int8 matrix products in the predictor's layers and reports\n"
+            "their fidelity: the same date in fp32, token agreement and forecast difference.\n"),
           out);
 }
 
 /* the command line */
 typedef struct {
-    int tickers, lookback, threads, batch_size, samples, pred_len, dates;
+    int tickers, lookback, threads, batch_size, samples, pred_len, dates, precision;
     long budget_mb;
     uint64_t seed;
     const char *horizons, *tok, *model, *revision;
@@ -165,6 +168,7 @@ static int bench_parse(int argc, char **argv, bench_args *a)
         {"samples", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
         {"tokenizer", required_argument, NULL, 't'}, {"model", required_argument, NULL, 'm'},
         {"revision", required_argument, NULL, 'R'}, {"dates", required_argument, NULL, 'D'},
+        {"precision", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c, ok = 1;
     long v = 0;
@@ -211,6 +215,13 @@ static int bench_parse(int argc, char **argv, bench_args *a)
             ok = bench_number("dates", optarg, 1, 100000, &v);
             a->dates = (int)v;
             break;
+        case 'P':
+            if ((a->precision = kronos_precision_parse(optarg)) < 0) {
+                fprintf(stderr, _("kronos-bench: --%s: expected fp32 or int8, got \"%s\"\n"), "precision",
+                        optarg);
+                ok = 0;
+            }
+            break;
         case 'h': usage(stdout); return KT_EXIT_OK;
         default: usage(stderr); return KT_EXIT_USAGE;
         }
@@ -239,9 +250,10 @@ static int bench_parse(int argc, char **argv, bench_args *a)
 }
 
 /* Step 2: open the model given, or random weights of the Kronos-small shape. */
-static int bench_open_model(const bench_args *a, kronos_model **m, kronos_error *e)
+static int bench_open_model(const bench_args *a, kronos_precision p, kronos_model **m, kronos_error *e)
 {
     kronos_options o = {0};
+    o.precision = p;
     o.threads = a->threads;
     o.batch_size = a->batch_size;
     o.memory_budget_bytes = (size_t)a->budget_mb << 20;
@@ -381,6 +393,87 @@ static void bench_print_report(const bench_args *a, const kronos_info *info, con
            tm->generate_s / r_st);
 }
 
+/* --precision int8 against fp32: the same inputs and seed */
+typedef struct {
+    long rows, steps;
+    long first_s1, first_both; /* rows whose first generated ids agree */
+    long all_s1, all_s2;       /* (row, step) ids that agree */
+    double close_max, close_median; /* |int8 - fp32| / fp32 of the forecast close */
+} bench_fidelity;
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* Step 5b: m (int8) has just forecast `out`; forecast the same in fp32
+ * and compare the ids and the closes. */
+static int bench_fidelity_run(const bench_args *a, kronos_model *m, const kronos_batch *b,
+                              const kronos_sampling *s, const double *out, bench_fidelity *fd)
+{
+    kronos_model *ref = NULL;
+    kronos_error e;
+    size_t R = (size_t)a->tickers * (size_t)a->samples, P = (size_t)a->pred_len, N = (size_t)a->tickers;
+    int64_t *t8 = malloc(R * P * 2 * sizeof *t8), *t32 = malloc(R * P * 2 * sizeof *t32);
+    double *out32 = malloc(N * P * 6 * sizeof *out32), *rel = malloc(N * P * sizeof *rel);
+    int rc = -1;
+    if (!t8 || !t32 || !out32 || !rel) {
+        fprintf(stderr, "%s", _("kronos-bench: out of memory\n"));
+        goto done;
+    }
+    if (kronos_debug_last_tokens(m, t8, R * P * 2) != R * P * 2) {
+        fprintf(stderr, "kronos-bench: %s\n", "no generated ids kept");
+        goto done;
+    }
+    if (bench_open_model(a, KRONOS_FP32, &ref, &e) != KRONOS_OK ||
+        (kronos_debug_keep_tokens(ref, 1), kronos_forecast(ref, b, s, NULL, NULL, out32, &e)) != KRONOS_OK) {
+        fprintf(stderr, "kronos-bench: %s\n", e.msg);
+        goto done;
+    }
+    kronos_debug_last_tokens(ref, t32, R * P * 2);
+    fd->rows = (long)R;
+    fd->steps = (long)P;
+    for (size_t r = 0; r < R; r++)
+        for (size_t k = 0; k < P; k++) {
+            const int64_t *x = t8 + (r * P + k) * 2, *y = t32 + (r * P + k) * 2;
+            fd->all_s1 += x[0] == y[0];
+            fd->all_s2 += x[1] == y[1];
+            if (k == 0) {
+                fd->first_s1 += x[0] == y[0];
+                fd->first_both += x[0] == y[0] && x[1] == y[1];
+            }
+        }
+    for (size_t i = 0; i < N * P; i++) /* column 3: close */
+        rel[i] = fabs(out[i * 6 + 3] - out32[i * 6 + 3]) / fabs(out32[i * 6 + 3]);
+    qsort(rel, N * P, sizeof *rel, cmp_double);
+    fd->close_max = rel[N * P - 1];
+    fd->close_median = N * P % 2 ? rel[N * P / 2] : 0.5 * (rel[N * P / 2 - 1] + rel[N * P / 2]);
+    rc = 0;
+done:
+    kronos_close(ref);
+    free(t8);
+    free(t32);
+    free(out32);
+    free(rel);
+    return rc;
+}
+
+static void bench_print_fidelity(const bench_args *a, const bench_fidelity *f)
+{
+    double cells = (double)f->rows * (double)f->steps;
+    printf("  precision:        %s; fidelity against fp32 on the same inputs and seed:\n",
+           kronos_precision_name((kronos_precision)a->precision));
+    printf("    first generated token: s1 agrees in %ld of %ld rows (%.1f%%), s1 and s2 in %ld (%.1f%%)\n",
+           f->first_s1, f->rows, 100.0 * (double)f->first_s1 / (double)f->rows, f->first_both,
+           100.0 * (double)f->first_both / (double)f->rows);
+    printf("    all %ld steps: s1 ids agree %.1f%%, s2 ids %.1f%% (after a first difference the\n"
+           "    contexts differ, so later steps disagree more)\n",
+           f->steps, 100.0 * (double)f->all_s1 / cells, 100.0 * (double)f->all_s2 / cells);
+    printf("    forecast close: |int8 - fp32| / fp32 median %.3g%%, max %.3g%%\n", 100 * f->close_median,
+           100 * f->close_max);
+}
+
 int main(int argc, char **argv)
 {
     kt_blas_select(argv); /* a kernel that matches the CPU (blas.h); may re-execute */
@@ -395,7 +488,7 @@ int main(int argc, char **argv)
 
     kronos_model *m = NULL;
     kronos_error e;
-    if (bench_open_model(&a, &m, &e) != KRONOS_OK) {
+    if (bench_open_model(&a, (kronos_precision)a.precision, &m, &e) != KRONOS_OK) {
         fprintf(stderr, "kronos-bench: %s\n", e.msg);
         return KT_EXIT_MODEL;
     }
@@ -428,6 +521,8 @@ int main(int argc, char **argv)
     double peak = kronos_bench_sgemm_gflops(1024, 512, 1024, 20);
     double bw = bench_bandwidth_gbs(ds.intra_threads, (size_t)16 << 20, 5);
     double wall = 0, cpu = 0, first = 0;
+    if (a.precision != KRONOS_FP32)
+        kronos_debug_keep_tokens(m, 1);
     for (int d = 0; d < a.dates; d++) { /* the same date again: the same work */
         double t0 = now_s(), c0 = cpu_s();
         rc = kronos_forecast(m, &b, &s, NULL, NULL, bd.out, &e);
@@ -441,6 +536,9 @@ int main(int argc, char **argv)
             first = wall;
     }
     double peak2 = kronos_bench_sgemm_gflops(1024, 512, 1024, 20);
+    bench_fidelity fid = {0};
+    if (a.precision != KRONOS_FP32 && bench_fidelity_run(&a, m, &b, &s, bd.out, &fid) != 0)
+        return KT_EXIT_FAILURE;
     if (peak2 > peak)
         peak = peak2;
     kronos_timing tm;
@@ -453,6 +551,8 @@ int main(int argc, char **argv)
 
     bench_flops f = bench_count_flops(&info, &tm, s.max_context, (size_t)a.lookback, (size_t)a.pred_len);
     bench_print_report(&a, &info, &ds, &tm, wall, cpu, first, peak, bw, &f);
+    if (a.precision != KRONOS_FP32)
+        bench_print_fidelity(&a, &fid);
     free(bd.x);
     free(bd.out);
     free(bd.xs);

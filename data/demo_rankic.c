@@ -244,7 +244,7 @@ int main(int argc, char **argv)
         return 2;
     kronos_model *model = NULL;
     kronos_error ke;
-    kronos_options opt = { 1, 0, 0 }; /* one thread: the machine is shared */
+    kronos_options opt = {.threads = 1}; /* one thread: the machine is shared */
     if (kronos_open(argv[2], argv[3], &opt, &model, &ke) != KRONOS_OK) {
         fprintf(stderr, "%s\n", ke.msg);
         return 4;

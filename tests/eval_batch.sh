@@ -135,4 +135,18 @@ $BIN $COMMON --batch --model-cutoff 2019-02-30 --output-dir "$T/bad" 2> "$T/err8
 rc=$?; [ $rc -eq 2 ] || fail "--model-cutoff 2019-02-30: exit $rc, expected 2"
 grep -qF 'kronos-tui: --model-cutoff: expected a date YYYY-MM-DD or none, got "2019-02-30"' "$T/err8" ||
   { cat "$T/err8"; fail "--model-cutoff message"; }
+
+# 6. --precision int8: part of the fingerprint (an fp32 run never resumes
+# as int8), named in REPORT.md and experiment_metadata.json; fp32 reports
+# stay as they were (no precision line)
+$BIN $COMMON --batch --max-folds 3 --precision int8 --output-dir "$T/ref" 2> "$T/err9"
+rc=$?; [ $rc -eq 7 ] || fail "int8 over an fp32 run: exit $rc, expected 7"
+grep -qF "the setting \"precision\" differs from the run recorded there (recorded \"fp32\", now \"int8\")" "$T/err9" ||
+  { cat "$T/err9"; fail "int8 over fp32: message"; }
+$BIN $COMMON --batch --max-folds 1 --precision int8 --output-dir "$T/i8" 2> "$T/err10" || { cat "$T/err10"; fail "int8 run"; }
+grep -qx "\- precision: int8 (the predictor's matrix products; the forecasts differ from fp32's)" "$T/i8/REPORT.md" ||
+  fail "REPORT.md: no int8 line"
+python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["model"]["precision"] != "int8")' \
+  "$T/i8/experiment_metadata.json" || fail "experiment_metadata.json: model.precision"
+grep -q 'precision' "$T/ref/REPORT.md" && fail "an fp32 REPORT.md names a precision"
 echo "eval_batch.sh: ok"

@@ -61,6 +61,11 @@ expect() { # expected-status description command...
 expect 0 "--help" $bin forecast --help
 expect 2 "missing --lookback" $bin forecast --tokenizer "$d/tokenizer" --model "$d/model" --input "$d/input.csv" --pred-len 2
 expect 2 "bad --top-p" $bin forecast --tokenizer "$d/tokenizer" --model "$d/model" --input "$d/input.csv" --lookback 8 --pred-len 2 --top-p 2
+expect 2 "bad --precision" $bin forecast --tokenizer "$d/tokenizer" --model "$d/model" --input "$d/input.csv" --lookback 8 --pred-len 2 --precision fp16
+grep -qx 'kronos-tui forecast: --precision: expected fp32 or int8, got "fp16"' "$tmp/err" ||
+    { echo "FAIL: --precision fp16: $(head -n 1 "$tmp/err")"; fail=1; }
+expect 0 "--precision int8" $bin forecast --tokenizer "$d/tokenizer" --model "$d/model" --input "$d/input.csv" --lookback 32 --pred-len 4 --precision int8
+[ "$(wc -l <"$tmp/out")" -eq 5 ] || { echo "FAIL: --precision int8: $(wc -l <"$tmp/out") lines, want 5"; fail=1; }
 expect 3 "missing input" $bin forecast --tokenizer "$d/tokenizer" --model "$d/model" --input "$tmp/nope.csv" --lookback 8 --pred-len 2
 printf 'date,open,high,low,close\n2020-01-01,1,2,0.5,x\n' >"$tmp/bad.csv"
 expect 3 "non-numeric close" $bin forecast --tokenizer "$d/tokenizer" --model "$d/model" --input "$tmp/bad.csv" --lookback 1 --pred-len 2

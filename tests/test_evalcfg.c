@@ -31,6 +31,7 @@ START_TEST(test_defaults)
     ck_assert(c.temperature == 0.0);
     ck_assert_int_eq(c.sample_count, 1);
     ck_assert_int_eq(c.memory_budget_mb, 2048); /* 100 tickers of Kronos-small: one micro-batch */
+    ck_assert_str_eq(c.precision, "fp32");
 }
 END_TEST
 
@@ -64,6 +65,14 @@ START_TEST(test_precedence)
     c.lookback = 51;
     kt_evalcfg_fingerprint(&c, 1, fp2, sizeof fp2);
     ck_assert_str_ne(fp1, fp2);
+    /* int8 changes the forecasts, so the fingerprint */
+    const char *a8[] = {"kronos-tui", "--precision", "int8"};
+    ck_assert_int_eq(parse(&c, err, 3, a8), 0);
+    ck_assert_str_eq(c.precision, "int8");
+    kt_evalcfg_fingerprint(&c, 1, fp1, sizeof fp1);
+    snprintf(c.precision, sizeof c.precision, "fp32");
+    kt_evalcfg_fingerprint(&c, 1, fp2, sizeof fp2);
+    ck_assert_str_ne(fp1, fp2);
 }
 END_TEST
 
@@ -93,6 +102,8 @@ START_TEST(test_errors)
     bad(3, a7, "--horizons: horizon 20 given twice");
     const char *a8[] = {"k", "--start", "2020-02-01", "--end", "2020-01-01"};
     bad(5, a8, "--start 2020-02-01 is after --end 2020-01-01");
+    const char *a10[] = {"k", "--precision", "fp16"};
+    bad(3, a10, "--precision: expected fp32 or int8, got \"fp16\"");
     const char *a9[] = {"k", "--top-p", "1.5"};
     bad(3, a9, "--top-p: expected a number from 0 to 1, got \"1.5\"");
     FILE *f = fopen(cfgpath, "w");

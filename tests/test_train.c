@@ -396,7 +396,7 @@ START_TEST(trained_checkpoint_engine_roundtrip)
                   err);
     kronos_model *m = NULL;
     kronos_error ke;
-    kronos_options opt = { 1, 0, 0 };
+    kronos_options opt = {.threads = 1};
     ck_assert_msg(kronos_open("tt_tok", "tt_pred", &opt, &m, &ke) == KRONOS_OK, "%s", ke.msg);
     kronos_batch in = { ns, lb, x, 1, 1, xs, ys, NULL };
     kronos_sampling sp;

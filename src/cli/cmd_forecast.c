@@ -25,13 +25,15 @@ static void forecast_usage(FILE *out)
             "         [--start ROW] --lookback N --pred-len N [--max-context N]\n"
             "         [--revision REV] (ID: a Hugging Face repo id ORG/NAME, at REV)\n"
             "         [--temperature T] [--top-k K] [--top-p P] [--sample-count S]\n"
-            "         [--seed N] [--threads N]\n"
+            "         [--seed N] [--threads N] [--precision fp32|int8]\n"
             "Forecast one series. Data rows START..START+LOOKBACK-1 (0-based, after the\n"
             "header) are the context; the next PRED-LEN rows give the future timestamps\n"
             "(continued at the median spacing past the end of the file).\n"
             "Writes CSV to stdout: timestamp,open,high,low,close,volume,amount.\n"
             "Defaults: --start 0 --max-context 512 --temperature 1 --top-k 0 --top-p 0.9\n"
-            "--sample-count 1 --seed 0. --top-k 1 or --temperature 0 is greedy.\n"
+            "--sample-count 1 --seed 0 --precision fp32. --top-k 1 or --temperature 0 is\n"
+            "greedy. --precision int8: int8 products in the predictor's layers (faster;\n"
+            "the forecast differs from fp32's).\n"
             "Exit status: 0 ok, 2 usage, 3 data, 4 model, 5 device, 6 output, 8 Hugging Face Hub.\n"),
           out);
 }
@@ -73,6 +75,7 @@ static int exit_for(int status)
 typedef struct {
     const char *tok, *model, *input, *revision;
     long start, lookback, pred_len, threads;
+    kronos_precision precision;
     kronos_sampling s;
 } forecast_args;
 
@@ -104,7 +107,7 @@ static int forecast_parse(int argc, char **argv, forecast_args *a)
         {"top-k", required_argument, NULL, 'k'},       {"top-p", required_argument, NULL, 'P'},
         {"sample-count", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 'S'},
         {"threads", required_argument, NULL, 'j'},     {"help", no_argument, NULL, 'h'},
-        {"revision", required_argument, NULL, 'R'},
+        {"revision", required_argument, NULL, 'R'},    {"precision", required_argument, NULL, 'Q'},
         {NULL, 0, NULL, 0}};
     kronos_sampling *s = &a->s;
     long v;
@@ -128,6 +131,14 @@ static int forecast_parse(int argc, char **argv, forecast_args *a)
         case 'n': bad = parse_long("sample-count", optarg, 1, 100000, &v); s->sample_count = (int)v; break;
         case 'S': bad = forecast_parse_seed(optarg, &s->seed); break;
         case 'j': bad = parse_long("threads", optarg, 1, 4096, &a->threads); break;
+        case 'Q':
+            if ((v = kronos_precision_parse(optarg)) < 0) {
+                fprintf(stderr, _("kronos-tui forecast: --%s: expected fp32 or int8, got \"%s\"\n"), "precision",
+                        optarg);
+                bad = 1;
+            }
+            a->precision = (kronos_precision)v;
+            break;
         case 'h': forecast_usage(stdout); return KT_EXIT_OK;
         default: bad = 1; break;
         }
@@ -174,6 +185,7 @@ static int forecast_predict(const forecast_args *a, const kt_ohlcv *data, foreca
 {
     kronos_options o = {0};
     o.threads = (int)a->threads;
+    o.precision = a->precision;
     kronos_error e;
     int st = kronos_open(a->tok, a->model, &o, m, &e);
     if (st != KRONOS_OK) {

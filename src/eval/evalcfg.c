@@ -37,6 +37,7 @@ void kt_evalcfg_defaults(kt_evalcfg *c)
     c->threads = 0;
     c->memory_budget_mb = 2048;
     c->batch_size = 0;
+    snprintf(c->precision, sizeof c->precision, "fp32");
     c->max_context = 512;
     c->heartbeat = 5.0;
     c->cost_bps = 10.0;
@@ -45,7 +46,7 @@ void kt_evalcfg_defaults(kt_evalcfg *c)
     snprintf(c->revision, sizeof c->revision, "main");
 }
 
-typedef enum { T_STR, T_INT, T_DBL, T_U64, T_HOR, T_MODE, T_DATE, T_BOOL, T_CUTOFF } vtype;
+typedef enum { T_STR, T_INT, T_DBL, T_U64, T_HOR, T_CHOICE, T_DATE, T_BOOL, T_CUTOFF } vtype;
 
 typedef struct opt {
     const char *name;
@@ -54,6 +55,9 @@ typedef struct opt {
     size_t size;      /* strings */
     double lo, hi;    /* numbers */
 } opt;
+
+/* T_CHOICE: the two values an option allows */
+static const char *const choices[][3] = {{"mode", "smoke", "full"}, {"precision", "fp32", "int8"}};
 
 #define S(f) offsetof(kt_evalcfg, f), sizeof(((kt_evalcfg *)0)->f)
 #define N(f) offsetof(kt_evalcfg, f), 0
@@ -74,12 +78,13 @@ static const opt opts[] = {
     {"max-context", T_INT, N(max_context), 2, 1e6},
     {"max-folds", T_INT, N(max_folds), -1, 1e6}, /* -1: from the mode */
     {"memory-budget", T_INT, N(memory_budget_mb), 1, 1e7},
-    {"mode", T_MODE, S(mode), 0, 0},
+    {"mode", T_CHOICE, S(mode), 0, 0},
     {"model", T_STR, S(model), 0, 0},
     {"model-cutoff", T_CUTOFF, S(model_cutoff), 0, 0},
     {"name", T_STR, S(name), 0, 0},
     {"no-color", T_BOOL, N(no_color), 0, 0},
     {"output-dir", T_STR, S(output_dir), 0, 0},
+    {"precision", T_CHOICE, S(precision), 0, 0},
     {"prices", T_STR, S(prices), 0, 0},
     {"refresh", T_DBL, N(refresh), 0.1, 60},
     {"resume", T_STR, S(resume), 0, 0},
@@ -123,13 +128,18 @@ static int set_value(kt_evalcfg *c, const opt *o, const char *v, const char *whe
         }
         snprintf(base, o->size, "%s", v);
         return 0;
-    case T_MODE:
-        if (strcmp(v, "smoke") != 0 && strcmp(v, "full") != 0) {
-            snprintf(err, errlen, _("%s: expected smoke or full, got \"%s\""), where, v);
+    case T_CHOICE: {
+        size_t k = 0;
+        while (strcmp(choices[k][0], o->name) != 0) /* every T_CHOICE option has its row */
+            k++;
+        const char *const *ch = choices[k];
+        if (strcmp(v, ch[1]) != 0 && strcmp(v, ch[2]) != 0) {
+            snprintf(err, errlen, _("%s: expected %s or %s, got \"%s\""), where, ch[1], ch[2], v);
             return -1;
         }
         snprintf(base, o->size, "%s", v);
         return 0;
+    }
     case T_DATE: {
         kt_time t;
         if (!v[0]) { /* "" = derived from the data (as recorded in config.json) */
@@ -418,6 +428,9 @@ static json_t *settings_json(const kt_evalcfg *c, int all)
         json_object_set_new(o, "score", json_string(c->score));
     json_object_set_new(o, "seed", json_integer((json_int_t)c->seed));
     json_object_set_new(o, "max-context", json_integer(c->max_context));
+    /* int8 changes the forecasts; absent = fp32: older records stay as they were */
+    if (strcmp(c->precision, "fp32") != 0)
+        json_object_set_new(o, "precision", json_string(c->precision));
     /* a repo id as given (hub.c resolved it into the snapshot directory) */
     json_object_set_new(o, "tokenizer",
                         json_string(c->tokenizer_id[0] ? c->tokenizer_id : c->tokenizer));
@@ -486,8 +499,13 @@ int kt_evalcfg_diff(const kt_evalcfg *recorded, const kt_evalcfg *now, char *key
         char *sa = json_dumps(json_object_get(a, best), JSON_ENCODE_ANY | JSON_COMPACT);
         char *sb = json_dumps(json_object_get(b, best), JSON_ENCODE_ANY | JSON_COMPACT);
         snprintf(key, keylen, "%s", best);
-        /* the keys settings_json leaves out at their defaults: "revision", "score" */
-        const char *dflt = strcmp(best, "score") == 0 ? "\"mean\"" : "\"main\"";
+        /* the keys settings_json leaves out at their defaults */
+        static const char *const omitted[][2] = {
+            {"score", "\"mean\""}, {"revision", "\"main\""}, {"precision", "\"fp32\""}};
+        const char *dflt = "";
+        for (size_t i = 0; i < sizeof omitted / sizeof omitted[0]; i++)
+            if (strcmp(best, omitted[i][0]) == 0)
+                dflt = omitted[i][1];
         snprintf(was, vallen, "%s", sa ? sa : dflt);
         snprintf(is, vallen, "%s", sb ? sb : dflt);
         free(sa);
@@ -520,6 +538,8 @@ static const char *help_main(void)
              "  --threads N            intra-op threads (0 = library default)\n"
              "  --memory-budget MB     activation budget per micro-batch (default 2048)\n"
              "  --batch-size N         series per micro-batch (overrides --memory-budget)\n"
+             "  --precision fp32|int8  the predictor's matrix products; int8 is faster and\n"
+             "                         changes the forecasts (default fp32)\n"
              "  --output-dir DIR       run directory (default runs/NAME)\n"
              "  --name NAME            experiment name (default kronos-eval)\n"
              "  --resume DIR           continue the interrupted run in DIR with its recorded\n"

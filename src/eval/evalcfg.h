@@ -34,6 +34,7 @@ typedef struct kt_evalcfg {
     int threads;
     int memory_budget_mb;
     int batch_size;                /* 0 = from the memory budget */
+    char precision[8];             /* the predictor's products: "fp32" (default) | "int8" */
     int max_context;
     char resume[1024];             /* --resume DIR: settings from DIR/config.json */
     char revision[256];            /* Hub revision of repo ids (default main; hub.h) */

@@ -1100,6 +1100,8 @@ static int write_metadata(wctx *w, const kt_report_summary *sum, long score_rows
                   "tokenizer_checksums", "config.json", h1, "model.safetensors", h2,
                   "model_checksums", "config.json", h3, "model.safetensors", h4));
     kt_evalcfg_record_hub(o, cfg); /* repo ids: commit and sha256 of each file */
+    if (strcmp(cfg->precision, "fp32") != 0) /* absent = fp32, as before the option */
+        json_object_set_new(json_object_get(o, "model"), "precision", json_string(cfg->precision));
     if (in->device) {
         const kronos_device_status *d = in->device;
         char warn[512];
@@ -1298,6 +1300,9 @@ static void md_settings(FILE *f, const kt_report_input *in, const calc *c, const
         fprintf(f, "- %s: %s\n", _("benchmark"), cfg->benchmark);
     fprintf(f, "- %s: %s (%" PRId64 " %s)\n", _("model"), in->model_desc ? in->model_desc : "?",
             in->params, _("parameters"));
+    if (strcmp(cfg->precision, "int8") == 0)
+        fprintf(f, "- %s: %s\n", _("precision"),
+                _("int8 (the predictor's matrix products; the forecasts differ from fp32's)"));
     if (in->device) {
         char kernel[128], warn[512];
         kt_blas_kernel_label(in->device, kernel, sizeof kernel);

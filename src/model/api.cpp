@@ -87,6 +87,8 @@ void finish_open(kronos_model *m, const kronos_options *opt)
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (opt)
         m->opt = *opt;
+    if (!kronos_precision_name(m->opt.precision))
+        fail(KRONOS_EINVAL, _("unknown precision (expected fp32 or int8)"));
     const int dl = default_lanes().load();  // also puts libtorch and OpenBLAS at one thread
     m->lanes = m->opt.threads > 0 ? m->opt.threads : dl;
     int64_t total = 0;
@@ -94,6 +96,8 @@ void finish_open(kronos_model *m, const kronos_options *opt)
         if (n.kind != Kind::Saved)
             total += n.t->numel();
     m->bytes = total * 4;
+    if (m->opt.precision == KRONOS_INT8)
+        quantize_blocks(m->pred);
 }
 
 namespace {
@@ -173,6 +177,24 @@ const char *kronos_status_name(kronos_status s)
     case KRONOS_EINTERNAL: return "internal";
     }
     return "unknown";
+}
+
+const char *kronos_precision_name(kronos_precision p)
+{
+    switch (p) {
+    case KRONOS_FP32: return "fp32";
+    case KRONOS_INT8: return "int8";
+    }
+    return nullptr;
+}
+
+int kronos_precision_parse(const char *name)
+{
+    if (name && strcmp(name, "fp32") == 0)
+        return KRONOS_FP32;
+    if (name && strcmp(name, "int8") == 0)
+        return KRONOS_INT8;
+    return -1;
 }
 
 void kronos_sampling_defaults(kronos_sampling *s)
@@ -288,6 +310,7 @@ int kronos_device_status_get(kronos_model *m, kronos_device_status *st, kronos_e
         if (!m)
             fail(KRONOS_EINVAL, _("NULL model"));
         fill_runtime(st, m->lanes);
+        snprintf(st->precision, sizeof st->precision, "%s", kronos_precision_name(m->opt.precision));
         st->params = m->tok_params + m->pred_params;
         st->bytes = m->bytes;
         std::vector<NamedTensor> ts = all_tensors(m);
@@ -301,6 +324,15 @@ int kronos_device_status_get(kronos_model *m, kronos_device_status *st, kronos_e
             if (!t->defined() || !t->device().is_cpu() || !t->is_cpu()) {
                 snprintf(st->violation, sizeof st->violation, _("tensor %s is on %s, not the CPU"),
                          n.name.c_str(), t->defined() ? t->device().str().c_str() : "nothing");
+                fail(KRONOS_EDEVICE, st->violation);
+            }
+        }
+        for (const auto &p : packed_weights(m->pred)) {  // precision int8: the int8 copies too
+            at::Tensor w = std::get<0>((*p.second)->unpack());
+            st->tensors_checked++;
+            if (!w.device().is_cpu()) {
+                snprintf(st->violation, sizeof st->violation, _("tensor %s is on %s, not the CPU"),
+                         p.first.c_str(), w.device().str().c_str());
                 fail(KRONOS_EDEVICE, st->violation);
             }
         }
@@ -389,6 +421,22 @@ void kronos_debug_timing(const kronos_model *m, kronos_timing *t)
 }
 
 long long kronos_debug_steps(const kronos_model *m) { return m ? m->steps_done.load() : 0; }
+
+void kronos_debug_keep_tokens(kronos_model *m, int enable)
+{
+    if (m)
+        m->keep_tokens = enable != 0;
+}
+
+size_t kronos_debug_last_tokens(const kronos_model *m, int64_t *out, size_t max)
+{
+    if (!m)
+        return 0;
+    const size_t n = m->last_tokens.size();
+    if (out)
+        memcpy(out, m->last_tokens.data(), std::min(n, max) * sizeof *out);
+    return n;
+}
 
 int kronos_debug_encode(kronos_model *m, const float *x, int L, int64_t *s1, int64_t *s2, kronos_error *err)
 {

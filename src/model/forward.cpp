@@ -28,8 +28,23 @@ bool grad_path(const at::Tensor &x, const at::Tensor &w)
     return at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad());
 }
 
+// x times an int8 matrix (precision int8): x, as rows of its last
+// dimension, quantised per call with one scale from its range.
+static at::Tensor int8_linear(const Packed &q, const at::Tensor &x)
+{
+    std::vector<int64_t> shape = x.sizes().vec();
+    at::Tensor y = q->apply_dynamic(x.reshape({-1, shape.back()}).contiguous(), false);
+    shape.back() = y.size(1);
+    return y.view(shape);
+}
+
 // Building blocks (model/module.py).
-at::Tensor linear(const Linear &l, const at::Tensor &x) { return at::linear(x, l.w, l.b); }
+at::Tensor linear(const Linear &l, const at::Tensor &x)
+{
+    if (l.q && !grad_path(x, l.w))
+        return int8_linear(l.q, x);
+    return at::linear(x, l.w, l.b);
+}
 
 namespace {
 
@@ -122,10 +137,14 @@ namespace {
 // FeedForward (SwiGLU): w2(silu(w1 x) * w3 x)
 at::Tensor feed_forward(const Block &b, const at::Tensor &x)
 {
-    at::Tensor h = at::linear(x, b.w13);
+    const bool grad = grad_path(x, b.w13);
+    at::Tensor h = b.q13 && !grad ? int8_linear(b.q13, x) : at::linear(x, b.w13);
     int64_t ff = b.w2.size(1);
     at::Tensor g = at::silu(h.narrow(-1, 0, ff)), u = h.narrow(-1, ff, ff);
-    return at::linear(grad_path(x, b.w13) ? g * u : g.mul_(u), b.w2);
+    if (grad)
+        return at::linear(g * u, b.w2);
+    g.mul_(u);
+    return b.q2 ? int8_linear(b.q2, g) : at::linear(g, b.w2);
 }
 
 // Rotary tables for positions 0..len-1: angles t*inv_freq repeated twice.

@@ -186,6 +186,7 @@ struct LaneCtl {
     std::atomic<bool> *stop = nullptr;  // another lane failed or was cancelled
     PredCache *kept = nullptr;           // this lane's KV cache between calls
     std::mutex *gate = nullptr;          // held by lane 0 while it reports (a pause)
+    at::Tensor *tokens = nullptr;        // set: the generated ids [B, P, 2] (s1, s2)
 };
 struct LaneStopped {};
 
@@ -266,6 +267,8 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
             throw LaneStopped{};
     }
     double t2 = now_s();
+    if (ctl.tokens)
+        *ctl.tokens = at::stack({full_s1.narrow(1, L0, P), full_s2.narrow(1, L0, P)}, 2);
     // Final decode of the last min(total, max_context) tokens.
     const int64_t cs = std::max<int64_t>(0, total - mc);
     at::Tensor res = at::empty({B, P, 6}, F32);
@@ -292,7 +295,8 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
 // their next step, and the first real error is rethrown after the join.
 at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor &full_stamp,
                           const kronos_sampling &s, std::vector<kt_rng> &rngs, size_t rng0,
-                          kronos_progress_ex_fn progress, void *user, const kronos_progress &at)
+                          kronos_progress_ex_fn progress, void *user, const kronos_progress &at,
+                          at::Tensor *tokens)
 {
     // At least two rows per lane: a one-row matrix product takes another
     // BLAS path (different rounding), and the bytes must not depend on the
@@ -301,7 +305,7 @@ at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor
     std::atomic<bool> stop{false};
     std::mutex gate;
     std::vector<kronos_timing> tms((size_t)lanes, kronos_timing{});
-    std::vector<at::Tensor> outs((size_t)lanes);
+    std::vector<at::Tensor> outs((size_t)lanes), toks((size_t)lanes);
     std::vector<std::exception_ptr> errs((size_t)lanes);
     if (m->kv_kept.size() < (size_t)lanes)
         m->kv_kept.resize((size_t)lanes);
@@ -311,6 +315,8 @@ at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor
         ctl.stop = &stop;
         ctl.kept = &m->kv_kept[(size_t)k];
         ctl.gate = &gate;
+        if (tokens)
+            ctl.tokens = &toks[(size_t)k];
         if (k == 0) {
             ctl.progress = progress;
             ctl.user = user;
@@ -356,6 +362,8 @@ at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor
     tm.generate_s += gen;
     tm.decode_s += dec;
     at::Tensor res = lanes == 1 ? outs[0] : at::cat(outs, 0);
+    if (tokens)
+        *tokens = at::cat(toks, 0);
     m->last_out = res;
     return res;
 }
@@ -450,6 +458,8 @@ void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_samplin
     at::Tensor xs_all = stamps_tensor(in->x_stamp, N * L0).view({N, L0, 5});
     at::Tensor ys_all = stamps_tensor(in->y_stamp, N * P).view({N, P, 5});
     std::vector<double> acc((size_t)(N * P * 6), 0.0);
+    if (m->keep_tokens)
+        m->last_tokens.assign((size_t)(R * P * 2), 0);
     kronos_progress at{};
     at.total_series = (int)N;
     at.micro_batches = (int)((R + mb - 1) / mb);
@@ -462,8 +472,13 @@ void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_samplin
         at::Tensor series = at::arange(r0, r0 + nb, I64).div(S, "floor");  // row -> series
         at::Tensor x = x_all.index_select(0, series);
         at::Tensor st = at::cat({xs_all.index_select(0, series), ys_all.index_select(0, series)}, 1);
-        at::Tensor z =
-            generate_lanes(m, x, st, s, rngs, (size_t)r0, progress, user, at).contiguous();
+        at::Tensor toks;
+        at::Tensor z = generate_lanes(m, x, st, s, rngs, (size_t)r0, progress, user, at,
+                                      m->keep_tokens ? &toks : nullptr)
+                           .contiguous();
+        if (m->keep_tokens)
+            memcpy(m->last_tokens.data() + r0 * P * 2, toks.contiguous().data_ptr<int64_t>(),
+                   (size_t)(nb * P * 2) * sizeof(int64_t));
         const float *zp = z.data_ptr<float>();
         for (int64_t r = 0; r < nb; r++) {
             int64_t i = (r0 + r) / S;

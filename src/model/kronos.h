@@ -39,11 +39,21 @@ typedef struct kronos_error {
 
 typedef struct kronos_model kronos_model;
 
+/* Arithmetic of the predictor's transformer layers. */
+typedef enum kronos_precision {
+    KRONOS_FP32 = 0, /* the default: fp32 throughout, bit-for-bit as the reference port */
+    KRONOS_INT8 = 1  /* opt-in: the attention and feed-forward matrix products of the
+                        predictor's blocks with int8 weights (one scale per matrix) and
+                        int8 activations quantised per call (oneDNN); everything else fp32.
+                        Faster; the outputs differ (see README "Reduced precision") */
+} kronos_precision;
+
 typedef struct kronos_options {
     int threads;                 /* compute lanes (rows split across threads; libtorch and
                                     OpenBLAS single-threaded inside); 0 = libtorch's default */
     size_t memory_budget_bytes;  /* activation budget per micro-batch; 0 = 1 GiB */
     int batch_size;              /* series*samples per micro-batch; 0 = from budget */
+    kronos_precision precision;  /* KRONOS_FP32 (0) unless asked */
 } kronos_options;
 
 typedef struct kronos_tokenizer_config {
@@ -77,6 +87,7 @@ typedef struct kronos_device_status {
     char blas_kernel_best[32];     /* the kernel matching the CPU when the one in use is below it */
     int blas_kernel_slow;     /* 1: the kernel is below an AVX2/AVX-512 CPU (see blas.h) */
     char simd[32];            /* e.g. "AVX2" */
+    char precision[8];        /* "fp32" or "int8" (kronos_precision_name) */
     int64_t params;           /* tokenizer + predictor parameters */
     int64_t bytes;
     char violation[256];      /* empty unless verified == 0 */
@@ -163,6 +174,10 @@ int kronos_forecast_ex(kronos_model *m, const kronos_batch *in, const kronos_sam
                        kronos_error *err);
 
 const char *kronos_status_name(kronos_status s);
+/* "fp32", "int8"; NULL for any other value. */
+const char *kronos_precision_name(kronos_precision p);
+/* KRONOS_FP32 or KRONOS_INT8 for "fp32" or "int8"; -1 otherwise. */
+int kronos_precision_parse(const char *name);
 
 #ifdef __cplusplus
 }

@@ -61,6 +61,15 @@ int kronos_debug_attend_diff(int hd, int T, uint64_t seed);
 int kronos_debug_sample(const float *logits, int n, const kronos_sampling *s, uint64_t seed, uint64_t stream,
                         int count, int64_t *out, kronos_error *err);
 
+/* Keep (enable 1) the ids every later forecast call generates, for
+ * kronos_debug_last_tokens: the fidelity of --precision int8. */
+void kronos_debug_keep_tokens(kronos_model *m, int enable);
+/* The last call's generated ids: out[row][step][0] the s1 id, [1] the s2
+ * id, rows = series x samples in kronos_forecast's order (series-major),
+ * step 0..pred_len-1. Returns the number of ids (rows * pred_len * 2);
+ * copies at most max of them; 0 when none were kept. */
+size_t kronos_debug_last_tokens(const kronos_model *m, int64_t *out, size_t max);
+
 /* Timing of the last kronos_forecast call. */
 typedef struct kronos_timing {
     double encode_s, prefill_s, generate_s, decode_s, total_s;

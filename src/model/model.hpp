@@ -15,6 +15,7 @@
 #define KT_MODEL_HPP
 
 #include <ATen/ATen.h>
+#include <ATen/native/quantized/PackedParams.h>
 
 #include <atomic>
 #include <memory>
@@ -42,8 +43,13 @@ extern const at::TensorOptions I64;
 
 // ---------------------------------------------------------------------------
 // Weights.
+// A matrix with int8 weights (kronos_options.precision KRONOS_INT8):
+// oneDNN's packing of w and b; empty in fp32 (the default).
+using Packed = c10::intrusive_ptr<LinearPackedParamsBase>;
+
 struct Linear {
     at::Tensor w, b;  // b undefined when the layer has no bias
+    Packed q;         // set: inference multiplies by the int8 copy of w
 };
 
 struct Attention {
@@ -58,6 +64,7 @@ struct Block {
     Attention attn;
     at::Tensor w13;  // ffn.w1 and ffn.w3 stacked: [2*ff, d]
     at::Tensor w2;
+    Packed q13, q2;  // their int8 copies (precision int8 only)
 };
 
 struct Tokenizer {
@@ -107,6 +114,12 @@ Tokenizer build_tokenizer(Source &s, const kronos_tokenizer_config &c);
 // *learned: parameters without the fixed (not learned) time tables.
 Predictor build_predictor(Source &s, const kronos_predictor_config &c, int64_t *learned);
 at::Tensor fixed_table(int64_t rows, int64_t d);
+// precision int8: int8 copies of the predictor blocks' matrices (q/k/v,
+// out, w1/w3, w2); the fp32 weights stay (training, the device check,
+// saving). KRONOS_EINVAL when this libtorch has no oneDNN.
+void quantize_blocks(Predictor &p);
+// Every int8 copy, named after its matrix (for the device check).
+std::vector<std::pair<std::string, const Packed *>> packed_weights(const Predictor &p);
 
 // A checkpoint directory (load.cpp): DIR/config.json through modelcfg.c,
 // then DIR/model.safetensors for that config.
@@ -221,7 +234,9 @@ struct kronos_model {
     // a VM the first touch of 1.1 GB cost about 1 s of a 30 s date).
     // Bounded by the largest micro-batch; freed by kronos_close.
     std::vector<km::PredCache> kv_kept;
-    mutable std::atomic<long long> steps_done{0};  // every lane's finished steps (kronos_debug_steps)
+    mutable std::atomic<long long> steps_done{0};
+    bool keep_tokens = false;           // kronos_debug_keep_tokens
+    std::vector<int64_t> last_tokens;   // the last call's generated ids [rows][pred_len][2]  // every lane's finished steps (kronos_debug_steps)
 };
 
 namespace km {
