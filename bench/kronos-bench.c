@@ -250,7 +250,7 @@ static int bench_parse(int argc, char **argv, bench_args *a)
 }
 
 /* Step 2: open the model given, or random weights of the Kronos-small shape. */
-static int bench_open_model(const bench_args *a, kronos_precision p, kronos_model **m, kronos_error *e)
+static int bench_open_model(const bench_args *a, int p, kronos_model **m, kronos_error *e)
 {
     kronos_options o = {0};
     o.precision = p;
@@ -463,7 +463,7 @@ static void bench_print_fidelity(const bench_args *a, const bench_fidelity *f)
 {
     double cells = (double)f->rows * (double)f->steps;
     printf("  precision:        %s; fidelity against fp32 on the same inputs and seed:\n",
-           kronos_precision_name((kronos_precision)a->precision));
+           kronos_precision_name(a->precision));
     printf("    first generated token: s1 agrees in %ld of %ld rows (%.1f%%), s1 and s2 in %ld (%.1f%%)\n",
            f->first_s1, f->rows, 100.0 * (double)f->first_s1 / (double)f->rows, f->first_both,
            100.0 * (double)f->first_both / (double)f->rows);
@@ -488,7 +488,7 @@ int main(int argc, char **argv)
 
     kronos_model *m = NULL;
     kronos_error e;
-    if (bench_open_model(&a, (kronos_precision)a.precision, &m, &e) != KRONOS_OK) {
+    if (bench_open_model(&a, a.precision, &m, &e) != KRONOS_OK) {
         fprintf(stderr, "kronos-bench: %s\n", e.msg);
         return KT_EXIT_MODEL;
     }

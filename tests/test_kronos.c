@@ -1337,7 +1337,7 @@ START_TEST(test_int8_precision)
     kronos_error e;
     kronos_options o = {0};
     o.threads = 1;
-    o.precision = (kronos_precision)7;
+    o.precision = 7;
     ck_assert_int_eq(kronos_open(fx_path(fx, "tokenizer"), fx_path(fx, "model"), &o, &m8, &e), KRONOS_EINVAL);
     ck_assert_msg(strstr(e.msg, "fp32 or int8") != NULL, "message: %s", e.msg);
     ck_assert_ptr_null(m8);

@@ -75,7 +75,7 @@ static int exit_for(int status)
 typedef struct {
     const char *tok, *model, *input, *revision;
     long start, lookback, pred_len, threads;
-    kronos_precision precision;
+    int precision; /* a kronos_precision */
     kronos_sampling s;
 } forecast_args;
 
@@ -137,7 +137,7 @@ static int forecast_parse(int argc, char **argv, forecast_args *a)
                         optarg);
                 bad = 1;
             }
-            a->precision = (kronos_precision)v;
+            a->precision = (int)v;
             break;
         case 'h': forecast_usage(stdout); return KT_EXIT_OK;
         default: bad = 1; break;

@@ -179,7 +179,7 @@ const char *kronos_status_name(kronos_status s)
     return "unknown";
 }
 
-const char *kronos_precision_name(kronos_precision p)
+const char *kronos_precision_name(int p)
 {
     switch (p) {
     case KRONOS_FP32: return "fp32";

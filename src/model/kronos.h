@@ -53,7 +53,7 @@ typedef struct kronos_options {
                                     OpenBLAS single-threaded inside); 0 = libtorch's default */
     size_t memory_budget_bytes;  /* activation budget per micro-batch; 0 = 1 GiB */
     int batch_size;              /* series*samples per micro-batch; 0 = from budget */
-    kronos_precision precision;  /* KRONOS_FP32 (0) unless asked */
+    int precision;               /* a kronos_precision: KRONOS_FP32 (0) unless asked */
 } kronos_options;
 
 typedef struct kronos_tokenizer_config {
@@ -175,7 +175,7 @@ int kronos_forecast_ex(kronos_model *m, const kronos_batch *in, const kronos_sam
 
 const char *kronos_status_name(kronos_status s);
 /* "fp32", "int8"; NULL for any other value. */
-const char *kronos_precision_name(kronos_precision p);
+const char *kronos_precision_name(int p);
 /* KRONOS_FP32 or KRONOS_INT8 for "fp32" or "int8"; -1 otherwise. */
 int kronos_precision_parse(const char *name);
 
