@@ -21,6 +21,7 @@
 #include "base/exitcodes.h"
 #include "base/i18n.h"
 #include "base/numparse.h"
+#include "eval/metrics.h"
 #include "eval/results.h"
 #include "model/blas.h"
 #include "model/hub.h"
@@ -401,12 +402,6 @@ typedef struct {
     double close_max, close_median; /* |int8 - fp32| / fp32 of the forecast close */
 } bench_fidelity;
 
-static int cmp_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
 /* Step 5b: m (int8) has just forecast `out`; forecast the same in fp32
  * and compare the ids and the closes. */
 static int bench_fidelity_run(const bench_args *a, kronos_model *m, const kronos_batch *b,
@@ -446,9 +441,8 @@ static int bench_fidelity_run(const bench_args *a, kronos_model *m, const kronos
         }
     for (size_t i = 0; i < N * P; i++) /* column 3: close */
         rel[i] = fabs(out[i * 6 + 3] - out32[i * 6 + 3]) / fabs(out32[i * 6 + 3]);
-    qsort(rel, N * P, sizeof *rel, cmp_double);
-    fd->close_max = rel[N * P - 1];
-    fd->close_median = N * P % 2 ? rel[N * P / 2] : 0.5 * (rel[N * P / 2 - 1] + rel[N * P / 2]);
+    fd->close_median = kt_metrics_median(rel, (int)(N * P));
+    fd->close_max = kt_metrics_quantile(rel, (int)(N * P), 1.0);
     rc = 0;
 done:
     kronos_close(ref);

@@ -314,7 +314,7 @@ int kt_cli_open_scorer(const kt_evalcfg *cfg, kt_scorer **sc, char *err, size_t 
         .threads = cfg->threads,
         .memory_budget_bytes = (size_t)cfg->memory_budget_mb << 20,
         .batch_size = cfg->batch_size,
-        .precision = strcmp(cfg->precision, "int8") == 0 ? KRONOS_INT8 : KRONOS_FP32,
+        .precision = kronos_precision_parse(cfg->precision), /* evalcfg allows fp32 and int8 only */
     };
     kronos_sampling ks;
     kronos_sampling_defaults(&ks);

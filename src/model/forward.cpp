@@ -38,13 +38,17 @@ static at::Tensor int8_linear(const Packed &q, const at::Tensor &x)
     return y.view(shape);
 }
 
-// Building blocks (model/module.py).
-at::Tensor linear(const Linear &l, const at::Tensor &x)
+// x times w (+ b): by w's int8 copy q when there is one and no gradient
+// is wanted, else in fp32.
+static at::Tensor product(const at::Tensor &x, const at::Tensor &w, const at::Tensor &b, const Packed &q)
 {
-    if (l.q && !grad_path(x, l.w))
-        return int8_linear(l.q, x);
-    return at::linear(x, l.w, l.b);
+    if (q && !grad_path(x, w))
+        return int8_linear(q, x);
+    return at::linear(x, w, b);
 }
+
+// Building blocks (model/module.py).
+at::Tensor linear(const Linear &l, const at::Tensor &x) { return product(x, l.w, l.b, l.q); }
 
 namespace {
 
@@ -137,14 +141,10 @@ namespace {
 // FeedForward (SwiGLU): w2(silu(w1 x) * w3 x)
 at::Tensor feed_forward(const Block &b, const at::Tensor &x)
 {
-    const bool grad = grad_path(x, b.w13);
-    at::Tensor h = b.q13 && !grad ? int8_linear(b.q13, x) : at::linear(x, b.w13);
+    at::Tensor h = product(x, b.w13, at::Tensor(), b.q13);
     int64_t ff = b.w2.size(1);
     at::Tensor g = at::silu(h.narrow(-1, 0, ff)), u = h.narrow(-1, ff, ff);
-    if (grad)
-        return at::linear(g * u, b.w2);
-    g.mul_(u);
-    return b.q2 ? int8_linear(b.q2, g) : at::linear(g, b.w2);
+    return product(grad_path(x, b.w13) ? g * u : g.mul_(u), b.w2, at::Tensor(), b.q2);
 }
 
 // Rotary tables for positions 0..len-1: angles t*inv_freq repeated twice.

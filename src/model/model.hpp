@@ -234,9 +234,9 @@ struct kronos_model {
     // a VM the first touch of 1.1 GB cost about 1 s of a 30 s date).
     // Bounded by the largest micro-batch; freed by kronos_close.
     std::vector<km::PredCache> kv_kept;
-    mutable std::atomic<long long> steps_done{0};
-    bool keep_tokens = false;           // kronos_debug_keep_tokens
-    std::vector<int64_t> last_tokens;   // the last call's generated ids [rows][pred_len][2]  // every lane's finished steps (kronos_debug_steps)
+    mutable std::atomic<long long> steps_done{0};  // every lane's finished steps (kronos_debug_steps)
+    bool keep_tokens = false;                       // kronos_debug_keep_tokens
+    std::vector<int64_t> last_tokens;               // the last call's generated ids [rows][pred_len][2]
 };
 
 namespace km {
