@@ -1,9 +1,9 @@
 #!/bin/sh
-# bench_cli.sh: kronos-bench's command line. A bad number names the
-# option, the range and the value (as kronos-tui forecast does), with exit
-# 2 and nothing on stdout (a seed and the list of horizons too); --dates N times N dates in one process and
-# reports the last; the default memory budget is kronos-tui's (2048 MB);
-# --help exits 0. A benchmark's timings are not asserted here (they depend
+# bench_cli.sh: kronos-bench's command line. A bad value names the
+# option, what was expected and the value (as kronos-tui forecast does),
+# with exit 2 and nothing on stdout; --dates N times N dates in one process
+# and reports the last; --precision int8 reports its fidelity against
+# fp32; the default memory budget is kronos-tui's (2048 MB); --help exits 0. A benchmark's timings are not asserted here (they depend
 # on the machine).
 set -u
 srcdir=${srcdir:-.}
@@ -53,5 +53,17 @@ grep -q '^  micro-batches:    1 of up to 2 rows (memory budget 2048 MB)$' "$tmp/
 grep -q '^                    date 3 of 3; the first took [0-9.]* s' "$tmp/run" || no "--dates 3: no 'date 3 of 3'"
 grep -q '^    encode [0-9.]* s, prefill [0-9.]* s, 2 generation steps [0-9.]* s, decode [0-9.]* s$' "$tmp/run" ||
     no "phase line (2 generation steps)"
-[ "$fail" -eq 0 ] || cat "$tmp/run"
+# --precision int8: the date again in fp32, and the fidelity of the ids
+# and the closes against it (2 rows x 3 steps)
+$bin --tickers 2 --lookback 16 --horizons 3 --threads 1 --dates 1 --precision int8 >"$tmp/int8" 2>&1 ||
+    { cat "$tmp/int8"; no "--precision int8: exit $?"; }
+grep -q '^  precision:        int8; fidelity against fp32 on the same inputs and seed:$' "$tmp/int8" ||
+    no "--precision int8: no fidelity header"
+grep -q '^    first generated token: s1 agrees in [0-2] of 2 rows ([0-9.]*%), s1 and s2 in [0-2] ([0-9.]*%)$' "$tmp/int8" ||
+    no "--precision int8: first-token line"
+grep -q '^    all 3 steps: s1 ids agree [0-9.]*%, s2 ids [0-9.]*%' "$tmp/int8" || no "--precision int8: all-steps line"
+grep -q '^    forecast close: |int8 - fp32| / fp32 median [0-9.e+-]*%, max [0-9.e+-]*%$' "$tmp/int8" ||
+    no "--precision int8: forecast close line"
+grep -q 'verified 1, 192 tensors' "$tmp/int8" || no "--precision int8: the device check does not count the 32 int8 copies"
+[ "$fail" -eq 0 ] || cat "$tmp/run" "$tmp/int8"
 exit "$fail"
