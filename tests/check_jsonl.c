@@ -23,7 +23,7 @@ static const spec specs[] = {
                     "folds run_dir device"},
     {"fold_started", "fold_id fold_index fold_total dates"},
     {"date_started", "fold_id date date_index date_total"},
-    {"batch_progress", "date done total micro_batch micro_batches step steps"},
+    {"batch_progress", "date done total micro_batch micro_batches step steps work work_total"},
     {"date_done", "fold_id date date_index date_total scored skipped seconds tokens dates_done "
                   "dates_total elapsed eta"},
     {"date_resumed", "fold_id date date_index date_total scored skipped dates_done"},

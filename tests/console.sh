@@ -203,13 +203,23 @@ wait_for "2016-02-01 (1/21)" && expect "ETA (average) â€”" "ETA (last 5 dates) â
     "No metrics yet"
 
 # generation steps within the date: the text, and the date bar at 34/90
-# of its 50 cells (18 done); the fold bar at (0 + 34/90)/21 (0 cells)
+# of its 50 cells (18 done, 37 %); the fold bar at (0 + 34/90)/21 (0
+# cells)
 current="steps within a date"
 start 120 40 LC_ALL=$UTF8 -- steps --ascii
 wait_for "step 34/90" && {
-    expect "2016-02-01 (1/21)  step 34/90, micro-batch 1/1"
-    expect_re "Date +#{18}\.{32} 2016-02-01 \(1/21\)  step 34/90, micro-batch 1/1"
+    expect "2016-02-01 (1/21)  37%  step 34/90, micro-batch 1/1"
+    expect_re "Date +#{18}\.{32} 2016-02-01 \(1/21\)  37%  step 34/90, micro-batch 1/1"
     expect_re "Fold +\.{50} fold_01"
+}
+# the scorer's work within the date (the prefill weighs more than a
+# step): 55000/90000 = 61 %, 30 of 50 cells, whatever the steps say; the
+# fold bar (0 + 0.611)/21 of 50 cells (1)
+current="work within a date"
+start 120 40 LC_ALL=$UTF8 -- work --ascii
+wait_for "step 34/90" && {
+    expect_re "Date +#{30}\.{20} 2016-02-01 \(1/21\)  61%  step 34/90, micro-batch 1/1"
+    expect_re "Fold +#\.{49} fold_01"
 }
 
 # ---- reference BLAS warning ------------------------------------------

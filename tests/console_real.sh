@@ -129,8 +129,9 @@ wait_for "fold_01 (1/3)" && expect "RUNNING" "p Pause" && hold && {
         "─ ▶ Progress ─" "/66 dates" "fold_01 (1/3)  21 dates" \
         "✓ CPU verified (87 tensors)" "Threads 1" "BLAS " \
         "─ RankIC by horizon ─" "?/F1 Help" "p Resume" "r Reports" "q Quit"
-    # the tiny model counts its steps: 3 micro-batches of 5 (max horizon)
-    expect_re "2019-03-[0-9]{2} \([0-9]+/21\)  step ([0-9]|1[0-5])/15, micro-batch [1-3]/3"
+    # the tiny model counts its steps: 3 micro-batches of 5 (max horizon),
+    # after the date's share done
+    expect_re "2019-03-[0-9]{2} \([0-9]+/21\)  [0-9]{1,3}%  step ([0-9]|1[0-5])/15, micro-batch [1-3]/3"
     expect_re "RSS [0-9.]+ (KiB|MiB|GiB)   Model 299\.1 KiB"
     borders_aligned 120
     [ "$(colour_codes)" -gt 0 ] || fail "no colour at all with colours enabled"

@@ -187,10 +187,24 @@ START_TEST(test_progress_and_timing)
         ck_assert(kt_snapshot_date_fraction(&t) == 0.25);
         ck_assert(fabs(kt_snapshot_eta_avg(&t) - 12.25) < 1e-9);    /* 1.75 * 7 */
         ck_assert(fabs(kt_snapshot_eta_recent(&t) - 14.0) < 1e-9);  /* 1.75 * 8 */
+        ck_assert(fabs(kt_snapshot_run_fraction(&t) - 0.825) < 1e-12); /* (8 + 0.25) / 10 */
+        /* the scorer's work, when it counts it, is the date's share */
+        d.work_done = 600;
+        d.work_total = 1000;
+        kt_snapshot_apply(&t, &d);
+        ck_assert(kt_snapshot_date_fraction(&t) == 0.6);
+        ck_assert(fabs(kt_snapshot_eta_avg(&t) - 9.8) < 1e-9);      /* 1.4 * 7 */
+        ck_assert(fabs(kt_snapshot_run_fraction(&t) - 0.86) < 1e-12); /* (8 + 0.6) / 10 */
         e = date_done(9, "2016-02-09", 8.0, 60, 0);
         kt_snapshot_apply(&t, &e);
         ck_assert_int_eq(t.step_done, 180);
+        ck_assert_int_eq(t.work_done, 1000);
         ck_assert(kt_snapshot_date_fraction(&t) == 1.0);
+        ck_assert(fabs(kt_snapshot_run_fraction(&t) - 0.9) < 1e-12); /* 9 of 10 */
+        d = ev_of(KT_EV_DATE_STARTED, 90); /* the next date starts at 0 */
+        kt_snapshot_apply(&t, &d);
+        ck_assert_int_eq(t.work_total, 0);
+        ck_assert(kt_snapshot_date_fraction(&t) == 0.0);
     }
 
     /* overrun: no negative ETA */

@@ -462,9 +462,16 @@ START_TEST(test_forecast_paths)
 END_TEST
 
 /* kronos_forecast_ex's steps: 4 series x 2 samples in micro-batches of 3
- * rows (3 micro-batches) of P = 12 steps: steps 1..36 in order, each
- * once, then once more at the end of its micro-batch with the series
- * done grown; the forecast is bit-identical to kronos_forecast's, whose
+ * rows (3 micro-batches of 3, 3 and 2 rows, one lane) of P = 12 steps.
+ * Each micro-batch calls back after its encode (one chunk) and after
+ * each of the prefill's 2 layers (the step before it), then after steps
+ * 1..12 in order, after its decode (one chunk) and once more at its end
+ * with the series done grown: 17 calls. The work, in weighted row-tokens
+ * (encoded and decoded x1, prefilled x9, generated x25), by hand: a row
+ * is 50 + 62 coded tokens, 50 prefilled, 11 generated: 112 + 450 + 275 =
+ * 837, the call 8 x 837 = 6696; within a micro-batch of n rows it grows
+ * by 50n (encode), 225n per layer, 25n per step after the first and 62n
+ * (decode). The forecast is bit-identical to kronos_forecast's, whose
  * series-only callback sees as many calls. */
 typedef struct step_log {
     int n;
@@ -488,6 +495,14 @@ static int count_calls(void *user, int done, int total)
     return 0;
 }
 
+/* Cancels at the second call, which is after the first prefill layer. */
+static int cancel_in_prefill(void *user, const kronos_progress *p)
+{
+    int *calls = user;
+    ++*calls;
+    return *calls == 2 && p->step == 0 && p->work_done > 0;
+}
+
 START_TEST(test_step_progress)
 {
     kronos_error e;
@@ -509,21 +524,46 @@ START_TEST(test_step_progress)
     step_log lg = {0};
     ck_assert_int_eq(kronos_forecast_ex(m, &b, &sp, log_step, &lg, got, NULL, &e), KRONOS_OK);
     ck_assert_int_eq(memcmp(ref, got, sizeof ref), 0);
-    ck_assert_int_eq(lg.n, 3 * (P + 1));
+    ck_assert_int_eq(lg.n, 3 * (P + 5));
     ck_assert_int_eq(old_calls, lg.n);
-    const int done_before[3] = {0, 1, 3}, done_after[3] = {1, 3, 4};
+    const int done_before[3] = {0, 1, 3}, done_after[3] = {1, 3, 4}, rows[3] = {3, 3, 2};
     int k = 0;
-    for (int mb = 1; mb <= 3; mb++)
-        for (int i = 1; i <= P + 1; i++, k++) {
+    int64_t base = 0;
+    for (int mb = 1; mb <= 3; mb++) {
+        const int n = rows[mb - 1];
+        int step[P + 5];
+        int64_t work[P + 5];
+        step[0] = step[1] = step[2] = 0; /* encode, prefill layers 1 and 2 */
+        work[0] = 50 * n;
+        work[1] = work[0] + 225 * n;
+        work[2] = work[1] + 225 * n;
+        for (int i = 1; i <= P; i++) { /* step i; the first one's work was its layers' */
+            step[2 + i] = i;
+            work[2 + i] = work[2] + 25 * n * (i - 1);
+        }
+        step[P + 3] = step[P + 4] = P; /* decode, end of the micro-batch */
+        work[P + 3] = work[P + 4] = 837 * n;
+        for (int i = 0; i < P + 5; i++, k++) {
             const kronos_progress *p = &lg.p[k];
             ck_assert_int_eq(p->total_series, 4);
             ck_assert_int_eq(p->micro_batch, mb);
             ck_assert_int_eq(p->micro_batches, 3);
             ck_assert_int_eq(p->steps, 3 * P);
-            ck_assert_int_eq(p->step, (mb - 1) * P + (i <= P ? i : P));
-            ck_assert_int_eq(p->done_series, i <= P ? done_before[mb - 1] : done_after[mb - 1]);
+            ck_assert_int_eq(p->step, (mb - 1) * P + step[i]);
+            ck_assert_int_eq(p->done_series, i < P + 4 ? done_before[mb - 1] : done_after[mb - 1]);
+            ck_assert_int_eq(p->work_total, 6696);
+            ck_assert_int_eq(p->work_done, base + work[i]);
         }
+        base += 837 * n;
+    }
     ck_assert_int_eq(lg.p[lg.n - 1].step, lg.p[lg.n - 1].steps);
+    ck_assert_int_eq(lg.p[lg.n - 1].work_done, lg.p[lg.n - 1].work_total);
+    /* a cancel from within the first prefill stops it there: no step done */
+    long long before = kronos_debug_steps(m);
+    int calls = 0;
+    ck_assert_int_eq(kronos_forecast_ex(m, &b, &sp, cancel_in_prefill, &calls, got, NULL, &e), KRONOS_ECANCELLED);
+    ck_assert_int_eq(calls, 2);
+    ck_assert_int_eq(kronos_debug_steps(m), before);
     free_series(&s);
     kronos_close(m);
 }
@@ -532,7 +572,11 @@ END_TEST
 /* The product scorer when the window would slide (lookback 50 + 5 > 52):
  * one generation per horizon (2, then 5), each in 2 micro-batches of 3
  * rows; the date's steps add up: 2*2 + 2*5 = 14 from the first call on,
- * step 1..14 never going back, series done only in the last generation. */
+ * step 0..14 never going back, series done only in the last generation.
+ * The date's work is in thousandths of a step (14000 in all), never goes
+ * back, and moves before the first step is done (the encode and the
+ * prefill); the first generation's 14 calls (per micro-batch: encode, 2
+ * layers, 2 steps, decode, end) end at 4000. */
 START_TEST(test_scorer_steps_over_generations)
 {
     kronos_options o = {0};
@@ -559,19 +603,30 @@ START_TEST(test_scorer_steps_over_generations)
     int64_t tokens = 0;
     step_log lg = {0};
     ck_assert_int_eq(sc->score(sc, &req, log_step, &lg, pred, &tokens, err, sizeof err), KT_SCORE_OK);
-    ck_assert_int_eq(lg.n, 2 * (2 + 1) + 2 * (5 + 1));
+    /* per micro-batch, generation 2: encode, 2 layers, steps 1-3, then
+     * steps 4 and 5 recompute the slid window (2 layers and the step
+     * each), decode, end: 14 */
+    ck_assert_int_eq(lg.n, 2 * 7 + 2 * 14);
     for (int k = 0; k < lg.n; k++) {
         ck_assert_int_eq(lg.p[k].steps, 14);
         ck_assert_int_eq(lg.p[k].micro_batches, 2);
         ck_assert_int_eq(lg.p[k].total_series, 4);
-        ck_assert_int_ge(lg.p[k].step, k ? lg.p[k - 1].step : 1);
-        if (k < 6) /* the first generation: steps 1..4, no series finished */
+        ck_assert_int_eq(lg.p[k].work_total, 14000);
+        ck_assert_int_ge(lg.p[k].step, k ? lg.p[k - 1].step : 0);
+        ck_assert_int_ge(lg.p[k].work_done, k ? lg.p[k - 1].work_done : 1);
+        if (k < 14) /* the first generation: steps 1..4, no series finished */
             ck_assert_int_eq(lg.p[k].done_series, 0);
     }
-    ck_assert_int_eq(lg.p[0].step, 1);
-    ck_assert_int_eq(lg.p[5].step, 4);
-    ck_assert_int_eq(lg.p[6].step, 5);
+    ck_assert_int_eq(lg.p[0].step, 0); /* the encode */
+    ck_assert_int_eq(lg.p[2].step, 0); /* the prefill's last layer */
+    ck_assert_int_gt(lg.p[2].work_done, lg.p[0].work_done);
+    ck_assert_int_eq(lg.p[3].step, 1);
+    ck_assert_int_eq(lg.p[13].step, 4);
+    ck_assert_int_eq(lg.p[13].work_done, 4000);
+    ck_assert_int_eq(lg.p[14].step, 4); /* the next generation's encode */
+    ck_assert_int_gt(lg.p[14].work_done, 4000);
     ck_assert_int_eq(lg.p[lg.n - 1].step, 14);
+    ck_assert_int_eq(lg.p[lg.n - 1].work_done, 14000);
     ck_assert_int_eq(lg.p[lg.n - 1].done_series, 4);
     ck_assert_int_eq(lg.p[lg.n - 1].micro_batch, 2);
     free_series(&s);

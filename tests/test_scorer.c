@@ -13,6 +13,7 @@ typedef struct tscorer {
     kt_scorer base;
     int micro, sleep_us;
     int steps; /* generation steps reported per micro-batch (0: none) */
+    int ticks; /* work reports before each step (0: no work counted) */
     long series;
 } tscorer;
 
@@ -23,11 +24,17 @@ static int tscore(kt_scorer *self, const kt_score_request *req, kronos_progress_
     int n = req->n_series, L = req->lookback;
     kronos_progress p = {.total_series = n, .micro_batches = (n + t->micro - 1) / t->micro};
     p.steps = p.micro_batches * t->steps;
+    p.work_total = (int64_t)p.steps * t->ticks;
     for (int i0 = 0; i0 < n; i0 += t->micro) {
         int i1 = i0 + t->micro < n ? i0 + t->micro : n;
         p.micro_batch++;
         p.done_series = i0;
         for (int k = 0; k < t->steps; k++) {
+            for (int w = 0; w < t->ticks; w++) {
+                p.work_done++;
+                if (progress && progress(user, &p))
+                    return KT_SCORE_CANCELLED;
+            }
             p.step++;
             if (progress && progress(user, &p))
                 return KT_SCORE_CANCELLED;
@@ -82,6 +89,11 @@ kt_scorer *kt_test_scorer_new(int micro, int sleep_us)
 void kt_test_scorer_set_steps(kt_scorer *s, int steps)
 {
     ((tscorer *)s)->steps = steps;
+}
+
+void kt_test_scorer_set_work(kt_scorer *s, int ticks)
+{
+    ((tscorer *)s)->ticks = ticks;
 }
 
 long kt_test_scorer_calls(const kt_scorer *s)

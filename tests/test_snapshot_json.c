@@ -83,6 +83,14 @@ static void fill(kt_snapshot *s)
     e.kind = KT_EV_WARNING;
     snprintf(e.text, sizeof e.text, "careful");
     kt_snapshot_apply(s, &e);
+    memset(&e, 0, sizeof e); /* a date under way: 34 of 90 steps, 61 % of its work */
+    e.kind = KT_EV_BATCH_PROGRESS;
+    snprintf(e.date, sizeof e.date, "2016-02-04");
+    e.step_done = 34;
+    e.step_total = 90;
+    e.work_done = 55000;
+    e.work_total = 90000;
+    kt_snapshot_apply(s, &e);
     s->rss_bytes = 123456789;
 }
 
@@ -105,6 +113,10 @@ START_TEST(test_round_trip)
     ck_assert_int_eq(b.n_tickers, 98);
     ck_assert_int_eq(b.dates_total, 40);
     ck_assert_int_eq(b.dates_done, 3);
+    ck_assert_int_eq(b.step_done, 34);
+    ck_assert_int_eq(b.step_total, 90);
+    ck_assert_int_eq(b.work_done, 55000);
+    ck_assert_int_eq(b.work_total, 90000);
     ck_assert(b.heartbeat_interval == 2.5);
     ck_assert_int_eq(b.secs_n, 3);
     ck_assert(b.secs[2] == 3.5f);

@@ -747,6 +747,77 @@ START_TEST(test_step_progress_events)
 }
 END_TEST
 
+/* A scorer counting its work within each step (4 units before each of 3
+ * steps per micro-batch of 4 series: work_total 12 per micro-batch): the
+ * worker publishes every unit (each is more than 1/500 of the date), the
+ * date bar follows the work, not the steps. With 1000 units before each
+ * step the worker publishes the work only when it moved by 1/500 of the
+ * date: about 500 events per date besides the steps'. */
+START_TEST(test_work_progress_events)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        fixture fx;
+        fx_init(&fx);
+        fx.cfg.max_folds = 1;
+        kt_scorer *sc = kt_test_scorer_new(4, 0);
+        kt_test_scorer_set_steps(sc, 3);
+        kt_test_scorer_set_work(sc, pass ? 1000 : 4);
+        kt_channel *ch = kt_channel_new_capacity(100000);
+        char err[512] = "";
+        ck_assert_int_eq(run_in(&fx, pass ? "work1000" : "work4", sc, ch, err), KT_EXIT_OK);
+        kt_event *evs = malloc(100000 * sizeof *evs);
+        size_t n = kt_channel_drain(ch, evs, 100000);
+        ck_assert_int_eq(kt_channel_dropped(ch), 0);
+        int dates = 0;
+        kt_snapshot snap;
+        kt_snapshot_init(&snap);
+        for (size_t i = 0; i < n; i++) {
+            kt_snapshot_apply(&snap, &evs[i]);
+            if (evs[i].kind != KT_EV_DATE_STARTED)
+                continue;
+            int series = 0, events = 0, last_work = 0;
+            size_t j;
+            for (j = i + 1; j < n && evs[j].kind != KT_EV_DATE_DONE; j++) {
+                const kt_event *e = &evs[j];
+                kt_snapshot_apply(&snap, e);
+                if (e->kind != KT_EV_BATCH_PROGRESS)
+                    continue;
+                series = e->batch_total;
+                const int M = (series + 3) / 4, units = pass ? 1000 : 4;
+                ck_assert_int_eq(e->work_total, 3 * M * units);
+                ck_assert_int_ge(e->work_done, last_work);
+                ck_assert_double_eq_tol(kt_snapshot_date_fraction(&snap), (double)e->work_done / e->work_total, 1e-12);
+                if (!pass) { /* event k of micro-batch mb: ticks 1-4, step; ticks, step; ...; end */
+                    const int k = events % 16, mb = events / 16 + 1;
+                    const int step = 3 * (mb - 1) + (k < 15 ? k / 5 + (k % 5 == 4) : 3), work = 12 * (mb - 1) + (k < 15 ? 4 * (k / 5) + (k % 5 < 4 ? k % 5 + 1 : 4) : 12);
+                    ck_assert_int_eq(e->step_done, step);
+                    ck_assert_int_eq(e->work_done, work);
+                }
+                last_work = e->work_done;
+                events++;
+            }
+            ck_assert_uint_lt(j, n);
+            const int M = (series + 3) / 4;
+            ck_assert_int_gt(series, 0);
+            if (!pass) {
+                ck_assert_int_eq(events, 16 * M);
+            } else { /* 3M steps and M ends, plus the work's: 500 to 501 */
+                ck_assert_int_ge(events, 4 * M + 490);
+                ck_assert_int_le(events, 4 * M + 501);
+            }
+            ck_assert_double_eq_tol(kt_snapshot_date_fraction(&snap), 1.0, 1e-12);
+            dates++;
+            i = j - 1;
+        }
+        ck_assert_int_gt(dates, 0);
+        free(evs);
+        kt_channel_free(ch);
+        sc->destroy(sc);
+        fx_free(&fx);
+    }
+}
+END_TEST
+
 /* The mean net spread of base_slippage per horizon in a run's
  * cost_overlays.csv (NaN without a row). */
 static double csv_net_mean(const char *sub, int horizon)
@@ -950,6 +1021,7 @@ int main(void)
     tcase_add_test(tc, test_thread_with_batch_log);
     tcase_add_test(tc, test_progress_only_on_change);
     tcase_add_test(tc, test_step_progress_events);
+    tcase_add_test(tc, test_work_progress_events);
     tcase_add_test(tc, test_cutoff_and_verdict);
     suite_add_tcase(s, tc);
     int nf = kt_check_failures(s, CK_NOFORK);

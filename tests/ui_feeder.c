@@ -271,6 +271,25 @@ static void script_steps(feeder *f)
     emit(f, &e);
 }
 
+/* steps, with the scorer counting its work too: 55000 of 90000
+ * thousandths of a step (61 %: the prefill weighs more than a step) */
+static void script_work(feeder *f)
+{
+    script_fresh(f);
+    kt_event e = blank(KT_EV_BATCH_PROGRESS);
+    e.date_index = 1;
+    e.date_total = 21;
+    snprintf(e.date, sizeof e.date, "2016-02-01");
+    e.batch_total = 10;
+    e.micro_batch = 1;
+    e.micro_batches = 1;
+    e.step_done = 34;
+    e.step_total = 90;
+    e.work_done = 55000;
+    e.work_total = 90000;
+    emit(f, &e);
+}
+
 /* Publishes the scenario; returns 1 when the run stays active. */
 static int run_script(feeder *f)
 {
@@ -283,6 +302,8 @@ static int run_script(feeder *f)
         script_fresh(f);
     else if (strcmp(sc, "steps") == 0)
         script_steps(f);
+    else if (strcmp(sc, "work") == 0)
+        script_work(f);
     else
         script_normal(f, strcmp(sc, "refblas") == 0 ? 1 : strcmp(sc, "slowkernel") == 0 ? 2 : 0);
     if (strcmp(sc, "finish") == 0) {

@@ -184,7 +184,7 @@ static void draw_progress(const kt_ui *ui, const layout *L)
     }
     char buf[256], tmp[128];
 
-    double frac = s->dates_total > 0 ? (double)s->dates_done / s->dates_total : 0;
+    double frac = kt_snapshot_run_fraction(s);
     snprintf(tmp, sizeof tmp,
              ngettext("%d/%d dates", "%d/%d dates", (unsigned long)s->dates_total), s->dates_done,
              s->dates_total);
@@ -214,11 +214,12 @@ static void draw_progress(const kt_ui *ui, const layout *L)
         snprintf(buf, sizeof buf, _("%3d%%  %.1f/%.1f MB  %s (%s)"), (int)(100 * bfrac),
                  (double)s->dl_done / 1e6, (double)s->dl_total / 1e6, s->dl_file, s->dl_id);
     } else if (s->date[0] && s->step_total > 0) {
-        /* TRANSLATORS: date, its index in the fold, generation steps done
-         * and in all for the date, micro-batch under way and their count */
-        snprintf(buf, sizeof buf, _("%s (%d/%d)  step %d/%d, micro-batch %d/%d"), s->date,
-                 s->date_index, s->date_total, s->step_done, s->step_total, s->micro_batch,
-                 s->micro_batches);
+        /* TRANSLATORS: date, its index in the fold, the share of the date
+         * done (its bar's), generation steps done and in all for the date,
+         * micro-batch under way and their count */
+        snprintf(buf, sizeof buf, _("%s (%d/%d)  %d%%  step %d/%d, micro-batch %d/%d"), s->date,
+                 s->date_index, s->date_total, (int)(100 * bfrac), s->step_done, s->step_total,
+                 s->micro_batch, s->micro_batches);
     } else if (s->date[0] && s->batch_total > 0) {
         snprintf(buf, sizeof buf, _("%s (%d/%d)  scored %d  skipped %d  batch %d/%d"), s->date,
                  s->date_index, s->date_total, s->date_scored, s->date_skipped, s->batch_done,

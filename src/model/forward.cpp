@@ -534,12 +534,15 @@ at::Tensor s2_head(const Predictor &p, const at::Tensor &h, const at::Tensor &ct
 // decode_s1 over new window positions pos0..pos0+L-1 (earlier ones cached):
 // returns the normed hidden states [B, L, d] and fills the dep_layer cache.
 at::Tensor predictor_hidden(const Predictor &p, int64_t d, const at::Tensor &s1, const at::Tensor &s2,
-                            const at::Tensor &stamp, PredCache &c)
+                            const at::Tensor &stamp, PredCache &c, const LayerHook &after_layer)
 {
-    const int64_t pos0 = c.len, L = s1.size(1);
+    const int64_t pos0 = c.len, L = s1.size(1), n = (int64_t)p.layers.size();
     at::Tensor x = embed(p, d, s1, s2, stamp);
-    for (size_t i = 0; i < p.layers.size(); i++)
-        x = block_forward(p.layers[i], x, pos0, c.rope, c.layers[i]);
+    for (int64_t i = 0; i < n; i++) {
+        x = block_forward(p.layers[(size_t)i], x, pos0, c.rope, c.layers[(size_t)i]);
+        if (after_layer)
+            after_layer(i + 1, n);
+    }
     x = rmsnorm(x, p.norm);
     // dep_layer keys/values: RoPE positions come from the single query, so
     // both get position 0 (cos 1, sin 0): no rotation.

@@ -178,11 +178,34 @@ size_t chunk_bytes(const kronos_model *m, int64_t L0, int64_t P, int64_t mc)
     return (size_t)(4 * worst);
 }
 
+// Work units for kronos_progress.work_*: row-tokens weighted by what they
+// cost (their times on Kronos-small, 2 cores): a prefilled token 9 times an
+// encoded or decoded one, a generated one 25 times (a step reads the whole
+// KV cache for one token). They pace progress bars, nothing else.
+constexpr int64_t W_CODE = 1, W_PREFILL = 9, W_STEP = 25;
+
+// The weight of one predictor token in a step that runs n_new of them.
+int64_t token_weight(int64_t n_new) { return n_new > 1 ? W_PREFILL : W_STEP; }
+
+// One row's work over a generation: the encode, every step (the tokens
+// generate() runs in it, counted as its loop counts them) and the decode.
+int64_t row_work(const kronos_model *m, int64_t L0, int64_t P, int64_t mc)
+{
+    int64_t w = (L0 + std::min(L0 + P, mc)) * W_CODE;
+    for (int64_t i = 0; i < P; i++) {
+        const int64_t cur = L0 + i, ws = std::max<int64_t>(0, cur - mc);
+        const int64_t n_new = !m->kv_cache || ws > 0 || i == 0 ? cur - ws : 1;
+        w += n_new * token_weight(n_new);
+    }
+    return w;
+}
+
 // Who reports progress and how lanes stop each other (see generate_lanes).
 struct LaneCtl {
     kronos_progress_ex_fn progress = nullptr;  // set on lane 0 only
     void *user = nullptr;
-    kronos_progress at{};  // the micro-batch's; step counts the steps before it
+    kronos_progress at{};  // the micro-batch's; step and work_done count what came before it
+    int64_t mb_work = 0;   // the whole micro-batch's work (all lanes)
     std::atomic<bool> *stop = nullptr;  // another lane failed or was cancelled
     PredCache *kept = nullptr;           // this lane's KV cache between calls
     std::mutex *gate = nullptr;          // held by lane 0 while it reports (a pause)
@@ -198,6 +221,28 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
 {
     const int64_t B = x.size(0), L0 = x.size(1), P = s.pred_len, mc = s.max_context, d = m->pc.d_model;
     const int64_t total = L0 + P;
+    // Progress: this lane's work so far; lane 0 reports it as its share of
+    // the micro-batch's. At every report every lane passes the gate (held
+    // by lane 0 while its callback blocks: a paused run) and checks the
+    // stop flag.
+    const int64_t lane_work = B * row_work(m, L0, P, mc);
+    int64_t done = 0;
+    int steps = 0;
+    auto report = [&](int64_t units) {
+        done += units;
+        if (ctl.progress) {
+            std::lock_guard<std::mutex> hold(*ctl.gate);
+            kronos_progress p = ctl.at;
+            p.step += steps;
+            p.work_done += done * ctl.mb_work / lane_work;
+            if (ctl.progress(ctl.user, &p))
+                fail(KRONOS_ECANCELLED, _("cancelled"));
+        } else if (ctl.gate) {
+            std::lock_guard<std::mutex> wait_for_lane0(*ctl.gate);
+        }
+        if (ctl.stop && ctl.stop->load(std::memory_order_relaxed))
+            throw LaneStopped{};
+    };
     double t0 = now_s();
     at::Tensor s1_ctx, s2_ctx;
     at::Tensor full_s1 = at::zeros({B, total}, I64), full_s2 = at::zeros({B, total}, I64);
@@ -206,6 +251,7 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
         tokenizer_encode(m->tok, m->tc, x.narrow(0, r0, nr), s1_ctx, s2_ctx);
         full_s1.narrow(0, r0, nr).narrow(1, 0, L0).copy_(s1_ctx);
         full_s2.narrow(0, r0, nr).narrow(1, 0, L0).copy_(s2_ctx);
+        report(nr * L0 * W_CODE);
     }
     double t1 = now_s();
     tm.encode_s += t1 - t0;
@@ -221,14 +267,18 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
             cache.len = 0;  // window slid (positions restart) or no cache: recompute
         const int64_t from = ws + cache.len, n_new = cur - from;
         // Prefills go through in row chunks (bounded activations, warm
-        // allocator); single-token steps take all rows at once.
+        // allocator), reporting after each layer; single-token steps take
+        // all rows at once.
         at::Tensor h_last = at::empty({B, d}, F32);
         for (int64_t r0 = 0, cr = n_new > 1 ? chunk_rows(n_new) : B; r0 < B; r0 += cr) {
-            const int64_t nr = std::min(cr, B - r0);
+            const int64_t nr = std::min(cr, B - r0), chunk = nr * n_new * token_weight(n_new);
             PredCache sub = cache.rows(r0, nr);
+            LayerHook layer_done;
+            if (n_new > 1)
+                layer_done = [&](int64_t k, int64_t n) { report(chunk * k / n - chunk * (k - 1) / n); };
             at::Tensor h = predictor_hidden(m->pred, d, full_s1.narrow(0, r0, nr).narrow(1, from, n_new),
                                             full_s2.narrow(0, r0, nr).narrow(1, from, n_new),
-                                            full_stamp.narrow(0, r0, nr).narrow(1, from, n_new), sub);
+                                            full_stamp.narrow(0, r0, nr).narrow(1, from, n_new), sub, layer_done);
             h_last.narrow(0, r0, nr).copy_(h.select(1, n_new - 1));
         }
         cache.len += n_new;
@@ -252,19 +302,8 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
             tm.step_tokens += B * n_new;
         }
         m->steps_done.fetch_add(1, std::memory_order_relaxed);
-        if (ctl.progress) {
-            // The callback may block (a paused run): the gate holds every
-            // other lane at its next step meanwhile.
-            std::lock_guard<std::mutex> hold(*ctl.gate);
-            kronos_progress p = ctl.at;
-            p.step += (int)i + 1;
-            if (ctl.progress(ctl.user, &p))
-                fail(KRONOS_ECANCELLED, _("cancelled"));
-        } else if (ctl.gate) {
-            std::lock_guard<std::mutex> wait_for_lane0(*ctl.gate);
-        }
-        if (ctl.stop && ctl.stop->load(std::memory_order_relaxed))
-            throw LaneStopped{};
+        steps = (int)i + 1;
+        report(n_new > 1 ? 0 : B * n_new * token_weight(n_new));  // a prefill reported its layers
     }
     double t2 = now_s();
     if (ctl.tokens)
@@ -277,6 +316,7 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
         at::Tensor z = tokenizer_decode(m->tok, m->tc, full_s1.narrow(0, r0, nr).narrow(1, cs, total - cs),
                                         full_s2.narrow(0, r0, nr).narrow(1, cs, total - cs));
         res.narrow(0, r0, nr).copy_(z.narrow(1, z.size(1) - P, P));
+        report(nr * (total - cs) * W_CODE);
     }
     tm.decode_s += now_s() - t2;
     return res;
@@ -321,6 +361,7 @@ at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor
             ctl.progress = progress;
             ctl.user = user;
             ctl.at = at;
+            ctl.mb_work = B * row_work(m, x.size(1), s.pred_len, s.max_context);
         }
         try {
             c10::InferenceMode guard;
@@ -464,11 +505,14 @@ void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_samplin
     at.total_series = (int)N;
     at.micro_batches = (int)((R + mb - 1) / mb);
     at.steps = (int)(at.micro_batches * P);
+    const int64_t rw = row_work(m, L0, P, s.max_context);
+    at.work_total = R * rw;
     for (int64_t r0 = 0; r0 < R; r0 += mb) {
         const int64_t nb = std::min(mb, R - r0);
         at.done_series = (int)(r0 / S);
         at.micro_batch = (int)(r0 / mb) + 1;
         at.step = (int)((r0 / mb) * P);
+        at.work_done = r0 * rw;
         at::Tensor series = at::arange(r0, r0 + nb, I64).div(S, "floor");  // row -> series
         at::Tensor x = x_all.index_select(0, series);
         at::Tensor st = at::cat({xs_all.index_select(0, series), ys_all.index_select(0, series)}, 1);
@@ -498,6 +542,7 @@ void forecast_impl(kronos_model *m, const kronos_batch *in, const kronos_samplin
         m->timing.micro_batches++;
         at.done_series = (int)((r0 + nb) / S);
         at.step += (int)P;
+        at.work_done = (r0 + nb) * rw;
         if (progress && progress(user, &at))
             fail(KRONOS_ECANCELLED, _("cancelled"));
     }

@@ -125,8 +125,10 @@ typedef struct kronos_sampling {
  * max_context 512, clip 5, seed 0. */
 void kronos_sampling_defaults(kronos_sampling *s);
 
-/* Called after every generation step and after every micro-batch; return
- * non-zero to cancel. May block (that is how pause works). */
+/* Called after every generation step and after every micro-batch, and
+ * within the long parts of a step (each layer of a prefill, each chunk of
+ * the encode and the decode); return non-zero to cancel. May block (that
+ * is how pause works). */
 typedef int (*kronos_progress_fn)(void *user, int done_series, int total_series);
 
 /* Where a forecast stands, for kronos_forecast_ex()'s callback. One
@@ -136,11 +138,21 @@ typedef int (*kronos_progress_fn)(void *user, int done_series, int total_series)
  * step (1-based, k = 1..steps, in order) the callback sees step = k and
  * micro_batch = the 1-based micro-batch that step belongs to; when a
  * micro-batch is done it is called once more with the same step and
- * done_series grown. */
+ * done_series grown.
+ *
+ * In between, it is also called with the step unchanged while work_done
+ * grows: within the first step (the encode and the prefill, which take
+ * as long as all the others on a model of Kronos-small's size), after
+ * each layer of a prefill, and after the last step, during the decode.
+ * work_done / work_total is the share of the call done, in row-tokens
+ * weighted by their cost (an encoded or decoded token 1, a prefilled one
+ * 9, a generated one 25: their times on Kronos-small); it never goes
+ * back and ends at work_total. It paces progress bars, nothing else. */
 typedef struct kronos_progress {
     int done_series, total_series;   /* series whose every sample is done */
     int micro_batch, micro_batches;  /* 1-based */
     int step, steps;                 /* generation steps done, in all */
+    int64_t work_done, work_total;   /* weighted row-tokens done, in all */
 } kronos_progress;
 typedef int (*kronos_progress_ex_fn)(void *user, const kronos_progress *p);
 

@@ -18,6 +18,7 @@
 #include <ATen/native/quantized/PackedParams.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -187,8 +188,10 @@ PredCache new_pred_cache(const Predictor &p, int64_t B, int64_t d, int64_t cap);
 // is large enough, else a new one that replaces it; len 0 either way.
 PredCache reuse_pred_cache(PredCache &kept, const Predictor &p, int64_t B, int64_t d, int64_t cap);
 // decode_s1 over new window positions (cached): normed hidden states [B, L, d].
+// after_layer (may be empty) is called with k after the k-th of the n layers.
+using LayerHook = std::function<void(int64_t k, int64_t n)>;
 at::Tensor predictor_hidden(const Predictor &p, int64_t d, const at::Tensor &s1, const at::Tensor &s2,
-                            const at::Tensor &stamp, PredCache &c);
+                            const at::Tensor &stamp, PredCache &c, const LayerHook &after_layer = LayerHook());
 // decode_s2 at the last position against the cache.
 at::Tensor predictor_s2_logits(const Predictor &p, int64_t d, const at::Tensor &h_last, const at::Tensor &s1_ids,
                                const PredCache &c);

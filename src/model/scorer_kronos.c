@@ -16,7 +16,10 @@ typedef struct kscorer {
 
 /* The date's progress over its generations: steps of the finished ones
  * (base) and the generation steps still to come after the current one
- * (later, per micro-batch: assumed as many micro-batches as the current). */
+ * (later, per micro-batch: assumed as many micro-batches as the current).
+ * Its work is counted in thousandths of a step: each generation's steps
+ * spread by the share of its work done, so that the date moves within a
+ * step too (the prefill is the first step). */
 typedef struct date_progress {
     kronos_progress_ex_fn fn;
     void *user;
@@ -31,6 +34,10 @@ static int on_generation(void *user, const kronos_progress *p)
     d->seen_steps = p->steps;
     q.step = d->base + p->step;
     q.steps = d->base + p->steps + d->later * p->micro_batches;
+    double f = p->work_total > 0 ? (double)p->work_done / (double)p->work_total
+                                 : p->steps > 0 ? (double)p->step / p->steps : 0.0;
+    q.work_done = (int64_t)(1000.0 * (d->base + f * p->steps));
+    q.work_total = (int64_t)q.steps * 1000;
     if (!d->last)
         q.done_series = 0; /* the series still have horizons to come */
     return d->fn ? d->fn(d->user, &q) : 0;

@@ -217,6 +217,8 @@ char *kt_batchlog_json(const kt_event *ev, const kt_snapshot *s)
         json_object_set_new(o, "micro_batches", json_integer(ev->micro_batches));
         json_object_set_new(o, "step", json_integer(ev->step_done));
         json_object_set_new(o, "steps", json_integer(ev->step_total));
+        json_object_set_new(o, "work", json_integer(ev->work_done));
+        json_object_set_new(o, "work_total", json_integer(ev->work_total));
         break;
     case KT_EV_FOLD_DONE:
         json_object_set_new(o, "fold_id", json_string(ev->fold_id));

@@ -231,6 +231,7 @@ void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev)
         s->date_scored = s->date_skipped = 0;
         s->batch_done = s->batch_total = 0;
         s->micro_batch = s->micro_batches = s->step_done = s->step_total = 0;
+        s->work_done = s->work_total = 0;
         break;
     case KT_EV_DATE_STARTED:
         s->date_index = ev->date_index;
@@ -240,6 +241,7 @@ void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev)
         s->batch_done = 0;
         s->batch_total = ev->batch_total;
         s->micro_batch = s->micro_batches = s->step_done = s->step_total = 0;
+        s->work_done = s->work_total = 0;
         break;
     case KT_EV_BATCH_PROGRESS:
         s->batch_done = ev->batch_done;
@@ -248,6 +250,8 @@ void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev)
         s->micro_batches = ev->micro_batches;
         s->step_done = ev->step_done;
         s->step_total = ev->step_total;
+        s->work_done = ev->work_done;
+        s->work_total = ev->work_total;
         s->date_scored = ev->scored;
         s->date_skipped = ev->skipped;
         break;
@@ -259,6 +263,7 @@ void kt_snapshot_apply(kt_snapshot *s, const kt_event *ev)
         s->date_skipped = ev->skipped;
         s->batch_done = s->batch_total;
         s->step_done = s->step_total;
+        s->work_done = s->work_total;
         s->dates_done++;
         secs_push(s, ev->seconds);
         s->secs_total += ev->seconds;
@@ -374,6 +379,8 @@ double kt_snapshot_secs_p90(const kt_snapshot *s)
 
 double kt_snapshot_date_fraction(const kt_snapshot *s)
 {
+    if (s->work_total > 0)
+        return s->work_done >= s->work_total ? 1.0 : (double)s->work_done / s->work_total;
     if (s->step_total > 0)
         return s->step_done >= s->step_total ? 1.0 : (double)s->step_done / s->step_total;
     if (s->batch_total > 0)
@@ -388,6 +395,11 @@ static double dates_left(const kt_snapshot *s)
     double f = kt_snapshot_date_fraction(s);
     double left = s->dates_total - s->dates_done - (f < 1.0 ? f : 0.0);
     return left > 0 ? left : 0;
+}
+
+double kt_snapshot_run_fraction(const kt_snapshot *s)
+{
+    return s->dates_total > 0 ? 1.0 - dates_left(s) / s->dates_total : 0.0;
 }
 
 double kt_snapshot_eta_avg(const kt_snapshot *s)

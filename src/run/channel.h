@@ -123,6 +123,8 @@ typedef struct kt_event {
     int micro_batch, micro_batches; /* BATCH_PROGRESS: 0 when the scorer does not say */
     int step_done, step_total;   /* BATCH_PROGRESS: generation steps of the date, 0 when
                                     the scorer does not count them */
+    int work_done, work_total;   /* BATCH_PROGRESS: the date's work (the scorer's units,
+                                    0 of 0 when it does not say): what the date bar shows */
     double seconds;              /* DATE_DONE: wall seconds for the date */
     int64_t tokens;              /* DATE_DONE: tokens generated + prefilled */
     int prob;                    /* DATE_DONE/RESUMED: 1 when brier and coverage_80 are set
@@ -167,6 +169,7 @@ typedef struct kt_snapshot {
     int batch_done, batch_total;
     int micro_batch, micro_batches;  /* the scorer's current micro-batch, 1-based */
     int step_done, step_total;       /* generation steps of the date (0: not counted) */
+    int work_done, work_total;       /* the date's work (0 of 0: not counted) */
     int dates_done, dates_total;  /* over the whole run */
     int dates_resumed;            /* taken from the journal this session */
     double elapsed;               /* seconds, this session */
@@ -255,9 +258,12 @@ void kt_snapshot_init(kt_snapshot *s);
  * computed in this session count; resumed dates are excluded. */
 double kt_snapshot_secs_median(const kt_snapshot *s);
 double kt_snapshot_secs_p90(const kt_snapshot *s);
-/* The share of the current date done (0..1): generation steps when the
- * scorer counts them, else series. */
+/* The share of the current date done (0..1): its work when the scorer
+ * counts it, else generation steps when it counts them, else series. */
 double kt_snapshot_date_fraction(const kt_snapshot *s);
+/* The share of the run done (0..1): dates done and the date under way's
+ * share. */
+double kt_snapshot_run_fraction(const kt_snapshot *s);
 /* ETA in seconds: whole-run average and recent-window (last 5 dates)
  * rate, times the dates left (less the date under way's fraction). */
 double kt_snapshot_eta_avg(const kt_snapshot *s);

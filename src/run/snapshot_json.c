@@ -148,6 +148,8 @@ json_t *kt_snapshot_to_json(const kt_snapshot *s, double updated_unix)
     PUT_INT(o, s, micro_batches);
     PUT_INT(o, s, step_done);
     PUT_INT(o, s, step_total);
+    PUT_INT(o, s, work_done);
+    PUT_INT(o, s, work_total);
     PUT_INT(o, s, dates_done);
     PUT_INT(o, s, dates_total);
     PUT_INT(o, s, dates_resumed);
@@ -381,6 +383,8 @@ static void progress_from_json(rd *r, const json_t *j, kt_snapshot *s)
     GET_INT(j, s, micro_batches);
     GET_INT(j, s, step_done);
     GET_INT(j, s, step_total);
+    GET_INT(j, s, work_done);
+    GET_INT(j, s, work_total);
     GET_INT(j, s, dates_done);
     GET_INT(j, s, dates_total);
     GET_INT(j, s, dates_resumed);

@@ -3,6 +3,7 @@
 
 #include "run/worker.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -122,13 +123,20 @@ static int checkpoint(run *r)
 /* The scorer's progress: an event only when a displayed number changed
  * (series done, micro-batch, generation step: at most one per step);
  * the checkpoint (pause, cancel) at every call. */
+/* The scorer's progress, published when one of its numbers changes; its
+ * work (the date bar, which moves within a step too) when it moved by
+ * 1/500 of the date at least, or reached the end. */
 static int on_progress(void *user, const kronos_progress *p)
 {
     run *r = user;
     kt_event *e = &r->prog;
+    int64_t work = p->work_done, wtot = p->work_total;
+    if (wtot < 0 || wtot > INT_MAX || work < 0 || work > wtot)
+        work = wtot = 0; /* not a share this event can carry: the bar counts steps */
+    int moved = wtot != e->work_total || (work != e->work_done && (work == wtot || (work - e->work_done) * 500 >= wtot));
     if (p->done_series != e->batch_done || p->total_series != e->batch_total ||
         p->micro_batch != e->micro_batch || p->micro_batches != e->micro_batches ||
-        p->step != e->step_done || p->steps != e->step_total) {
+        p->step != e->step_done || p->steps != e->step_total || moved) {
         e->kind = KT_EV_BATCH_PROGRESS;
         e->batch_done = p->done_series;
         e->batch_total = p->total_series;
@@ -136,6 +144,8 @@ static int on_progress(void *user, const kronos_progress *p)
         e->micro_batches = p->micro_batches;
         e->step_done = p->step;
         e->step_total = p->steps;
+        e->work_done = (int)work;
+        e->work_total = (int)wtot;
         publish(r, e);
     }
     return checkpoint(r);
