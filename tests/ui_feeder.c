@@ -254,8 +254,9 @@ static void script_fresh(feeder *f)
 }
 
 /* fresh, then the scorer 34 of 90 generation steps into the date's only
- * micro-batch, no series done yet */
-static void script_steps(feeder *f)
+ * micro-batch, no series done yet; work_done of work_total when it counts
+ * its work (0 of 0: it does not) */
+static void script_steps_at(feeder *f, int work_done, int work_total)
 {
     script_fresh(f);
     kt_event e = blank(KT_EV_BATCH_PROGRESS);
@@ -268,25 +269,8 @@ static void script_steps(feeder *f)
     e.micro_batches = 1;
     e.step_done = 34;
     e.step_total = 90;
-    emit(f, &e);
-}
-
-/* steps, with the scorer counting its work too: 55000 of 90000
- * thousandths of a step (61 %: the prefill weighs more than a step) */
-static void script_work(feeder *f)
-{
-    script_fresh(f);
-    kt_event e = blank(KT_EV_BATCH_PROGRESS);
-    e.date_index = 1;
-    e.date_total = 21;
-    snprintf(e.date, sizeof e.date, "2016-02-01");
-    e.batch_total = 10;
-    e.micro_batch = 1;
-    e.micro_batches = 1;
-    e.step_done = 34;
-    e.step_total = 90;
-    e.work_done = 55000;
-    e.work_total = 90000;
+    e.work_done = work_done;
+    e.work_total = work_total;
     emit(f, &e);
 }
 
@@ -301,9 +285,9 @@ static int run_script(feeder *f)
     if (strcmp(sc, "fresh") == 0)
         script_fresh(f);
     else if (strcmp(sc, "steps") == 0)
-        script_steps(f);
-    else if (strcmp(sc, "work") == 0)
-        script_work(f);
+        script_steps_at(f, 0, 0);
+    else if (strcmp(sc, "work") == 0) /* 61 %: the prefill weighs more than a step */
+        script_steps_at(f, 55000, 90000);
     else
         script_normal(f, strcmp(sc, "refblas") == 0 ? 1 : strcmp(sc, "slowkernel") == 0 ? 2 : 0);
     if (strcmp(sc, "finish") == 0) {
