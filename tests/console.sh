@@ -222,6 +222,14 @@ wait_for "step 34/90" && {
     expect_re "Fold +#\.{49} fold_01"
 }
 
+# int8 products change the outputs: the device panel says so, at 80x24 too
+current="int8 precision"
+start 80 24 LC_ALL=$UTF8 -- int8
+wait_for "Threads 2   SIMD AVX2   int8"
+current="fp32 precision"
+start 80 24 LC_ALL=$UTF8 -- normal
+wait_for "Threads 2   SIMD AVX2" && expect_not "int8"
+
 # ---- reference BLAS warning ------------------------------------------
 current="reference BLAS"
 start 80 24 LC_ALL=$UTF8 -- refblas

@@ -32,6 +32,7 @@ static void fill(kt_snapshot *s)
     e.device.tensors_checked = 412;
     snprintf(e.device.blas, sizeof e.device.blas, "OpenBLAS");
     e.device.bytes = 98800000;
+    snprintf(e.device.precision, sizeof e.device.precision, "int8");
     kt_snapshot_apply(s, &e);
     for (int i = 0; i < 3; i++) {
         memset(&e, 0, sizeof e);
@@ -126,6 +127,7 @@ START_TEST(test_round_trip)
     ck_assert_int_eq(b.device.verified, 1);
     ck_assert_int_eq((int)b.device.tensors_checked, 412);
     ck_assert_str_eq(b.device.blas, "OpenBLAS");
+    ck_assert_str_eq(b.device.precision, "int8");
     ck_assert_int_eq((int)b.rss_bytes, 123456789);
     ck_assert_int_eq(b.n_horizons, 1);
     ck_assert(b.h[0].median == 0.125);

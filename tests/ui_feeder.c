@@ -2,7 +2,7 @@
  * scripted run on a worker thread and opens the console on it, so the
  * console can be driven in tmux without a model (tests/console.sh).
  *
- *   ui_feeder [normal|finish|empty|fresh|steps|refblas|slowkernel] [--no-color]
+ *   ui_feeder [normal|finish|empty|fresh|steps|work|int8|refblas|slowkernel] [--no-color]
  *             [--ascii] [--cjk] [--refresh S] [--delay MS]
  *   ui_feeder SCENARIO --write-status FILE   (replay into status.json, exit)
  *   ui_feeder --attach FILE                  (console on a status file)
@@ -97,6 +97,7 @@ static void run_started(feeder *f, int dates_total, int folds, int blas)
         snprintf(d->blas_kernel_best, sizeof d->blas_kernel_best, "SkylakeX");
         d->blas_kernel_slow = 1;
     }
+    snprintf(d->precision, sizeof d->precision, "%s", strcmp(f->scenario, "int8") == 0 ? "int8" : "fp32");
     d->params = 24700000;
     d->bytes = 98800000;
     snprintf(e.text, sizeof e.text, "Run started: 98 tickers, %d dates", dates_total);

@@ -309,8 +309,11 @@ static void draw_device(const kt_ui *ui, const layout *L)
     snprintf(a, sizeof a, "%d", d->intra_threads);
     int used = kt_widget_pair(ui, y + 2, x, iw, _("Threads"), KT_ROLE_VALUE, a);
     used += 3;
-    kt_widget_pair(ui, y + 2, x + used, iw - used, _("SIMD"), KT_ROLE_VALUE,
-                   d->simd[0] ? d->simd : g->dash);
+    used += kt_widget_pair(ui, y + 2, x + used, iw - used, _("SIMD"), KT_ROLE_VALUE,
+                           d->simd[0] ? d->simd : g->dash);
+    /* int8 products change the outputs: said where the device is */
+    if (strcmp(d->precision, "int8") == 0 && iw - used > 3)
+        kt_crt_text(ui->crt, y + 2, x + used + 3, iw - used - 3, KT_ROLE_WARN, "int8");
     /* The kernel comes first so that a narrow panel cuts the version, never
      * the kernel name. */
     if (d->blas_is_reference) {

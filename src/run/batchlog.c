@@ -177,10 +177,11 @@ char *kt_batchlog_json(const kt_event *ev, const kt_snapshot *s)
         json_object_set_new(o, "folds", json_integer(ev->fold_total));
         json_object_set_new(o, "run_dir", json_string(h->run_dir));
         json_object_set_new(o, "device",
-                            json_pack("{s:s,s:b,s:i,s:s,s:s,s:b}", "device", ev->device.device,
+                            json_pack("{s:s,s:b,s:i,s:s,s:s,s:b,s:s}", "device", ev->device.device,
                                       "verified", ev->device.verified, "threads", ev->device.intra_threads,
                                       "blas", ev->device.blas, "blas_kernel", ev->device.blas_kernel,
-                                      "blas_kernel_slow", ev->device.blas_kernel_slow));
+                                      "blas_kernel_slow", ev->device.blas_kernel_slow, "precision",
+                                      ev->device.precision[0] ? ev->device.precision : "fp32"));
         break;
     }
     case KT_EV_FOLD_STARTED:

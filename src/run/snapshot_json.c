@@ -67,6 +67,7 @@ static json_t *device_to_json(const kronos_device_status *d)
     PUT_STR(o, d, blas_kernel_best);
     PUT_INT(o, d, blas_kernel_slow);
     PUT_STR(o, d, simd);
+    PUT_STR(o, d, precision);
     PUT_INT(o, d, params);
     PUT_INT(o, d, bytes);
     PUT_STR(o, d, violation);
@@ -416,6 +417,7 @@ static void device_from_json(rd *r, const json_t *j, kt_snapshot *s)
         GET_STR(d, ds, blas_kernel_best);
         GET_INT(d, ds, blas_kernel_slow);
         GET_STR(d, ds, simd);
+        GET_STR(d, ds, precision);
         GET_I64(d, ds, params);
         GET_I64(d, ds, bytes);
         GET_STR(d, ds, violation);
