@@ -503,6 +503,18 @@ static int cancel_in_prefill(void *user, const kronos_progress *p)
     return *calls == 2 && p->step == 0 && p->work_done > 0;
 }
 
+/* Blocks 1 s in the first prefill layer's call (the second: the encode's
+ * is first), as a paused run does. */
+static int hold_in_prefill(void *user, const kronos_progress *p)
+{
+    int *calls = user;
+    if (++*calls == 2 && p->step == 0) {
+        struct timespec s = {1, 0};
+        nanosleep(&s, NULL);
+    }
+    return 0;
+}
+
 START_TEST(test_step_progress)
 {
     kronos_error e;
@@ -564,6 +576,17 @@ START_TEST(test_step_progress)
     ck_assert_int_eq(kronos_forecast_ex(m, &b, &sp, cancel_in_prefill, &calls, got, NULL, &e), KRONOS_ECANCELLED);
     ck_assert_int_eq(calls, 2);
     ck_assert_int_eq(kronos_debug_steps(m), before);
+    /* a pause (the callback blocking) is not the prefill's time: the
+     * tiny model's prefill takes milliseconds, the pause 1 s */
+    calls = 0;
+    ck_assert_int_eq(kronos_forecast_ex(m, &b, &sp, hold_in_prefill, &calls, got, NULL, &e), KRONOS_OK);
+    ck_assert_int_eq(calls, lg.n);
+    ck_assert_int_eq(memcmp(ref, got, sizeof ref), 0);
+    kronos_timing tm;
+    kronos_debug_timing(m, &tm);
+    ck_assert_msg(tm.prefill_s < 0.5 && tm.encode_s < 0.5, "prefill %.3f s, encode %.3f s with a 1 s pause",
+                  tm.prefill_s, tm.encode_s);
+    ck_assert_double_ge(tm.total_s, 1.0);
     free_series(&s);
     kronos_close(m);
 }

@@ -6,6 +6,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -747,6 +748,63 @@ START_TEST(test_step_progress_events)
 }
 END_TEST
 
+/* pauses the channel at the 2nd progress call (inside the first date)
+ * and resumes it from another thread 1 s later: the worker's checkpoint
+ * blocks meanwhile */
+static pthread_t resumer;
+static void *resume_after_1s(void *ch)
+{
+    struct timespec s = {1, 0};
+    nanosleep(&s, NULL);
+    kt_channel_set_paused(ch, 0);
+    return NULL;
+}
+static void pause_on_second(hooked *h)
+{
+    if (h->calls != 2)
+        return;
+    kt_channel_set_paused(h->ch, 1);
+    ck_assert_int_eq(pthread_create(&resumer, NULL, resume_after_1s, h->ch), 0);
+}
+
+/* A date paused for 1 s: its seconds (the timing panel, the ETA) are the
+ * time it computed, not the pause (the test scorer takes milliseconds);
+ * the run's wall time has the pause. */
+START_TEST(test_pause_not_in_date_seconds)
+{
+    fixture fx;
+    fx_init(&fx);
+    fx.cfg.max_folds = 1;
+    kt_channel *ch = kt_channel_new_capacity(100000);
+    hooked hs;
+    hooked_init(&hs, kt_test_scorer_new(2, 0), pause_on_second);
+    hs.ch = ch;
+    char err[512] = "";
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    ck_assert_int_eq(run_in(&fx, "paused", &hs.base, ch, err), KT_EXIT_OK);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    pthread_join(resumer, NULL);
+    ck_assert_double_ge((double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9, 1.0);
+    kt_event *evs = malloc(100000 * sizeof *evs);
+    size_t n = kt_channel_drain(ch, evs, 100000);
+    int paused = 0, first = 1;
+    for (size_t i = 0; i < n; i++) {
+        paused += evs[i].kind == KT_EV_PAUSED;
+        if (evs[i].kind == KT_EV_DATE_DONE && first) {
+            ck_assert_int_eq(paused, 1); /* the pause was in this date */
+            ck_assert_msg(evs[i].seconds < 0.5, "the paused date took %.3f s", evs[i].seconds);
+            first = 0;
+        }
+    }
+    ck_assert_int_eq(first, 0);
+    free(evs);
+    kt_channel_free(ch);
+    hs.inner->destroy(hs.inner);
+    fx_free(&fx);
+}
+END_TEST
+
 /* A scorer counting its work within each step (4 units before each of 3
  * steps per micro-batch of 4 series: work_total 12 per micro-batch): the
  * worker publishes every unit (each is more than 1/500 of the date), the
@@ -1022,6 +1080,7 @@ int main(void)
     tcase_add_test(tc, test_progress_only_on_change);
     tcase_add_test(tc, test_step_progress_events);
     tcase_add_test(tc, test_work_progress_events);
+    tcase_add_test(tc, test_pause_not_in_date_seconds);
     tcase_add_test(tc, test_cutoff_and_verdict);
     suite_add_tcase(s, tc);
     int nf = kt_check_failures(s, CK_NOFORK);

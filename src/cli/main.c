@@ -186,7 +186,7 @@ static void batch_loop(kt_channel *ch, int sigfd, front *f, FILE *out, FILE *jso
             if (read(sigfd, &sig, 1) == 1) {
                 if (!signalled && out)
                     fprintf(out, "%s\n",
-                            _("Signal received: stopping at the next step; "
+                            _("Signal received: stopping at the next layer or step; "
                               "completed dates are kept in the journal."));
                 signalled = 1;
                 kt_channel_cancel(ch);

@@ -228,8 +228,10 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
     const int64_t lane_work = B * row_work(m, L0, P, mc);
     int64_t done = 0;
     int steps = 0;
+    double held = 0;  // seconds in the callback or at the gate (a pause): not in the timings
     auto report = [&](int64_t units) {
         done += units;
+        const double h0 = now_s();
         if (ctl.progress) {
             std::lock_guard<std::mutex> hold(*ctl.gate);
             kronos_progress p = ctl.at;
@@ -240,10 +242,11 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
         } else if (ctl.gate) {
             std::lock_guard<std::mutex> wait_for_lane0(*ctl.gate);
         }
+        held += now_s() - h0;
         if (ctl.stop && ctl.stop->load(std::memory_order_relaxed))
             throw LaneStopped{};
     };
-    double t0 = now_s();
+    double t0 = now_s(), held0 = held;
     at::Tensor s1_ctx, s2_ctx;
     at::Tensor full_s1 = at::zeros({B, total}, I64), full_s2 = at::zeros({B, total}, I64);
     for (int64_t r0 = 0, cr = chunk_rows(L0); r0 < B; r0 += cr) {
@@ -254,14 +257,14 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
         report(nr * L0 * W_CODE);
     }
     double t1 = now_s();
-    tm.encode_s += t1 - t0;
+    tm.encode_s += t1 - t0 - (held - held0);
 
     PredCache cache = reuse_pred_cache(*ctl.kept, m->pred, B, d, std::min(total, mc));
     std::vector<double> buf;
     std::vector<uint64_t> keys;
     std::vector<int64_t> ids(B);
     for (int64_t i = 0; i < P; i++) {
-        double ts = now_s();
+        double ts = now_s(), held_s0 = held;
         const int64_t cur = L0 + i, ws = std::max<int64_t>(0, cur - mc);
         if (!m->kv_cache || ws > 0)
             cache.len = 0;  // window slid (positions restart) or no cache: recompute
@@ -293,7 +296,7 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
             ids[r] = sample_row(l2.data_ptr<float>() + r * V2, V2, s, rngs[rng0 + r], buf, keys);
         full_s1.select(1, cur).copy_(s1_new);
         full_s2.select(1, cur).copy_(at::from_blob(ids.data(), {B}, I64));
-        double te = now_s();
+        double te = now_s() - (held - held_s0);
         if (n_new > 1) {
             tm.prefill_s += te - ts;
             tm.prefill_tokens += B * n_new;
@@ -305,7 +308,7 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
         steps = (int)i + 1;
         report(n_new > 1 ? 0 : B * n_new * token_weight(n_new));  // a prefill reported its layers
     }
-    double t2 = now_s();
+    double t2 = now_s(), held2 = held;
     if (ctl.tokens)
         *ctl.tokens = at::stack({full_s1.narrow(1, L0, P), full_s2.narrow(1, L0, P)}, 2);
     // Final decode of the last min(total, max_context) tokens.
@@ -318,7 +321,7 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
         res.narrow(0, r0, nr).copy_(z.narrow(1, z.size(1) - P, P));
         report(nr * (total - cs) * W_CODE);
     }
-    tm.decode_s += now_s() - t2;
+    tm.decode_s += now_s() - t2 - (held - held2);
     return res;
 }
 

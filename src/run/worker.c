@@ -70,6 +70,7 @@ typedef struct run {
     const kt_calendar *cal;
     kt_fold_plan plan;
     double t0;
+    double held_s; /* seconds spent in checkpoints (a paused run waits there) */
     int bench;
     int nh, maxh;
     int total;          /* dates over the whole run (this shard's when sharded) */
@@ -117,7 +118,12 @@ static void publish_text(run *r, kt_event_kind kind, const char *text)
 
 static int checkpoint(run *r)
 {
-    return r->a->ch ? kt_channel_checkpoint(r->a->ch) : 0;
+    if (!r->a->ch)
+        return 0;
+    double t = now_mono();
+    int c = kt_channel_checkpoint(r->a->ch);
+    r->held_s += now_mono() - t;
+    return c;
 }
 
 /* The scorer's progress: an event only when a displayed number changed
@@ -662,13 +668,13 @@ static int take_resumed(run *r, kt_date_result *res)
 static int compute_date(run *r, int ci, kt_date_result *res)
 {
     char msg[1400];
-    double t1 = now_mono();
+    double t1 = now_mono(), held = r->held_s;
     int rc = score_date(r, ci, res);
     if (rc == KT_SCORE_CANCELLED)
         return KT_EXIT_INTERRUPTED;
     if (rc == KT_SCORE_ERROR)
         return fail(r, KT_EXIT_MODEL, r->err);
-    res->seconds = now_mono() - t1;
+    res->seconds = now_mono() - t1 - (r->held_s - held); /* a pause is not the date's time */
     if (r->S && !res->pm && kt_prob_date(res, r->p, r->cfg->horizons, r->nh, r->paths, r->S) != 0)
         return fail(r, KT_EXIT_FAILURE, _("out of memory")); /* a date without rows */
     /* the paths first: a journaled date always has them */
