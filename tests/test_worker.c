@@ -107,6 +107,16 @@ static int run_in(fixture *fx, const char *sub, kt_scorer *sc, kt_channel *ch, c
     return kt_worker_run(&a);
 }
 
+/* Every event the run published (none dropped); free() the array. */
+static kt_event *drain_all(kt_channel *ch, size_t *n)
+{
+    kt_event *evs = malloc(100000 * sizeof *evs);
+    ck_assert_ptr_nonnull(evs);
+    *n = kt_channel_drain(ch, evs, 100000);
+    ck_assert_int_eq(kt_channel_dropped(ch), 0);
+    return evs;
+}
+
 static char *slurp(const char *sub, const char *name, size_t *len)
 {
     char path[400];
@@ -691,9 +701,8 @@ START_TEST(test_step_progress_events)
     char err[512] = "";
     counted_progress_calls = counted_distinct = 0;
     ck_assert_int_eq(run_in(&fx, "steps", &rs.base, ch, err), KT_EXIT_OK);
-    kt_event *evs = malloc(100000 * sizeof *evs);
-    size_t n = kt_channel_drain(ch, evs, 100000);
-    ck_assert_int_eq(kt_channel_dropped(ch), 0);
+    size_t n;
+    kt_event *evs = drain_all(ch, &n);
     int dates = 0, progress = 0;
     kt_snapshot snap;
     kt_snapshot_init(&snap);
@@ -786,8 +795,8 @@ START_TEST(test_pause_not_in_date_seconds)
     clock_gettime(CLOCK_MONOTONIC, &b);
     pthread_join(resumer, NULL);
     ck_assert_double_ge((double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9, 1.0);
-    kt_event *evs = malloc(100000 * sizeof *evs);
-    size_t n = kt_channel_drain(ch, evs, 100000);
+    size_t n;
+    kt_event *evs = drain_all(ch, &n);
     int paused = 0, first = 1;
     for (size_t i = 0; i < n; i++) {
         paused += evs[i].kind == KT_EV_PAUSED;
@@ -823,9 +832,8 @@ START_TEST(test_work_progress_events)
         kt_channel *ch = kt_channel_new_capacity(100000);
         char err[512] = "";
         ck_assert_int_eq(run_in(&fx, pass ? "work1000" : "work4", sc, ch, err), KT_EXIT_OK);
-        kt_event *evs = malloc(100000 * sizeof *evs);
-        size_t n = kt_channel_drain(ch, evs, 100000);
-        ck_assert_int_eq(kt_channel_dropped(ch), 0);
+        size_t n;
+        kt_event *evs = drain_all(ch, &n);
         int dates = 0;
         kt_snapshot snap;
         kt_snapshot_init(&snap);
@@ -908,9 +916,7 @@ static kt_event *run_cutoff(fixture *fx, const char *sub, const char *cutoff, si
     kt_channel *ch = kt_channel_new_capacity(100000);
     char err[512] = "";
     ck_assert_int_eq(run_in(fx, sub, sc, ch, err), KT_EXIT_OK);
-    kt_event *evs = malloc(100000 * sizeof *evs);
-    *n_ev = kt_channel_drain(ch, evs, 100000);
-    ck_assert_int_eq(kt_channel_dropped(ch), 0);
+    kt_event *evs = drain_all(ch, n_ev);
     kt_channel_free(ch);
     sc->destroy(sc);
     return evs;
