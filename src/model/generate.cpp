@@ -187,14 +187,22 @@ constexpr int64_t W_CODE = 1, W_PREFILL = 9, W_STEP = 25;
 // The weight of one predictor token in a step that runs n_new of them.
 int64_t token_weight(int64_t n_new) { return n_new > 1 ? W_PREFILL : W_STEP; }
 
-// One row's work over a generation: the encode, every step (the tokens
-// generate() runs in it, counted as its loop counts them) and the decode.
+// The predictor tokens generation step i runs per row: the whole window
+// (positions L0 + i - n .. L0 + i - 1) at the first step, without a KV
+// cache, and once the window slides (positions restart); else the one new
+// token after the cached ones.
+int64_t step_tokens(const kronos_model *m, int64_t L0, int64_t i, int64_t mc)
+{
+    const int64_t cur = L0 + i, ws = std::max<int64_t>(0, cur - mc);
+    return !m->kv_cache || ws > 0 || i == 0 ? cur - ws : 1;
+}
+
+// One row's work over a generation: the encode, every step and the decode.
 int64_t row_work(const kronos_model *m, int64_t L0, int64_t P, int64_t mc)
 {
     int64_t w = (L0 + std::min(L0 + P, mc)) * W_CODE;
     for (int64_t i = 0; i < P; i++) {
-        const int64_t cur = L0 + i, ws = std::max<int64_t>(0, cur - mc);
-        const int64_t n_new = !m->kv_cache || ws > 0 || i == 0 ? cur - ws : 1;
+        const int64_t n_new = step_tokens(m, L0, i, mc);
         w += n_new * token_weight(n_new);
     }
     return w;
@@ -205,7 +213,7 @@ struct LaneCtl {
     kronos_progress_ex_fn progress = nullptr;  // set on lane 0 only
     void *user = nullptr;
     kronos_progress at{};  // the micro-batch's; step and work_done count what came before it
-    int64_t mb_work = 0;   // the whole micro-batch's work (all lanes)
+    int64_t mb_rows = 0;   // the whole micro-batch's rows (all lanes)
     std::atomic<bool> *stop = nullptr;  // another lane failed or was cancelled
     PredCache *kept = nullptr;           // this lane's KV cache between calls
     std::mutex *gate = nullptr;          // held by lane 0 while it reports (a pause)
@@ -225,7 +233,6 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
     // the micro-batch's. At every report every lane passes the gate (held
     // by lane 0 while its callback blocks: a paused run) and checks the
     // stop flag.
-    const int64_t lane_work = B * row_work(m, L0, P, mc);
     int64_t done = 0;
     int steps = 0;
     double held = 0;  // seconds in the callback or at the gate (a pause): not in the timings
@@ -236,7 +243,7 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
             std::lock_guard<std::mutex> hold(*ctl.gate);
             kronos_progress p = ctl.at;
             p.step += steps;
-            p.work_done += done * ctl.mb_work / lane_work;
+            p.work_done += done * ctl.mb_rows / B;  // every row does the same work
             if (ctl.progress(ctl.user, &p))
                 fail(KRONOS_ECANCELLED, _("cancelled"));
         } else if (ctl.gate) {
@@ -266,9 +273,8 @@ at::Tensor generate(const kronos_model *m, const at::Tensor &x, const at::Tensor
     for (int64_t i = 0; i < P; i++) {
         double ts = now_s(), held_s0 = held;
         const int64_t cur = L0 + i, ws = std::max<int64_t>(0, cur - mc);
-        if (!m->kv_cache || ws > 0)
-            cache.len = 0;  // window slid (positions restart) or no cache: recompute
-        const int64_t from = ws + cache.len, n_new = cur - from;
+        const int64_t n_new = step_tokens(m, L0, i, mc), from = cur - n_new;
+        cache.len = from - ws;  // the window's positions cached: 0 for a recompute
         // Prefills go through in row chunks (bounded activations, warm
         // allocator), reporting after each layer; single-token steps take
         // all rows at once.
@@ -364,7 +370,7 @@ at::Tensor generate_lanes(kronos_model *m, const at::Tensor &x, const at::Tensor
             ctl.progress = progress;
             ctl.user = user;
             ctl.at = at;
-            ctl.mb_work = B * row_work(m, x.size(1), s.pred_len, s.max_context);
+            ctl.mb_rows = B;
         }
         try {
             c10::InferenceMode guard;

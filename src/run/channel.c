@@ -377,14 +377,20 @@ double kt_snapshot_secs_p90(const kt_snapshot *s)
     return s->secs_n >= MIN_P90 ? secs_quantile(s, 0.9) : NAN;
 }
 
+/* done of total (> 0), at most 1 */
+static double share(int done, int total)
+{
+    return done >= total ? 1.0 : (double)done / total;
+}
+
 double kt_snapshot_date_fraction(const kt_snapshot *s)
 {
     if (s->work_total > 0)
-        return s->work_done >= s->work_total ? 1.0 : (double)s->work_done / s->work_total;
+        return share(s->work_done, s->work_total);
     if (s->step_total > 0)
-        return s->step_done >= s->step_total ? 1.0 : (double)s->step_done / s->step_total;
+        return share(s->step_done, s->step_total);
     if (s->batch_total > 0)
-        return s->batch_done >= s->batch_total ? 1.0 : (double)s->batch_done / s->batch_total;
+        return share(s->batch_done, s->batch_total);
     return 0;
 }
 
